@@ -1,0 +1,43 @@
+# Omnistock: `make demo` sets up and runs everything on the simulated retailer; `make test` tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup demo run test ui lint browser bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/omnistock demo
+
+run: setup
+	$(BIN)/omnistock run
+
+# Browser tests drive Debian's Chromium; install it when missing and we may (root, Debian).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not found: browser tests will be skipped"; fi; }
+
+test: setup browser
+	$(BIN)/pytest -q
+
+ui: setup
+	$(BIN)/omnistock ui
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf .omnistock dbt_project/target dbt_project/logs

@@ -1,0 +1,153 @@
+"""The `omnistock` command: simulate, run, demo, ui, summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from omnistock.config import Settings, get_settings
+
+
+def _settings() -> Settings:
+    from omnistock.runtime import prepare_dagster_home
+
+    return prepare_dagster_home(get_settings())
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    import simulator
+
+    settings = get_settings()
+    out = Path(args.out).resolve() if args.out else settings.landing_dir
+    if args.respond_to_outbox:
+        answered = simulator.respond_to_outbox(out, settings.cycle_count_outbox)
+        print(f"Answered {len(answered)} cycle-count request(s) into {out}")
+        return 0
+    overrides = {
+        name: value
+        for name, value in {
+            "seed": args.seed,
+            "days": args.days,
+            "stores": args.stores,
+            "skus": args.skus,
+            "start_date": date.fromisoformat(args.start_date) if args.start_date else None,
+        }.items()
+        if value is not None
+    }
+    config = simulator.get_scenario(args.scenario, **overrides)
+    summary = simulator.simulate(config, out)
+    print(f"Simulated scenario '{config.name}' (seed {config.seed}) into {out}")
+    print(summary.describe())
+    return 0
+
+
+def run_pipeline(settings: Settings, job_name: str | None = None):
+    """Materialize every asset headless, recorded in the Dagster home (the UI shows the run)."""
+    from dagster import DagsterInstance
+
+    from orchestration.jobs import PIPELINE_JOB_NAME
+    from orchestration.project import prepare_dbt_manifest
+
+    prepare_dbt_manifest()
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def(job_name or PIPELINE_JOB_NAME)
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    if not result.success:
+        failed = [event.step_key for event in result.all_events if event.is_step_failure]
+        raise SystemExit(f"Pipeline run {result.run_id} failed in steps: {', '.join(failed)}")
+    return result
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if not any(settings.landing_dir.glob("reference/*.csv")):
+        print(f"No reference data in {settings.landing_dir}: run `omnistock simulate` first "
+              "or point OMNISTOCK_LANDING_DIR at your own landing folder.", file=sys.stderr)
+        return 2
+    result = run_pipeline(settings, args.job)
+    print(f"Run {result.run_id} succeeded.")
+    from omnistock.summary import print_summary
+
+    print_summary(settings)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import simulator
+
+    settings = _settings()
+    if not (settings.landing_dir / "reference" / "locations.csv").exists():
+        config = simulator.get_scenario(args.scenario, seed=args.seed)
+        print(f"Simulating the '{config.name}' scenario into {settings.landing_dir} …")
+        print(simulator.simulate(config, settings.landing_dir).describe())
+    print("Running the pipeline …")
+    run_pipeline(settings)
+    from omnistock.summary import print_summary
+
+    print_summary(settings)
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from omnistock.summary import print_summary
+
+    print_summary(get_settings())
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from omnistock.serve import serve_ui
+
+    return serve_ui(_settings(), host=args.host, dagster_port=args.port, dash_port=args.dash_port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="omnistock", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    simulate = commands.add_parser("simulate", help="write a simulated retailer's landing files")
+    simulate.add_argument("--scenario", default="reference", help="tiny | reference | large")
+    simulate.add_argument("--seed", type=int)
+    simulate.add_argument("--days", type=int)
+    simulate.add_argument("--stores", type=int)
+    simulate.add_argument("--skus", type=int)
+    simulate.add_argument("--start-date", help="YYYY-MM-DD")
+    simulate.add_argument("--out", help="landing folder (default: the configured landing dir)")
+    simulate.add_argument(
+        "--respond-to-outbox",
+        action="store_true",
+        help="answer open cycle-count requests with counts in a new landing batch",
+    )
+    simulate.set_defaults(func=cmd_simulate)
+
+    run = commands.add_parser("run", help="materialize every asset headless")
+    run.add_argument("--job", help="a job name (default: the whole pipeline)")
+    run.set_defaults(func=cmd_run)
+
+    demo = commands.add_parser("demo", help="simulate the reference scenario and run everything")
+    demo.add_argument("--scenario", default="reference")
+    demo.add_argument("--seed", type=int, default=42)
+    demo.set_defaults(func=cmd_demo)
+
+    summary = commands.add_parser("summary", help="print what the warehouse holds")
+    summary.set_defaults(func=cmd_summary)
+
+    ui = commands.add_parser("ui", help="serve the Dagster UI and the dashboards")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--dash-port", type=int, default=8050)
+    ui.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""The Omnistock code location: one Definitions merged from the per-domain modules."""
+
+import dagster as dg
+
+from orchestration.defs import ingest
+from orchestration.jobs import pipeline_job
+from orchestration.resources import build_resources
+
+defs = dg.Definitions.merge(
+    ingest.defs,
+    dg.Definitions(
+        jobs=[pipeline_job],
+        resources=build_resources(),
+        # Steps of a run execute one after another in one process: DuckDB has one writer.
+        executor=dg.in_process_executor,
+    ),
+)

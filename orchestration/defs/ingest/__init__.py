@@ -1,0 +1,20 @@
+"""Ingest domain: reference data and inventory events into the DuckDB event store."""
+
+import dagster as dg
+
+from orchestration.defs.ingest.assets import inventory_events, reference_data
+from orchestration.defs.ingest.checks import ALL_CHECKS
+from orchestration.defs.ingest.sensors import INGEST_JOB_NAME, landing_sensor
+
+ingest_job = dg.define_asset_job(
+    INGEST_JOB_NAME,
+    selection=dg.AssetSelection.assets(reference_data, inventory_events),
+    description="Load reference data and new landing files into the event store.",
+)
+
+defs = dg.Definitions(
+    assets=[reference_data, inventory_events],
+    asset_checks=ALL_CHECKS,
+    jobs=[ingest_job],
+    sensors=[landing_sensor],
+)

@@ -1,0 +1,59 @@
+"""Asset checks on the event store: the ingestion guarantees of SPEC 4.2, verified after every load."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from omnistock import ingest
+from orchestration.defs.ingest.assets import EVENTS, MANIFEST, QUARANTINE
+
+DEFAULT_QUARANTINE_THRESHOLD = 0.02
+
+
+def quarantine_threshold() -> float:
+    """Highest acceptable quarantined share per source (env OMNISTOCK_QUARANTINE_THRESHOLD)."""
+    return float(os.environ.get("OMNISTOCK_QUARANTINE_THRESHOLD", DEFAULT_QUARANTINE_THRESHOLD))
+
+
+@dg.asset_check(asset=MANIFEST, description="Per file: records read = stored + duplicates + quarantined.")
+def accounting_identity(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        violations = ingest.accounting_violations(con)
+    return dg.AssetCheckResult(
+        passed=not violations,
+        metadata={"violating_files": len(violations), "files": [v["path"] for v in violations][:20]},
+    )
+
+
+@dg.asset_check(asset=EVENTS, description="No event_id is stored twice.")
+def unique_event_ids(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        repeated = ingest.duplicate_event_ids(con)
+    return dg.AssetCheckResult(passed=repeated == 0, metadata={"repeated_event_ids": repeated})
+
+
+@dg.asset_check(
+    asset=QUARANTINE,
+    description="The quarantined share of each source stays under the configured threshold.",
+)
+def quarantine_rate_by_source(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    threshold = quarantine_threshold()
+    with duckdb.get_connection() as con:
+        rates = ingest.quarantine_rate_by_source(con)
+    over = {source: rate for source, rate in rates.items() if rate > threshold}
+    return dg.AssetCheckResult(
+        passed=not over,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "threshold": threshold,
+            "worst_rate": max(rates.values(), default=0.0),
+            "sources_over_threshold": ", ".join(sorted(over)) or "none",
+            "rates": dg.MetadataValue.json({k: round(v, 5) for k, v in sorted(rates.items())}),
+        },
+    )
+
+
+ALL_CHECKS = [accounting_identity, unique_event_ids, quarantine_rate_by_source]
