@@ -4,7 +4,6 @@ The work is done by the plain-Python engine in `omnistock.ingest`; these assets 
 to Dagster and turn its report into metadata an operations leader can read.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
