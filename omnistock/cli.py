@@ -48,9 +48,9 @@ def run_pipeline(settings: Settings, job_name: str | None = None):
     from dagster import DagsterInstance
 
     from orchestration.jobs import PIPELINE_JOB_NAME
-    from orchestration.project import prepare_dbt_manifest
+    from orchestration.defs.transform import prepare_manifest
 
-    prepare_dbt_manifest()
+    prepare_manifest()
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def(job_name or PIPELINE_JOB_NAME)

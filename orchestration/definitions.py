@@ -1,13 +1,18 @@
-"""The Omnistock code location: one Definitions merged from the per-domain modules."""
+"""The Omnistock code location: one Definitions merged from the per-domain modules.
+
+The dbt manifest must exist before this loads: `omnistock run` prepares it, `dagster dev`
+prepares it itself, and tests prepare it in a session fixture.
+"""
 
 import dagster as dg
 
-from orchestration.defs import ingest
+from orchestration.defs import ingest, transform
 from orchestration.jobs import pipeline_job
 from orchestration.resources import build_resources
 
 defs = dg.Definitions.merge(
     ingest.defs,
+    transform.defs,
     dg.Definitions(
         jobs=[pipeline_job],
         resources=build_resources(),

@@ -19,3 +19,11 @@ def omnistock_home(tmp_path, monkeypatch):
     from omnistock.runtime import prepare_dagster_home
 
     return prepare_dagster_home(get_settings())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest():
+    """The dbt manifest the code location loads (prepared explicitly, never at import)."""
+    from orchestration.defs.transform import prepare_manifest
+
+    return prepare_manifest()

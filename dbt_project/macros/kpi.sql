@@ -1,0 +1,106 @@
+{#- The KPI shapes of SPEC 5. Each emits rows of the long kpi_daily table for one KPI:
+    the overall row (dimension = dimension_value = 'all') and one row per value of each
+    dimension. `relation` is a relation or CTE name with a kpi_date column, the dimension
+    columns and the measure columns. A missing dimension value is reported as 'unknown'. -#}
+
+{% macro kpi_rows(kpi_name, relation, dimensions, value, numerator, denominator, dimension_filter=none) -%}
+    {%- for dimension in ['all'] + dimensions %}
+    select
+        kpi_date,
+        '{{ kpi_name }}' as kpi_name,
+        '{{ dimension }}' as dimension,
+        {% if dimension == 'all' -%}
+        'all'
+        {%- else -%}
+        coalesce(cast({{ dimension }} as {{ dbt.type_string() }}), 'unknown')
+        {%- endif %} as dimension_value,
+        cast({{ value }} as double) as value,
+        cast({{ numerator }} as double) as numerator,
+        cast({{ denominator }} as double) as denominator
+    from {{ relation }}
+    {%- if dimension != 'all' and dimension_filter %}
+    where {{ dimension_filter | replace('{dimension}', dimension) }}
+    {%- endif %}
+    group by kpi_date{% if dimension != 'all' %}, {{ dimension }}{% endif %}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- A ratio: sum(numerator) / sum(denominator), both kept for re-aggregation.
+    cause_dimensions describe only the numerator (e.g. the reason_code of a failure): their
+    rows divide the numerator of each cause by the day's whole denominator. -#}
+{% macro kpi_ratio(kpi_name, relation, numerator, denominator, dimensions=[], cause_dimensions=[]) -%}
+    {{ kpi_rows(
+        kpi_name, relation, dimensions,
+        value='sum(' ~ numerator ~ ') * 1.0 / nullif(sum(' ~ denominator ~ '), 0)',
+        numerator='sum(' ~ numerator ~ ')',
+        denominator='sum(' ~ denominator ~ ')'
+    ) }}
+    {%- for cause in cause_dimensions %}
+    union all
+    select
+        causes.kpi_date,
+        '{{ kpi_name }}' as kpi_name,
+        '{{ cause }}' as dimension,
+        causes.dimension_value,
+        cast(causes.numerator * 1.0 / nullif(daily.denominator, 0) as double) as value,
+        cast(causes.numerator as double) as numerator,
+        cast(daily.denominator as double) as denominator
+    from (
+        select
+            kpi_date,
+            coalesce(cast({{ cause }} as {{ dbt.type_string() }}), 'unknown') as dimension_value,
+            sum({{ numerator }}) as numerator
+        from {{ relation }}
+        where {{ numerator }} > 0
+        group by kpi_date, {{ cause }}
+    ) as causes
+    inner join (
+        select kpi_date, sum({{ denominator }}) as denominator
+        from {{ relation }}
+        group by kpi_date
+    ) as daily
+        on causes.kpi_date = daily.kpi_date
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- A count of incidents: sum of a 0/1 (or count) column. Rows with a zero count keep the
+    day visible in the overall series; a dimension without a value on a zero row (e.g. the
+    location of an oversell that did not happen) is left out rather than called 'unknown'. -#}
+{% macro kpi_count(kpi_name, relation, count_column, dimensions=[]) -%}
+    {{ kpi_rows(
+        kpi_name, relation, dimensions,
+        value='sum(' ~ count_column ~ ')',
+        numerator='null',
+        denominator='null',
+        dimension_filter='({dimension} is not null or ' ~ count_column ~ ' > 0)'
+    ) }}
+{%- endmacro %}
+
+
+{#- A mean per observation: numerator = sum, denominator = number of observations. -#}
+{% macro kpi_mean(kpi_name, relation, value_column, dimensions=[]) -%}
+    {{ kpi_rows(
+        kpi_name, relation, dimensions,
+        value='avg(' ~ value_column ~ ')',
+        numerator='sum(' ~ value_column ~ ')',
+        denominator='count(' ~ value_column ~ ')'
+    ) }}
+{%- endmacro %}
+
+
+{#- Percentiles of a duration, named <metric>_p<NN>_<unit> (e.g. reservation_latency_p95_s).
+    value = the interpolated percentile; denominator = number of observations. -#}
+{% macro kpi_percentiles(metric, unit, relation, value_column, dimensions=[], percentiles=[50, 95]) -%}
+    {%- for percentile in percentiles %}
+    {{ kpi_rows(
+        metric ~ '_p' ~ percentile ~ '_' ~ unit, relation, dimensions,
+        value=percentile_cont(value_column, percentile / 100),
+        numerator='null',
+        denominator='count(' ~ value_column ~ ')'
+    ) }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

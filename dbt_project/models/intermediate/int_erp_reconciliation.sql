@@ -1,0 +1,65 @@
+-- Every stock-moving event matched to the erp_posted event that posts it
+-- (attributes.posted_event_id). Reconciliation time runs from the posted event's occurred_at
+-- to the first posting; an event still unposted 24 h after it occurred, as of the latest
+-- occurred_at in the data, is unreconciled (SPEC 5).
+
+with stock_movements as (
+    select * from {{ ref('stg_inventory_events') }}
+    where event_type in {{ sql_list(stock_moving_event_types()) }}
+),
+
+postings as (
+    select
+        posted_event_id,
+        min(occurred_at) as posted_at,
+        min(event_id) as posting_event_id,
+        count(*) as postings
+    from {{ ref('stg_inventory_events') }}
+    where event_type = 'erp_posted' and posted_event_id is not null
+    group by posted_event_id
+),
+
+as_of as (
+    select as_of from {{ ref('int_data_as_of') }}
+),
+
+matched as (
+    select
+        movements.event_id,
+        movements.event_type,
+        movements.source_system,
+        movements.location_id,
+        movements.sku,
+        movements.stock_delta,
+        movements.occurred_at,
+        movements.occurred_date,
+        postings.posting_event_id,
+        postings.posted_at,
+        coalesce(postings.postings, 0) as postings,
+        as_of.as_of
+    from stock_movements as movements
+    cross join as_of
+    left join postings
+        on movements.event_id = postings.posted_event_id
+)
+
+select
+    event_id,
+    event_type,
+    source_system,
+    location_id,
+    sku,
+    stock_delta,
+    occurred_at,
+    occurred_date,
+    posting_event_id,
+    posted_at,
+    postings,
+    posted_at is not null as is_posted,
+    {{ seconds_between('occurred_at', 'posted_at') }} / 3600.0 as reconciliation_time_h,
+    {{ seconds_between('occurred_at', 'as_of') }} / 3600.0 as age_h,
+    (
+        posted_at is null
+        and {{ seconds_between('occurred_at', 'as_of') }} >= {{ hours_var_seconds('unreconciled_after_hours') }}
+    ) as is_unreconciled
+from matched

@@ -1,0 +1,244 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=('merge' if target.type in ('spark', 'databricks') else 'delete+insert'),
+        unique_key=['sku', 'location_id', 'ledger_date'],
+        on_schema_change='fail',
+    )
+}}
+
+{#- Daily book quantity per sku-location, dense from the position's first stock event to the
+    last day of the data. A stock_snapshot sets the book quantity (the day's last snapshot
+    wins; movements at or before it are in it), stock-moving events add their signed delta.
+
+    Incremental: events ingested since the last build (ingested_through) may be late, so the
+    ledger is rebuilt from the earliest occurred day among them (or from the day after the
+    ledger's last day when only new days arrived), starting from the stored closing quantity
+    of the day before. Days before that are untouched; the result equals a full refresh. -#}
+
+with stock_events as (
+    select
+        sku,
+        location_id,
+        event_id,
+        event_type,
+        occurred_at,
+        occurred_date as ledger_date,
+        quantity,
+        stock_delta,
+        ingested_at
+    from {{ ref('stg_inventory_events') }}
+    where event_type in {{ sql_list(['stock_snapshot'] + stock_moving_event_types()) }}
+        and location_id is not null
+        and sku is not null
+),
+
+bounds as (
+    select
+        (select last_data_date from {{ ref('int_data_as_of') }}) as last_data_date,
+        (select max(ingested_at) from {{ ref('stg_inventory_events') }}) as ingested_through,
+        {% if is_incremental() -%}
+        least(
+            coalesce(
+                (
+                    select min(ledger_date) from stock_events
+                    where ingested_at > (select max(ingested_through) from {{ this }})
+                ),
+                {{ add_days('(select max(ledger_date) from ' ~ this ~ ')', 1) }}
+            ),
+            {{ add_days('(select max(ledger_date) from ' ~ this ~ ')', 1) }}
+        )
+        {%- else -%}
+        (select min(ledger_date) from stock_events)
+        {%- endif %} as reprocess_from
+),
+
+reprocessed_events as (
+    select
+        stock_events.*,
+        max(case when event_type = 'stock_snapshot' then occurred_at end)
+            over (partition by sku, location_id, ledger_date) as last_snapshot_at
+    from stock_events
+    cross join bounds
+    where stock_events.ledger_date >= bounds.reprocess_from
+),
+
+daily_snapshots as (
+    select sku, location_id, ledger_date, snapshot_quantity
+    from (
+        select
+            sku,
+            location_id,
+            ledger_date,
+            quantity as snapshot_quantity,
+            row_number() over (
+                partition by sku, location_id, ledger_date
+                order by occurred_at desc, event_id desc
+            ) as recency
+        from reprocessed_events
+        where event_type = 'stock_snapshot'
+    ) as ranked
+    where recency = 1
+),
+
+daily_movements as (
+    select
+        sku,
+        location_id,
+        ledger_date,
+        sum(case when event_type in ('transfer_received', 'po_received', 'return_restocked') then quantity else 0 end) as receipt_quantity,
+        sum(case when event_type in ('sale', 'order_fulfilled') then quantity else 0 end) as sales_quantity,
+        sum(case when event_type = 'transfer_shipped' then quantity else 0 end) as transfer_out_quantity,
+        sum(case when event_type = 'inventory_adjusted' then quantity else 0 end) as adjustment_quantity,
+        sum(stock_delta) as net_change_quantity,
+        sum(case when last_snapshot_at is null or occurred_at > last_snapshot_at then stock_delta else 0 end) as change_after_snapshot
+    from reprocessed_events
+    group by sku, location_id, ledger_date
+),
+
+-- positions already in the ledger carry their closing quantity into the reprocessed days
+carried_positions as (
+    {% if is_incremental() -%}
+    select
+        ledger.sku,
+        ledger.location_id,
+        ledger.closing_quantity as carried_quantity,
+        ledger.has_snapshot_baseline as carried_baseline,
+        ledger.last_sale_date as carried_last_sale_date,
+        ledger.last_snapshot_date as carried_last_snapshot_date
+    from {{ this }} as ledger
+    cross join bounds
+    where ledger.ledger_date = {{ add_days('bounds.reprocess_from', -1) }}
+    {%- else -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as sku,
+        cast(null as {{ dbt.type_string() }}) as location_id,
+        cast(null as bigint) as carried_quantity,
+        cast(null as boolean) as carried_baseline,
+        cast(null as date) as carried_last_sale_date,
+        cast(null as date) as carried_last_snapshot_date
+    where 1 = 0
+    {%- endif %}
+),
+
+new_positions as (
+    select sku, location_id, min(ledger_date) as first_date
+    from daily_movements
+    group by sku, location_id
+),
+
+positions as (
+    select
+        coalesce(carried.sku, new_positions.sku) as sku,
+        coalesce(carried.location_id, new_positions.location_id) as location_id,
+        case when carried.sku is not null then bounds.reprocess_from else new_positions.first_date end as first_date,
+        carried.carried_quantity,
+        coalesce(carried.carried_baseline, false) as carried_baseline,
+        carried.carried_last_sale_date,
+        carried.carried_last_snapshot_date
+    from carried_positions as carried
+    full outer join new_positions
+        on carried.sku = new_positions.sku
+        and carried.location_id = new_positions.location_id
+    cross join bounds
+),
+
+calendar as (
+    {{ date_series('(select reprocess_from from bounds)', '(select last_data_date from bounds)') }}
+),
+
+position_days as (
+    select
+        positions.*,
+        calendar.calendar_date as ledger_date
+    from positions
+    inner join calendar
+        on calendar.calendar_date >= positions.first_date
+),
+
+days as (
+    select
+        position_days.sku,
+        position_days.location_id,
+        position_days.ledger_date,
+        coalesce(movements.receipt_quantity, 0) as receipt_quantity,
+        coalesce(movements.sales_quantity, 0) as sales_quantity,
+        coalesce(movements.transfer_out_quantity, 0) as transfer_out_quantity,
+        coalesce(movements.adjustment_quantity, 0) as adjustment_quantity,
+        coalesce(movements.net_change_quantity, 0) as net_change_quantity,
+        coalesce(movements.change_after_snapshot, 0) as change_after_snapshot,
+        snapshots.snapshot_quantity,
+        position_days.carried_quantity,
+        position_days.carried_baseline,
+        position_days.carried_last_sale_date,
+        position_days.carried_last_snapshot_date
+    from position_days
+    left join daily_movements as movements
+        on position_days.sku = movements.sku
+        and position_days.location_id = movements.location_id
+        and position_days.ledger_date = movements.ledger_date
+    left join daily_snapshots as snapshots
+        on position_days.sku = snapshots.sku
+        and position_days.location_id = snapshots.location_id
+        and position_days.ledger_date = snapshots.ledger_date
+),
+
+-- each snapshot day starts a new running total; days before the first snapshot in the
+-- window (group 0) run on from the carried quantity
+snapshot_groups as (
+    select
+        days.*,
+        count(snapshot_quantity) over (
+            partition by sku, location_id order by ledger_date
+            rows between unbounded preceding and current row
+        ) as snapshot_group
+    from days
+),
+
+closing as (
+    select
+        snapshot_groups.*,
+        sum(
+            case
+                when snapshot_quantity is not null then snapshot_quantity + change_after_snapshot
+                else net_change_quantity
+            end
+        ) over (
+            partition by sku, location_id, snapshot_group order by ledger_date
+            rows between unbounded preceding and current row
+        ) + case when snapshot_group = 0 then coalesce(carried_quantity, 0) else 0 end as closing_quantity,
+        max(case when sales_quantity > 0 then ledger_date end) over (
+            partition by sku, location_id order by ledger_date
+            rows between unbounded preceding and current row
+        ) as last_sale_in_window,
+        max(case when snapshot_quantity is not null then ledger_date end) over (
+            partition by sku, location_id order by ledger_date
+            rows between unbounded preceding and current row
+        ) as last_snapshot_in_window
+    from snapshot_groups
+)
+
+select
+    closing.sku,
+    closing.location_id,
+    closing.ledger_date,
+    cast(coalesce(
+        lag(closing.closing_quantity) over (
+            partition by closing.sku, closing.location_id order by closing.ledger_date
+        ),
+        closing.carried_quantity,
+        0
+    ) as bigint) as opening_quantity,
+    cast(closing.receipt_quantity as bigint) as receipt_quantity,
+    cast(closing.sales_quantity as bigint) as sales_quantity,
+    cast(closing.transfer_out_quantity as bigint) as transfer_out_quantity,
+    cast(closing.adjustment_quantity as bigint) as adjustment_quantity,
+    cast(closing.net_change_quantity as bigint) as net_change_quantity,
+    cast(closing.snapshot_quantity as bigint) as snapshot_quantity,
+    cast(closing.closing_quantity as bigint) as closing_quantity,
+    (closing.carried_baseline or closing.snapshot_group > 0) as has_snapshot_baseline,
+    coalesce(closing.last_sale_in_window, closing.carried_last_sale_date) as last_sale_date,
+    coalesce(closing.last_snapshot_in_window, closing.carried_last_snapshot_date) as last_snapshot_date,
+    bounds.ingested_through
+from closing
+cross join bounds

@@ -1,0 +1,7 @@
+select
+    cast(sku as {{ dbt.type_string() }}) as sku,
+    cast(category as {{ dbt.type_string() }}) as category,
+    cast(abc_class as {{ dbt.type_string() }}) as abc_class,
+    cast(unit_cost as double) as unit_cost,
+    cast(unit_price as double) as unit_price
+from {{ ref('stg_skus') }}

@@ -1,0 +1,14 @@
+with source as (
+    select * from {{ source('raw', 'locations') }}
+),
+
+renamed as (
+    select
+        cast(location_id as {{ dbt.type_string() }}) as location_id,
+        cast(location_type as {{ dbt.type_string() }}) as location_type,
+        cast(region as {{ dbt.type_string() }}) as region,
+        cast(name as {{ dbt.type_string() }}) as location_name
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,53 @@
+"""How dbt nodes become Dagster assets: keys, groups, owners, kinds and descriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+LAYERS = ("staging", "intermediate", "marts")
+
+
+def _layer(dbt_resource_props: Mapping[str, Any]) -> str | None:
+    schema = (dbt_resource_props.get("config") or {}).get("schema") or dbt_resource_props.get(
+        "schema"
+    )
+    return schema if schema in LAYERS else None
+
+
+class OmnistockDbtTranslator(DagsterDbtTranslator):
+    """Models are keyed like the tables they build, ``[<layer>, <model>]`` (e.g.
+    ``["marts", "kpi_daily"]``), mirroring the raw tables' ``["raw", <table>]`` keys;
+    sources keep the keys their ``meta.dagster.asset_key`` names."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        layer = _layer(dbt_resource_props)
+        if dbt_resource_props.get("resource_type") == "model" and layer:
+            return dg.AssetKey([layer, dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return _layer(dbt_resource_props) or super().get_group_name(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        meta = (dbt_resource_props.get("config") or {}).get("meta") or dbt_resource_props.get(
+            "meta", {}
+        )
+        return meta.get("owners") or super().get_owners(dbt_resource_props)
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        # the yml description carries the grain ("One row per ..."); never the raw SQL
+        description = (dbt_resource_props.get("description") or "").strip()
+        return (
+            description or f"dbt {dbt_resource_props['resource_type']} {dbt_resource_props['name']}"
+        )
+
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        return spec.merge_attributes(kinds={"dbt", "duckdb"})

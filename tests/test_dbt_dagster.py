@@ -1,0 +1,62 @@
+"""The dbt assets in Dagster: graph shape, and a real materialization whose kpi_daily
+event carries the latest day's headline KPIs."""
+
+import dagster as dg
+import pytest
+from dbt_fixtures import base_events, create_raw_warehouse
+
+
+@pytest.fixture(scope="module")
+def transform(tmp_path_factory):
+    """The transform package, with its manifest prepared explicitly (dbt parse)."""
+    from orchestration.defs import transform
+
+    transform.prepare_manifest()
+    return transform
+
+
+def test_asset_graph(transform):
+    assets = transform.omnistock_dbt_assets
+    specs = {spec.key: spec for spec in assets.specs}
+    kpi_daily = specs[transform.KPI_DAILY_KEY]
+    assert kpi_daily.group_name == "marts"
+    assert kpi_daily.kinds == {"dbt", "duckdb"}
+    assert "team:inventory-planning" in kpi_daily.owners
+    assert kpi_daily.description.startswith("Every KPI of SPEC 5")
+    staging = specs[dg.AssetKey(["staging", "stg_inventory_events"])]
+    assert [dep.asset_key for dep in staging.deps] == [dg.AssetKey(["raw", "inventory_events"])]
+    assert {spec.group_name for spec in specs.values()} == {"staging", "intermediate", "marts"}
+    checks = list(assets.check_specs)
+    assert any(check.asset_key == transform.KPI_DAILY_KEY for check in checks)
+    transform.defs.resolve_asset_graph()
+
+
+def test_materialize_attaches_headline_kpis(transform, tmp_path, monkeypatch):
+    warehouse = create_raw_warehouse(tmp_path / "warehouse.duckdb", base_events())
+    monkeypatch.setenv("OMNISTOCK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("OMNISTOCK_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "dbt_target"))
+    assets = transform.omnistock_dbt_assets
+
+    result = dg.materialize(
+        [assets],
+        resources={"dbt": transform.defs.resources["dbt"]},
+        instance=dg.DagsterInstance.ephemeral(),
+        # unit tests already ran in test_dbt_build; the data tests run as asset checks
+        run_config={"ops": {assets.op.name: {"config": {"unit_tests": False}}}},
+    )
+
+    assert result.success
+    materializations = {
+        m.asset_key: m for m in result.asset_materializations_for_node(assets.op.name)
+    }
+    assert len(materializations) == len(assets.keys)
+    metadata = materializations[transform.KPI_DAILY_KEY].metadata
+    assert metadata["kpi_date"].value == "2026-03-04"
+    assert "| api_failure_rate | 1 |" in metadata["headline_kpis"].value
+    assert metadata["api_failure_rate"].value == 1.0
+    assert metadata["stockout_rate"].value == 0.0
+    evaluations = result.get_asset_check_evaluations()
+    assert evaluations and all(evaluation.passed for evaluation in evaluations)
+    assert any(e.asset_key == transform.KPI_DAILY_KEY for e in evaluations)
