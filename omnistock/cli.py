@@ -47,8 +47,8 @@ def run_pipeline(settings: Settings, job_name: str | None = None):
     """Materialize every asset headless, recorded in the Dagster home (the UI shows the run)."""
     from dagster import DagsterInstance
 
-    from orchestration.jobs import PIPELINE_JOB_NAME
     from orchestration.defs.transform import prepare_manifest
+    from orchestration.jobs import PIPELINE_JOB_NAME
 
     prepare_manifest()
     from orchestration.definitions import defs
