@@ -6,9 +6,13 @@ prepares it itself, and tests prepare it in a session fixture.
 
 import dagster as dg
 
+from omnistock.runtime import prepare_dagster_home
 from orchestration.defs import ingest, transform
 from orchestration.jobs import pipeline_job
 from orchestration.resources import build_resources
+
+# Resolve OMNISTOCK_* to absolute paths in the environment the resources read at run time.
+prepare_dagster_home()
 
 defs = dg.Definitions.merge(
     ingest.defs,

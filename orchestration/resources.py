@@ -1,4 +1,9 @@
-"""Resources shared by every domain, built from the one path setting (omnistock.config)."""
+"""Resources shared by every domain, configured from the one path setting (omnistock.config).
+
+Paths are `EnvVar`s resolved when a run starts, not when the code location loads, so the CLI,
+`dagster dev` and tests (each with their own OMNISTOCK_* environment) all use the right files.
+`orchestration.definitions` calls `export_environment()` so the variables always exist.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from omnistock.config import Settings, get_settings
+from omnistock.config import Settings
 
 # Every asset that writes the warehouse runs in this pool; the instance limits each pool to
 # one op at a time (see omnistock.runtime.DAGSTER_YAML), because DuckDB allows one writer.
@@ -28,8 +33,19 @@ class OmnistockPaths(dg.ConfigurableResource):
         )
 
 
-def build_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
-    settings = settings or get_settings()
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    return {
+        "duckdb": DuckDBResource(database=dg.EnvVar("OMNISTOCK_WAREHOUSE")),
+        "paths": OmnistockPaths(
+            home=dg.EnvVar("OMNISTOCK_HOME"),
+            landing_dir=dg.EnvVar("OMNISTOCK_LANDING_DIR"),
+            warehouse=dg.EnvVar("OMNISTOCK_WAREHOUSE"),
+        ),
+    }
+
+
+def resources_for(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    """Resources bound to explicit paths (tests, sensors evaluated by hand)."""
     return {
         "duckdb": DuckDBResource(database=str(settings.warehouse)),
         "paths": OmnistockPaths(

@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.ingest.sensors import landing_sensor
-from orchestration.resources import build_resources
+from orchestration.resources import resources_for
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -48,7 +48,7 @@ def _write_reference(landing: Path) -> None:
 
 
 def _evaluate(settings, cursor=None):
-    resources = build_resources(settings)
+    resources = resources_for(settings)
     with dg.build_sensor_context(cursor=cursor, resources={"paths": resources["paths"]}) as context:
         return landing_sensor(context)
 

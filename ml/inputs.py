@@ -1,0 +1,97 @@
+"""The one adapter between the warehouse and `ml`: loads `RiskInputs` from the marts.
+
+All of ml's SQL lives here, with values as bound parameters (`con.sql(sql, params=...)`;
+in DuckDB 2 `.pl()` is a relation method). Frames cover the trailing history
+(`FeatureConfig.history_days`, at least the window) for the concerns that look back further
+than the feature window (cycle counts for days since last count, stock positions for the
+sales history), and the feature window for the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import duckdb
+
+from .features import DEFAULT_FEATURE_CONFIG, FeatureConfig, RiskInputs, Window, to_naive_utc
+
+# Feed lag needs every event naming the location; no mart keeps emitted_at per event.
+EVENTS_TABLE = "staging.stg_inventory_events"
+
+QUERIES = {
+    "locations": "select location_id, location_type, region from marts.dim_locations",
+    "skus": "select sku, category, abc_class, unit_cost from marts.dim_skus",
+    "cycle_counts": """
+        select location_id, sku, counted_at, counted_quantity, system_quantity
+        from marts.fct_cycle_counts
+        where counted_at > $history_start and counted_at <= $as_of
+    """,
+    "adjustments": """
+        select location_id, sku, adjusted_at, reason_code, quantity
+        from marts.fct_inventory_adjustments
+        where adjusted_at > $window_start and adjusted_at <= $as_of
+    """,
+    "transfers": """
+        select origin_location_id, destination_location_id, sku, received_at,
+               shipped_quantity, received_quantity
+        from marts.fct_transfers
+        where received_at > $window_start and received_at <= $as_of
+    """,
+    "reservations": """
+        select location_id, sku, first_requested_at, requests, confirmations, failures
+        from marts.fct_reservations
+        where first_requested_at > $window_start and first_requested_at <= $as_of
+    """,
+    "oversells": """
+        select oversell_location_id as location_id, sku, cancelled_at as oversold_at
+        from marts.fct_order_lines
+        where is_oversold and cancelled_at > $window_start and cancelled_at <= $as_of
+    """,
+    "stock_positions": """
+        select location_id, sku, position_date, closing_quantity, sales_quantity,
+               transfer_out_quantity
+        from marts.fct_stock_positions
+        where position_date between $history_first_day and $as_of_day
+    """,
+    "event_lags": f"""
+        select location_id, event_type, occurred_at, emitted_at
+        from {EVENTS_TABLE}
+        where location_id is not null and occurred_at > $window_start and occurred_at <= $as_of
+    """,
+    "returns": """
+        select location_id, sku, received_at, inspected_at, disposition, restocked_at
+        from marts.fct_returns
+        where received_at > $window_start and received_at <= $as_of
+    """,
+}
+
+_PARAMETER = re.compile(r"\$(\w+)")
+
+
+def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The data's "now": the latest occurred_at, as the dbt models use it."""
+    return con.sql(f"select max(occurred_at) from {EVENTS_TABLE}").fetchall()[0][0]
+
+
+def load_risk_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime,
+                     config: FeatureConfig = DEFAULT_FEATURE_CONFIG) -> RiskInputs:
+    as_of = to_naive_utc(as_of)
+    window = Window.ending(as_of, config.window_days)
+    history = Window.ending(as_of, max(config.history_days, config.window_days))
+    values = {
+        "as_of": as_of,
+        "as_of_day": as_of.date(),
+        "window_start": window.start,
+        "history_start": history.start,
+        "history_first_day": history.first_day,
+    }
+    frames = {}
+    for name, sql in QUERIES.items():
+        # Bind exactly the parameters the query names (DuckDB rejects unused ones).
+        params = {key: values[key] for key in _PARAMETER.findall(sql)}
+        frames[name] = con.sql(sql, params=params).pl()
+    frames["locations"] = frames["locations"].sort("location_id")
+    frames["skus"] = frames["skus"].sort("sku")
+    return RiskInputs.from_frames(**frames)
+
