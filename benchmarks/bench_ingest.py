@@ -1,0 +1,272 @@
+"""Ingestion throughput vs DuckDB's bare read of the same files.
+
+    .venv/bin/python benchmarks/bench_ingest.py LANDING                  # an existing landing folder
+    .venv/bin/python benchmarks/bench_ingest.py LANDING --synthetic 3000000   # generate it first
+
+Every measurement runs in its own child process (so one run's caches and memory don't leak
+into the next) and reports its wall time and peak RSS (`ru_maxrss` of the child). Baselines:
+`SELECT count(*) FROM read_json([...])` (likewise read_csv, read_parquet) over the files of one
+format; ours: `ingest_files` of those files into a fresh warehouse (reference data loaded
+first, file hashing, validation, writes and the final checkpoint included). Prints a markdown
+table with ratios to the baseline measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from omnistock.config import SOURCE_SYSTEMS
+from omnistock.ingest import discover_files, ingest_files, load_reference
+
+FORMATS = ("jsonl", "csv", "parquet")
+# The bare reads take the options a landing folder needs to be read at all: files of one
+# format may differ in columns, and bad records (the simulator plants some) must not stop them.
+BARE_READERS = {
+    "jsonl": "SELECT count(*) FROM read_json(?, union_by_name = true, ignore_errors = true)",
+    "csv": "SELECT count(*) FROM read_csv(?, union_by_name = true, ignore_errors = true)",
+    "parquet": "SELECT count(*) FROM read_parquet(?, union_by_name = true)",
+}
+
+
+# --- synthetic landing folder -----------------------------------------------------------------
+
+STORES, DCS, SKUS = 300, 4, 5000
+
+# Valid events of a few shapes (SPEC 4.1), chosen by row number; NULL where a type has no field.
+SYNTHETIC_EVENTS_SQL = f"""
+SELECT
+    printf('%s-%010d', source_system, i) AS event_id,
+    CASE WHEN source_system = 'ecommerce' AND i % 4 = 0 THEN '2' ELSE '1' END AS schema_version,
+    event_type, source_system,
+    strftime(occurred + INTERVAL 1 HOUR, '%Y-%m-%dT%H:%M:%S') || '+01:00' AS occurred_at,
+    strftime(occurred + INTERVAL (30 + i % 600) SECOND, '%Y-%m-%dT%H:%M:%SZ') AS emitted_at,
+    printf('C%09d', i // 3) AS case_id,
+    CASE WHEN event_type <> 'order_placed' AND event_type <> 'api_call'
+        THEN printf('S%03d', 1 + i % {STORES}) END AS location_id,
+    CASE WHEN event_type = 'transfer_requested' THEN printf('DC%02d', 1 + i % {DCS}) END
+        AS to_location_id,
+    CASE WHEN event_type <> 'api_call' THEN printf('SKU%05d', i % {SKUS}) END AS sku,
+    CASE WHEN event_type = 'inventory_adjusted' THEN -1 - i % 3
+        WHEN event_type <> 'api_call' THEN 1 + i % 5 END AS quantity,
+    CASE WHEN event_type IN ('sale', 'order_placed') THEN 'store' END AS channel,
+    CASE WHEN event_type = 'inventory_adjusted' THEN 'shrink' END AS reason_code,
+    CASE event_type
+        WHEN 'api_call' THEN json_object('integration', 'oms_erp', 'status_code', 200,
+            'latency_ms', i % 900, 'attempt', 1)
+        WHEN 'sale' THEN json_object('basket_id', printf('B%08d', i // 2))
+    END AS attributes,
+    file_no
+FROM (
+    SELECT i,
+        (['sale', 'order_placed', 'reservation_requested', 'transfer_requested',
+          'inventory_adjusted', 'api_call'])[1 + i % 6] AS event_type,
+        (?::VARCHAR[])[1 + (i // ?) % len(?::VARCHAR[])] AS source_system,
+        TIMESTAMP '2026-03-01' + i * INTERVAL 250 MILLISECOND AS occurred,
+        i // ? AS file_no
+    FROM range(?) r(i)
+)"""
+
+
+def generate_landing(landing: Path, events: int, events_per_file: int) -> None:
+    """Reference data and `events` valid events, one format per file in rotation
+    (jsonl, csv, parquet), in the source-system folders; ecommerce JSONL has version 2 rows."""
+    con = duckdb.connect()
+    (landing / "reference").mkdir(parents=True, exist_ok=True)
+    con.sql(f"""
+SELECT printf('S%03d', i) AS location_id, 'store' AS location_type,
+    'R' || (i % 4) AS region, 'Store ' || i AS name FROM range(1, {STORES} + 1) r(i)
+UNION ALL
+SELECT printf('DC%02d', i), 'dc', 'R' || (i % 4), 'DC ' || i FROM range(1, {DCS} + 1) r(i)
+""").to_csv(str(landing / "reference" / "locations.csv"), header=True)
+    con.sql(f"""
+SELECT printf('SKU%05d', i) AS sku, 'cat' || (i % 20) AS category, 5 + i % 50 AS unit_cost,
+    10 + i % 90 AS unit_price, (['A', 'B', 'C'])[1 + i % 3] AS abc_class
+FROM range({SKUS}) r(i)""").to_csv(str(landing / "reference" / "skus.csv"), header=True)
+
+    sources = list(SOURCE_SYSTEMS)
+    con.execute(
+        f"CREATE TABLE synthetic AS {SYNTHETIC_EVENTS_SQL}",
+        [sources, events_per_file, sources, events_per_file, events],
+    )
+    file_count = con.execute("SELECT max(file_no) + 1 FROM synthetic").fetchall()[0][0]
+    for file_no in range(file_count):
+        rows = con.table("synthetic").filter(f"file_no = {file_no}").select("* EXCLUDE (file_no)")
+        source = rows.select("source_system").limit(1).fetchall()[0][0]
+        file_format = FORMATS[file_no % len(FORMATS)]
+        target = landing / source / f"2026-03-01T{file_no:05d}.{file_format}"
+        target.parent.mkdir(exist_ok=True)
+        if file_format == "parquet":
+            rows.select("* REPLACE (attributes::VARCHAR AS attributes)").to_parquet(str(target))
+        elif file_format == "csv":
+            rows.select("* REPLACE (attributes::VARCHAR AS attributes)").to_csv(
+                str(target), header=True
+            )
+        else:
+            _write_jsonl(rows, target)
+    print(f"generated {events:,} events in {file_count} files under {landing}", file=sys.stderr)
+
+
+def _write_jsonl(rows: duckdb.DuckDBPyRelation, target: Path) -> None:
+    """One JSON object per line; version 2 rows use site_id and item {sku, qty}."""
+    lines = rows.select("""
+CASE WHEN schema_version = '2' THEN to_json(struct_pack(
+        event_id, schema_version, event_type, source_system, occurred_at, emitted_at, case_id,
+        site_id := location_id, to_location_id, item := struct_pack(sku, qty := quantity),
+        channel, reason_code, attributes))
+    ELSE to_json(struct_pack(
+        event_id, schema_version, event_type, source_system, occurred_at, emitted_at, case_id,
+        location_id, to_location_id, sku, quantity, channel, reason_code, attributes))
+END AS line""").fetchall()
+    target.write_text("".join(line + "\n" for (line,) in lines))
+
+
+# --- measurements (each in a child process) ---------------------------------------------------
+
+
+def _bare_read(paths: list[str], file_format: str) -> dict:
+    con = duckdb.connect()
+    records = con.execute(BARE_READERS[file_format], [paths]).fetchall()[0][0]
+    return {"records": records}
+
+
+def _ingest(paths: list[str], landing: str, warehouse: str) -> dict:
+    con = duckdb.connect(warehouse)
+    load_reference(con, landing)
+    report = ingest_files(con, landing, files=paths)
+    con.close()  # includes the checkpoint: the data is durable when the clock stops
+    return {
+        "records": report.records_read,
+        "stored": report.records_stored,
+        "quarantined": report.records_quarantined,
+    }
+
+
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS. VmHWM belongs to the process image, so unlike ru_maxrss it
+    does not inherit the parent's peak across fork/exec."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child(spec_path: str) -> None:
+    spec = json.loads(Path(spec_path).read_text())
+    started, cpu_started = time.perf_counter(), time.process_time()
+    if spec["task"] == "bare":
+        result = _bare_read(spec["paths"], spec["format"])
+    else:
+        result = _ingest(spec["paths"], spec["landing"], spec["warehouse"])
+    result["seconds"] = time.perf_counter() - started
+    result["cpu_seconds"] = time.process_time() - cpu_started
+    result["peak_rss_mb"] = _peak_rss_mb()
+    print(json.dumps(result))
+
+
+def _run_child(workdir: Path, spec: dict) -> dict:
+    spec_path = workdir / "spec.json"
+    spec_path.write_text(json.dumps(spec))
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", str(spec_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("landing", type=Path, nargs="?")
+    parser.add_argument("--synthetic", type=int, metavar="N", help="first generate N events")
+    parser.add_argument("--events-per-file", type=int, default=100_000)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child)
+        return
+    if args.landing is None:
+        parser.error("a landing folder is required")
+    if args.synthetic:
+        generate_landing(args.landing, args.synthetic, args.events_per_file)
+
+    landing = args.landing.resolve()
+    files = discover_files(landing)
+    paths_by_format = {
+        file_format: [str(f.path) for f in files if f.file_format == file_format]
+        for file_format in FORMATS
+    }
+    paths_by_format = {fmt: paths for fmt, paths in paths_by_format.items() if paths}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench_ingest_") as tmp:
+        workdir = Path(tmp)
+        for file_format, paths in paths_by_format.items():
+            bare = _run_child(workdir, {"task": "bare", "format": file_format, "paths": paths})
+            ours = _run_child(
+                workdir,
+                {
+                    "task": "ingest",
+                    "paths": paths,
+                    "landing": str(landing),
+                    "warehouse": str(workdir / f"{file_format}.duckdb"),
+                },
+            )
+            rows.append((file_format, len(paths), bare, ours))
+        everything = _run_child(
+            workdir,
+            {
+                "task": "ingest",
+                "paths": [str(f.path) for f in files],
+                "landing": str(landing),
+                "warehouse": str(workdir / "all.duckdb"),
+            },
+        )
+
+    print(
+        "| files | n | records | bare s (cpu s) | bare RSS MB | ingest s (cpu s) "
+        "| ingest RSS MB | ratio wall | ratio cpu |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for file_format, count, bare, ours in rows:
+        print(
+            f"| {file_format} | {count} | {ours['records']:,} | {_seconds(bare)} "
+            f"| {bare['peak_rss_mb']:.0f} | {_seconds(ours)} | {ours['peak_rss_mb']:.0f} "
+            f"| {_ratio(ours, bare, 'seconds')} | {_ratio(ours, bare, 'cpu_seconds')} |"
+        )
+    bare_total = {
+        key: sum(bare[key] for _, _, bare, _ in rows) for key in ("seconds", "cpu_seconds")
+    }
+    print(
+        f"| all, one run | {len(files)} | {everything['records']:,} | {_seconds(bare_total)} | – "
+        f"| {_seconds(everything)} | {everything['peak_rss_mb']:.0f} "
+        f"| {_ratio(everything, bare_total, 'seconds')} "
+        f"| {_ratio(everything, bare_total, 'cpu_seconds')} |"
+    )
+    print(
+        f"\nstored {everything['stored']:,}, quarantined {everything['quarantined']:,}. "
+        "Baseline of the last row: the sum of the per-format bare reads. "
+        "Ratios: ingest time / bare-read time (cpu: user+sys of the process, all threads)."
+    )
+
+
+def _seconds(result: dict) -> str:
+    return f"{result['seconds']:.2f} ({result['cpu_seconds']:.2f})"
+
+
+def _ratio(ours: dict, bare: dict, key: str) -> str:
+    return f"{ours[key] / bare[key]:.1f}x" if bare[key] >= 0.01 else "n/a"
+
+
+if __name__ == "__main__":
+    main()

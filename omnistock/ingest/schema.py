@@ -1,0 +1,103 @@
+"""The `raw` schema: reference data, the event store, its quarantine, duplicate log and manifest.
+
+Columns follow docs/architecture.md ("Raw tables"). Two additions the engine needs:
+`raw.ingested_files.error_message` (why a file has status 'failed') and
+`raw.csv_file_headers` (the header of each loaded CSV file, so a quarantined CSV line, whose raw
+text is the line alone, can be re-parsed by `replay_quarantine`).
+
+There is deliberately no PRIMARY KEY/UNIQUE index on `event_id`: an ART index over ~10M keys
+costs memory and insert speed; uniqueness is enforced by anti-joins during ingestion and
+verified by the `duplicate_event_ids` check.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+RAW_SCHEMA = "raw"
+
+TABLE_DDL: dict[str, str] = {
+    "locations": """
+        location_id VARCHAR NOT NULL,
+        location_type VARCHAR,
+        region VARCHAR,
+        name VARCHAR
+    """,
+    "skus": """
+        sku VARCHAR NOT NULL,
+        category VARCHAR,
+        unit_cost DOUBLE,
+        unit_price DOUBLE,
+        abc_class VARCHAR
+    """,
+    "inventory_events": """
+        event_id VARCHAR NOT NULL,
+        schema_version VARCHAR NOT NULL,
+        event_type VARCHAR NOT NULL,
+        source_system VARCHAR NOT NULL,
+        occurred_at TIMESTAMP NOT NULL,
+        emitted_at TIMESTAMP NOT NULL,
+        case_id VARCHAR NOT NULL,
+        location_id VARCHAR,
+        to_location_id VARCHAR,
+        sku VARCHAR,
+        quantity BIGINT,
+        channel VARCHAR,
+        reason_code VARCHAR,
+        attributes VARCHAR NOT NULL,
+        content_hash VARCHAR NOT NULL,
+        source_file VARCHAR NOT NULL,
+        source_line BIGINT NOT NULL,
+        ingested_at TIMESTAMP NOT NULL
+    """,
+    "quarantined_events": """
+        quarantine_id BIGINT NOT NULL,
+        source_file VARCHAR NOT NULL,
+        source_line BIGINT NOT NULL,
+        source_system VARCHAR NOT NULL,
+        event_id VARCHAR,
+        raw_record VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        quarantined_at TIMESTAMP NOT NULL,
+        replayed_at TIMESTAMP
+    """,
+    "duplicate_events": """
+        event_id VARCHAR NOT NULL,
+        source_file VARCHAR NOT NULL,
+        source_line BIGINT NOT NULL,
+        content_hash VARCHAR NOT NULL,
+        detected_at TIMESTAMP NOT NULL
+    """,
+    "ingested_files": """
+        path VARCHAR NOT NULL,
+        source_system VARCHAR NOT NULL,
+        file_format VARCHAR NOT NULL,
+        size_bytes BIGINT NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        records_read BIGINT,
+        records_stored BIGINT,
+        records_duplicate BIGINT,
+        records_quarantined BIGINT,
+        status VARCHAR NOT NULL,
+        loaded_at TIMESTAMP NOT NULL,
+        error_message VARCHAR
+    """,
+    "csv_file_headers": """
+        path VARCHAR NOT NULL,
+        header VARCHAR NOT NULL
+    """,
+}
+
+# Columns added after the first release; ensure_schema adds them to older warehouses.
+_ADDED_COLUMNS = (("ingested_files", "error_message", "VARCHAR"),)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schema `raw` and its tables if they are missing (idempotent)."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+    for table, columns in TABLE_DDL.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{table} ({columns})")
+    for table, column, column_type in _ADDED_COLUMNS:
+        con.execute(
+            f"ALTER TABLE {RAW_SCHEMA}.{table} ADD COLUMN IF NOT EXISTS {column} {column_type}"
+        )

@@ -1,0 +1,138 @@
+"""Writing a batch of judged records to the store: duplicate decisions, then one set-based
+INSERT per destination. Shared by ingestion and quarantine replay.
+
+Each record of `ingest_checked` gets exactly one outcome (view `ingest_outcomes`):
+`stored`, `duplicate` (same event_id, identical content, already stored or earlier in the batch)
+or `quarantined` (with its reason; `duplicate_conflict` when the content differs).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+
+from omnistock.ingest.db import scalar
+from omnistock.ingest.readers import strip_sql
+from omnistock.ingest.validation import CHECKED_TABLE
+
+CONTESTED_TABLE = "ingest_contested"
+OUTCOMES_VIEW = "ingest_outcomes"
+
+EVENT_COLUMNS = (
+    "event_id, schema_version, event_type, source_system, occurred_at, emitted_at, case_id, "
+    "location_id, to_location_id, sku, quantity, channel, reason_code, attributes, content_hash"
+)
+
+
+def utc_now() -> datetime:
+    """Timestamps in the raw tables are UTC without time zone."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def resolve_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+    """Decide the records whose event_id is already stored or repeats within the batch.
+
+    Only those few records go through the window; the event store is probed once per batch
+    with a semi-join on the batch's event_ids (no index needed). The reference content of an
+    event_id is the stored one, else its first occurrence in batch order (file, line).
+    """
+    con.execute(f"""
+CREATE OR REPLACE TEMP TABLE {CONTESTED_TABLE} AS
+WITH candidates AS MATERIALIZED (
+    SELECT file_seq, source_line, event_id, content_hash
+    FROM {CHECKED_TABLE} WHERE reason IS NULL
+),
+stored AS MATERIALIZED (
+    SELECT event_id, any_value(content_hash) AS stored_hash
+    FROM raw.inventory_events
+    WHERE event_id IN (SELECT event_id FROM candidates)
+    GROUP BY event_id
+),
+contested AS (
+    SELECT c.*, s.stored_hash,
+        first_value(c.content_hash) OVER by_position AS first_hash,
+        row_number() OVER by_position AS occurrence
+    FROM candidates c LEFT JOIN stored s USING (event_id)
+    WHERE c.event_id IN (
+        SELECT event_id FROM stored
+        UNION ALL
+        SELECT event_id FROM candidates GROUP BY event_id HAVING count(*) > 1
+    )
+    WINDOW by_position AS (PARTITION BY c.event_id ORDER BY c.file_seq, c.source_line)
+)
+SELECT file_seq, source_line,
+    CASE
+        WHEN stored_hash IS NULL AND occurrence = 1 THEN 'stored'
+        WHEN content_hash = coalesce(stored_hash, first_hash) THEN 'duplicate'
+        ELSE 'duplicate_conflict'
+    END AS decision
+FROM contested""")
+    con.execute(f"""
+CREATE OR REPLACE TEMP VIEW {OUTCOMES_VIEW} AS
+SELECT c.* EXCLUDE (reason),
+    CASE
+        WHEN c.reason IS NOT NULL OR d.decision = 'duplicate_conflict' THEN 'quarantined'
+        WHEN d.decision = 'duplicate' THEN 'duplicate'
+        ELSE 'stored'
+    END AS outcome,
+    coalesce(c.reason, CASE WHEN d.decision = 'duplicate_conflict' THEN d.decision END) AS reason
+FROM {CHECKED_TABLE} c LEFT JOIN {CONTESTED_TABLE} d USING (file_seq, source_line)""")
+
+
+def insert_events(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
+    return scalar(
+        con,
+        f"""
+INSERT INTO raw.inventory_events
+SELECT {EVENT_COLUMNS}, source_file, source_line, ?::TIMESTAMP
+FROM {OUTCOMES_VIEW} WHERE outcome = 'stored'""",
+        [now],
+    )
+
+
+def insert_duplicates(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
+    return scalar(
+        con,
+        f"""
+INSERT INTO raw.duplicate_events
+SELECT event_id, source_file, source_line, content_hash, ?::TIMESTAMP
+FROM {OUTCOMES_VIEW} WHERE outcome = 'duplicate'""",
+        [now],
+    )
+
+
+def insert_quarantine(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
+    return scalar(
+        con,
+        f"""
+INSERT INTO raw.quarantined_events
+SELECT (SELECT coalesce(max(quarantine_id), 0) FROM raw.quarantined_events)
+        + row_number() OVER (ORDER BY file_seq, source_line),
+    source_file, source_line, source_folder, event_id, {strip_sql("raw_record")}, reason,
+    ?::TIMESTAMP, NULL
+FROM {OUTCOMES_VIEW} WHERE outcome = 'quarantined'""",
+        [now],
+    )
+
+
+def outcome_counts(con: duckdb.DuckDBPyConnection) -> dict[int, dict]:
+    """Per file_seq: records read, stored, duplicate, quarantined and quarantine reasons."""
+    counts = {
+        file_seq: {
+            "records_read": read,
+            "records_stored": stored,
+            "records_duplicate": duplicate,
+            "records_quarantined": quarantined,
+            "quarantined_by_reason": {},
+        }
+        for file_seq, read, stored, duplicate, quarantined in con.execute(f"""
+SELECT file_seq, count(*), count_if(outcome = 'stored'), count_if(outcome = 'duplicate'),
+    count_if(outcome = 'quarantined')
+FROM {OUTCOMES_VIEW} GROUP BY file_seq""").fetchall()
+    }
+    for file_seq, reason, records in con.execute(f"""
+SELECT file_seq, reason, count(*) FROM {OUTCOMES_VIEW}
+WHERE outcome = 'quarantined' GROUP BY ALL ORDER BY ALL""").fetchall():
+        counts[file_seq]["quarantined_by_reason"][reason] = records
+    return counts

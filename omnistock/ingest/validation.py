@@ -1,0 +1,214 @@
+"""Record validation as one set-based SQL statement over the normalized relation.
+
+`check_records` appends the judged records to the session table `ingest_checked`: each record
+with its quarantine reason (the first that applies, in the order of docs/architecture.md) or,
+when it passes, its typed canonical values and content hash. Duplicates are decided later, per
+batch, against the store (see `store.py`).
+
+The per-event-type rules of SPEC 4.1 (`rules.EVENT_RULES`) are compiled into the CASE chain as
+constant IN-lists, so validation is a single projection over the records.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from omnistock.ingest.db import scalar
+from omnistock.ingest.readers import SourceRelation
+from omnistock.ingest.rules import (
+    CANONICAL_FIELDS,
+    CHANNELS,
+    EMIT_TOLERANCE_MINUTES,
+    ENVELOPE_FIELDS,
+    EVENT_ID_PATTERN,
+    EVENT_RULES,
+    SOURCE_SYSTEMS,
+    SUPPORTED_SCHEMA_VERSIONS,
+    TYPED_FIELDS,
+)
+
+CHECKED_TABLE = "ingest_checked"
+
+CHECKED_COLUMNS = """
+    file_seq BIGINT, source_file VARCHAR, source_folder VARCHAR, source_line BIGINT,
+    raw_record VARCHAR, reason VARCHAR,
+    event_id VARCHAR, schema_version VARCHAR, event_type VARCHAR, source_system VARCHAR,
+    occurred_at TIMESTAMP, emitted_at TIMESTAMP, case_id VARCHAR, location_id VARCHAR,
+    to_location_id VARCHAR, sku VARCHAR, quantity BIGINT, channel VARCHAR, reason_code VARCHAR,
+    attributes VARCHAR, content_hash VARCHAR
+"""
+
+# ISO-8601 with an offset or Z (a space instead of T is tolerated, as RFC 3339 allows). The
+# TIMESTAMPTZ cast then rejects impossible dates; epoch_us makes the UTC value independent of
+# the session time zone.
+ISO_TIMESTAMP = (
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"
+    "([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)"
+)
+CONTENT_SEPARATOR = "chr(31)"  # ASCII unit separator between hashed values
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _literal_list(values) -> str:
+    return ", ".join(_literal(value) for value in values)
+
+
+def _event_type_in(event_types) -> str:
+    event_types = list(event_types)
+    return f"event_type IN ({_literal_list(event_types)})" if event_types else "false"
+
+
+def _utc(column: str) -> str:
+    return (
+        f"CASE WHEN regexp_full_match({column}, {_literal(ISO_TIMESTAMP)}) "
+        f"THEN make_timestamp(epoch_us(try_cast(replace({column}, ',', '.') AS TIMESTAMPTZ))) END"
+    )
+
+
+def _required_attribute_keys() -> list[str]:
+    """Attribute keys in the order the rules list them (each rule's own order is kept)."""
+    keys: list[str] = []
+    for rule in EVENT_RULES.values():
+        keys.extend(key for key in rule.attribute_keys if key not in keys)
+    return keys
+
+
+def _quantity_ok_sql() -> str:
+    def types_with(quantity_rule: str) -> str:
+        return _event_type_in(t for t, r in EVENT_RULES.items() if r.quantity_rule == quantity_rule)
+
+    return (
+        f"CASE WHEN {types_with('nonzero')} THEN quantity_value <> 0"
+        f" WHEN {types_with('non_negative')} THEN quantity_value >= 0"
+        " ELSE quantity_value > 0 END"
+    )
+
+
+def _reason_code_allowed_sql() -> str:
+    whens = " ".join(
+        f"WHEN {_literal(event_type)} THEN reason_code IN ({_literal_list(rule.reason_codes)})"
+        for event_type, rule in EVENT_RULES.items()
+        if rule.reason_codes
+    )
+    return f"CASE event_type {whens} ELSE true END"
+
+
+def _reason_sql() -> str:
+    """The CASE chain giving each record its first failing rule (architecture: validation
+    order)."""
+    envelope = [f"WHEN {name} IS NULL THEN 'missing_field:{name}'" for name in ENVELOPE_FIELDS]
+    required = [
+        f"WHEN {name} IS NULL AND "
+        f"{_event_type_in(t for t, r in EVENT_RULES.items() if name in r.required)} "
+        f"THEN 'missing_field:{name}'"
+        for name in TYPED_FIELDS
+    ]
+    attributes = [
+        f"WHEN {_event_type_in(t for t, r in EVENT_RULES.items() if key in r.attribute_keys)} "
+        f"AND json_extract_string(attributes_json, {_literal('$.' + key)}) IS NULL "
+        f"THEN 'missing_field:attributes.{key}'"
+        for key in _required_attribute_keys()
+    ]
+    whens = [
+        "WHEN malformed OR attributes_json IS NULL THEN 'malformed_record'",
+        *envelope,
+        f"WHEN schema_version NOT IN ({_literal_list(SUPPORTED_SCHEMA_VERSIONS)}) "
+        "THEN 'unsupported_schema_version'",
+        f"WHEN NOT regexp_full_match(event_id, {_literal(EVENT_ID_PATTERN)}) "
+        "THEN 'invalid_value:event_id'",
+        f"WHEN NOT {_event_type_in(EVENT_RULES)} THEN 'unknown_event_type'",
+        f"WHEN source_system NOT IN ({_literal_list(SOURCE_SYSTEMS)}) "
+        "THEN 'invalid_value:source_system'",
+        *required,
+        *attributes,
+        "WHEN occurred_utc IS NULL OR emitted_utc IS NULL THEN 'invalid_timestamp'",
+        f"WHEN quantity IS NOT NULL AND NOT coalesce({_quantity_ok_sql()}, false) "
+        "THEN 'invalid_quantity'",
+        f"WHEN channel NOT IN ({_literal_list(CHANNELS)}) THEN 'invalid_value:channel'",
+        f"WHEN NOT {_reason_code_allowed_sql()} THEN 'invalid_value:reason_code'",
+        f"WHEN emitted_utc < occurred_utc - INTERVAL {EMIT_TOLERANCE_MINUTES} MINUTE "
+        "THEN 'emitted_before_occurred'",
+        "WHEN location_id NOT IN (SELECT location_id FROM raw.locations) "
+        "OR to_location_id NOT IN (SELECT location_id FROM raw.locations) "
+        "THEN 'unknown_location'",
+        "WHEN sku NOT IN (SELECT sku FROM raw.skus) THEN 'unknown_sku'",
+    ]
+    return "CASE\n        " + "\n        ".join(whens) + "\n    END"
+
+
+def _content_hash_sql() -> str:
+    """md5 over the canonical content after upcast and normalization, so schema_version and the
+    record's spelling (format, whitespace, offset) do not change it. The event_id is left out:
+    hashes are only ever compared between records with the same event_id."""
+    values = [
+        "event_type",
+        "source_system",
+        "epoch_us(occurred_utc)",
+        "epoch_us(emitted_utc)",
+        "case_id",
+        "location_id",
+        "to_location_id",
+        "sku",
+        "quantity_value",
+        "channel",
+        "reason_code",
+        "attributes_json",
+    ]
+    return f"md5(concat({f', {CONTENT_SEPARATOR}, '.join(values)}))"
+
+
+def check_sql(normalized: str) -> str:
+    """INSERT judging every record of the normalized relation `normalized` (a SELECT)."""
+    present = ",\n        ".join(f"nullif({name}, '') AS {name}" for name in CANONICAL_FIELDS)
+    return f"""
+INSERT INTO {CHECKED_TABLE}
+WITH normalized AS ({normalized}),
+present AS (
+    SELECT file_seq, source_file, source_folder, source_line, raw_record, malformed,
+        {present}
+    FROM normalized
+),
+typed AS (
+    SELECT *,
+        {_utc("occurred_at")} AS occurred_utc,
+        {_utc("emitted_at")} AS emitted_utc,
+        CASE WHEN regexp_full_match(quantity, '[+-]?[0-9]+')
+            THEN try_cast(quantity AS BIGINT) END AS quantity_value,
+        -- canonical attributes: the object minified (key order kept); NULL if not an object
+        CASE WHEN attributes IS NULL OR attributes = 'null' THEN '{{}}'
+            WHEN starts_with(attributes_minified, '{{') THEN attributes_minified
+        END AS attributes_json
+    FROM (SELECT *, try(json(attributes))::VARCHAR AS attributes_minified FROM present)
+),
+judged AS (
+    SELECT *, {_reason_sql()} AS reason FROM typed
+)
+SELECT file_seq, source_file, source_folder, source_line,
+    -- the raw text is only needed in quarantine (Batch.fill_raw_records brings it back for the
+    -- few valid records that turn out to be duplicate conflicts)
+    CASE WHEN reason IS NOT NULL THEN raw_record END, reason,
+    event_id, schema_version, event_type, source_system,
+    occurred_utc, emitted_utc, case_id, location_id, to_location_id, sku, quantity_value,
+    channel, reason_code, attributes_json,
+    CASE WHEN reason IS NULL THEN {_content_hash_sql()} END
+FROM judged"""
+
+
+def prepare_session(con: duckdb.DuckDBPyConnection) -> None:
+    """Give this connection an empty `ingest_checked` (a temp table, private to it)."""
+    clear_checked(con)
+
+
+def clear_checked(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CHECKED_TABLE} ({CHECKED_COLUMNS})")
+
+
+def check_records(con: duckdb.DuckDBPyConnection, source: SourceRelation) -> int:
+    """Judge every record of `source` (a batch of files, or quarantined records) into
+    `ingest_checked`; returns the number of records. One statement: if it fails, nothing of
+    the source is left behind."""
+    with source.registered(con):
+        return scalar(con, check_sql(source.sql), source.params)
