@@ -86,6 +86,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(simulator.simulate(config, settings.landing_dir).describe())
     print("Running the pipeline …")
     run_pipeline(settings)
+    # Close the loop once: stores count what was requested, the counts land as new files.
+    answered = simulator.respond_to_outbox(settings.landing_dir, settings.cycle_count_outbox)
+    print(f"Stores answered {len(answered)} cycle-count request(s); running the pipeline again …")
+    run_pipeline(settings)
     from omnistock.summary import print_summary
 
     print_summary(settings)

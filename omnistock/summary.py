@@ -6,47 +6,75 @@ import duckdb
 
 from omnistock.config import Settings
 
+HEADLINE_KPIS = (
+    "reservation_latency_p95_s",
+    "order_exception_rate",
+    "transfer_accuracy",
+    "inventory_record_accuracy",
+    "api_failure_rate",
+    "supplier_on_time_rate",
+)
+
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(
         con.execute(
             "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
             [schema, table],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
+
+
+def headline_kpis(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float | None]]:
+    """Ratios over the whole period (sum of numerators ÷ sum of denominators); percentiles
+    are the median of the daily values (they cannot be re-aggregated exactly)."""
+    return con.execute(
+        """
+        select kpi_name,
+               case when kpi_name like '%rate' or kpi_name like '%accuracy'
+                    then sum(numerator) / nullif(sum(denominator), 0)
+                    else median(value) end as value
+        from marts.kpi_daily
+        where dimension = 'all' and list_contains(?, kpi_name)
+        group by kpi_name
+        order by kpi_name
+        """,
+        [list(HEADLINE_KPIS)],
+    ).fetchall()
 
 
 def collect_summary(settings: Settings) -> dict:
     """Facts about the warehouse, read on a read-only connection."""
-    summary: dict = {"warehouse": str(settings.warehouse), "dagster_home": str(settings.dagster_home)}
+    summary: dict = {
+        "warehouse": str(settings.warehouse),
+        "dagster_home": str(settings.dagster_home),
+    }
     if not settings.warehouse.exists():
         return summary
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         if not _table_exists(con, "raw", "inventory_events"):
             return summary
-        summary["events_stored"] = con.execute("select count(*) from raw.inventory_events").fetchone()[0]
-        summary["duplicates"] = con.execute("select count(*) from raw.duplicate_events").fetchone()[0]
+        summary["events_stored"] = con.execute(
+            "select count(*) from raw.inventory_events"
+        ).fetchall()[0][0]
+        summary["duplicates"] = con.execute("select count(*) from raw.duplicate_events").fetchall()[
+            0
+        ][0]
         summary["files_loaded"] = con.execute(
             "select count(*) from raw.ingested_files where status = 'loaded'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         summary["quarantined_by_reason"] = dict(
             con.execute(
                 "select reason, count(*) from raw.quarantined_events where replayed_at is null "
                 "group by reason order by count(*) desc, reason"
             ).fetchall()
         )
-        if _table_exists(con, "main", "kpi_daily"):
-            summary["headline_kpis"] = con.execute(
-                """
-                select kpi_name, value from main.kpi_daily
-                where dimension = 'all' and kpi_date = (select max(kpi_date) from main.kpi_daily)
-                order by kpi_name
-                """
-            ).fetchall()
-        if _table_exists(con, "main", "cycle_count_requests"):
+        if _table_exists(con, "marts", "kpi_daily"):
+            summary["headline_kpis"] = headline_kpis(con)
+        if _table_exists(con, "actions", "cycle_count_requests"):
             summary["cycle_count_requests"] = dict(
                 con.execute(
-                    "select status, count(*) from main.cycle_count_requests group by status"
+                    "select status, count(*) from actions.cycle_count_requests group by status"
                 ).fetchall()
             )
     return summary
@@ -62,7 +90,9 @@ def print_summary(settings: Settings) -> None:
         print(f"duplicates skipped:  {facts['duplicates']:>12,}")
         print(f"quarantined:         {sum(quarantined.values()):>12,}")
         for reason, count in quarantined.items():
-            print(f"  {reason:<30}{count:>8,}")
+            print(f"  {reason:<42}{count:>8,}")
+    if facts.get("headline_kpis"):
+        print("headline KPIs (whole period; percentiles: median day):")
     for name, value in facts.get("headline_kpis", []):
         print(f"  {name:<36}{value if value is None else round(value, 4)}")
     if "cycle_count_requests" in facts:

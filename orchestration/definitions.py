@@ -7,7 +7,7 @@ prepares it itself, and tests prepare it in a session fixture.
 import dagster as dg
 
 from omnistock.runtime import prepare_dagster_home
-from orchestration.defs import ingest, transform
+from orchestration.defs import actions, ingest, intelligence, transform
 from orchestration.jobs import pipeline_job
 from orchestration.resources import build_resources
 
@@ -17,6 +17,8 @@ prepare_dagster_home()
 defs = dg.Definitions.merge(
     ingest.defs,
     transform.defs,
+    intelligence.defs,
+    actions.defs,
     dg.Definitions(
         jobs=[pipeline_job],
         resources=build_resources(),

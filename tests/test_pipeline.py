@@ -7,6 +7,7 @@ the simulator's ground truth or against values recomputed from the raw files.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import duckdb
 import pytest
@@ -29,7 +30,38 @@ def pipeline(tmp_path_factory):
         summary = simulator.simulate(simulator.get_scenario("tiny", seed=7), settings.landing_dir)
         result = run_pipeline(settings)
         truth = json.loads(summary.ground_truth_path.read_text())
-        yield settings, result, truth
+        before_loop = _snapshot(settings)
+        # Close the loop: the stores answer the outbox, the next run ingests their counts.
+        answered = simulator.respond_to_outbox(settings.landing_dir, settings.cycle_count_outbox)
+        loop_result = run_pipeline(settings)
+        yield Pipeline(settings, result, truth, before_loop, answered, loop_result)
+
+
+@dataclass
+class Pipeline:
+    settings: object
+    result: object
+    truth: dict
+    before_loop: dict
+    answered: list
+    loop_result: object
+
+    def __iter__(self):  # settings, first result, truth
+        return iter((self.settings, self.result, self.truth))
+
+
+def _snapshot(settings) -> dict:
+    return {
+        "stored": _query(settings, "select count(*) from raw.inventory_events")[0][0],
+        "duplicates": _query(settings, "select count(*) from raw.duplicate_events")[0][0],
+        "quarantined": dict(
+            _query(settings, "select reason, count(*) from raw.quarantined_events group by 1")
+        ),
+        "requests": _query(
+            settings, "select request_id, location_id, status from actions.cycle_count_requests"
+        ),
+        "counts": _query(settings, "select count(*) from marts.fct_cycle_counts")[0][0],
+    }
 
 
 def _query(settings, sql: str, params=None):
@@ -38,12 +70,10 @@ def _query(settings, sql: str, params=None):
 
 
 def test_every_record_is_accounted_for_against_ground_truth(pipeline):
-    settings, _, truth = pipeline
-    [(stored,)] = _query(settings, "select count(*) from raw.inventory_events")
-    [(duplicates,)] = _query(settings, "select count(*) from raw.duplicate_events")
-    quarantined = dict(
-        _query(settings, "select reason, count(*) from raw.quarantined_events group by reason")
-    )
+    truth = pipeline.truth
+    stored = pipeline.before_loop["stored"]
+    duplicates = pipeline.before_loop["duplicates"]
+    quarantined = pipeline.before_loop["quarantined"]
     assert stored == truth["events_total"]
     assert duplicates == truth["exact_duplicates"]
     assert quarantined == truth["bad_records"]
@@ -59,7 +89,8 @@ def test_ingestion_checks_pass_and_metadata_is_recorded(pipeline):
     for name in ("accounting_identity", "unique_event_ids", "quarantine_rate_by_source"):
         assert checks[name] is True, name
     [quarantine] = [
-        m for m in result.get_asset_materialization_events()
+        m
+        for m in result.get_asset_materialization_events()
         if m.asset_key.path == ["raw", "quarantined_events"]
     ]
     by_reason = quarantine.materialization.metadata["by_reason"].value
@@ -108,3 +139,63 @@ def test_the_run_is_recorded_in_the_dagster_home(pipeline):
         run = instance.get_run_by_id(result.run_id)
     assert run is not None and run.is_success
     assert (settings.dagster_home / "dagster.yaml").exists()
+
+
+def _materialization(result, *path):
+    [event] = [
+        m for m in result.get_asset_materialization_events() if m.asset_key.path == list(path)
+    ]
+    return event.materialization.metadata
+
+
+def test_planted_shrink_store_ranks_in_the_top_k(pipeline):
+    settings, _, truth = pipeline
+    planted = [item["location_id"] for item in truth["anomalous_locations"]]
+    ranked = [
+        row[0]
+        for row in _query(
+            settings, "select location_id from intelligence.location_risk order by risk_rank"
+        )
+    ]
+    for shrink_store in truth["faults"]["shrink_stores"]:
+        assert ranked.index(shrink_store) < len(planted)
+
+
+def test_risk_metadata_and_evaluation_are_in_dagster(pipeline):
+    risk = _materialization(pipeline.result, "location_risk")
+    assert risk["model_version"].value
+    assert "location_id" in risk["risk_top10"].value
+    evaluation = _materialization(pipeline.result, "risk_model_evaluation")
+    assert 0 <= evaluation["recall_at_k"].value <= 1
+    assert evaluation["k"].value == len(pipeline.truth["anomalous_locations"])
+    assert "abc_frequency" in evaluation["counting_yield"].value
+
+
+def test_high_risk_locations_get_requests_and_outbox_files(pipeline):
+    settings = pipeline.settings
+    requests = pipeline.before_loop["requests"]
+    assert requests and all(status == "open" for _, _, status in requests)
+    for request_id, location_id, _ in requests:
+        payload = json.loads((settings.cycle_count_outbox / f"{request_id}.json").read_text())
+        assert payload["location_id"] == location_id
+        [(lines,)] = _query(
+            settings,
+            "select count(*) from actions.cycle_count_request_lines where request_id = ?",
+            [request_id],
+        )
+        assert len(payload["skus"]) == lines > 0
+
+
+def test_count_results_flow_back_through_ingestion(pipeline):
+    settings = pipeline.settings
+    assert sorted(pipeline.answered) == sorted(r[0] for r in pipeline.before_loop["requests"])
+    after = dict(_query(settings, "select request_id, status from actions.cycle_count_requests"))
+    assert all(after[request_id] == "counted" for request_id in pipeline.answered)
+    [(counts,)] = _query(settings, "select count(*) from marts.fct_cycle_counts")
+    [(requested_skus,)] = _query(settings, "select count(*) from actions.cycle_count_request_lines")
+    assert counts - pipeline.before_loop["counts"] == requested_skus
+    [(response_files,)] = _query(
+        settings,
+        "select count(*) from raw.ingested_files where path like '%cycle-count-response%'",
+    )
+    assert response_files >= 1
