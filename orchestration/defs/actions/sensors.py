@@ -26,9 +26,10 @@ CYCLE_COUNT_JOB_NAME = "cycle_count"
 )
 def cycle_count_sensor(context: dg.SensorEvaluationContext):
     state = json.loads(context.cursor) if context.cursor else {"storage_id": None, "requested": {}}
-    event = context.instance.get_latest_materialization_event(location_risk.key)
-    if event is None or event.storage_id == state["storage_id"]:
+    latest = context.instance.fetch_materializations(location_risk.key, limit=1).records
+    if not latest or latest[0].storage_id == state["storage_id"]:
         return dg.SkipReason("No new location_risk materialization.")
+    event = latest[0]
     metadata = event.asset_materialization.metadata
     scores = metadata["scores"].value
     as_of = datetime.fromisoformat(metadata["as_of"].value)

@@ -4,10 +4,10 @@ import dagster as dg
 
 from orchestration.defs.ingest.assets import inventory_events, reference_data
 from orchestration.defs.ingest.checks import ALL_CHECKS
-from orchestration.defs.ingest.sensors import INGEST_JOB_NAME, landing_sensor
+from orchestration.defs.ingest.sensors import landing_sensor
 
 ingest_job = dg.define_asset_job(
-    INGEST_JOB_NAME,
+    "ingest_job",
     selection=dg.AssetSelection.assets(reference_data, inventory_events),
     description="Load reference data and new landing files into the event store.",
 )

@@ -1,4 +1,7 @@
-"""The landing sensor: new files in the landing folder launch ingestion.
+"""The landing sensor: new files in the landing folder launch the pipeline.
+
+The run covers everything downstream too (dbt models, risk, cycle-count requests, the
+dashboards' snapshot), so new files flow through to KPIs and actions without a manual run.
 
 The cursor remembers the sha256 of every file already requested (keyed by path, with size and
 mtime so unchanged files are not hashed again on every tick). The run key is derived from the
@@ -13,9 +16,8 @@ import json
 import dagster as dg
 
 from omnistock import ingest
+from orchestration.jobs import PIPELINE_JOB_NAME
 from orchestration.resources import OmnistockPaths
-
-INGEST_JOB_NAME = "ingest_job"
 
 
 def _load_cursor(raw: str | None) -> dict[str, list]:
@@ -23,10 +25,10 @@ def _load_cursor(raw: str | None) -> dict[str, list]:
 
 
 @dg.sensor(
-    job_name=INGEST_JOB_NAME,
+    job_name=PIPELINE_JOB_NAME,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Launches ingestion when new event files land (one run per set of new files).",
+    description="Runs the pipeline when new event files land (one run per set of new files).",
 )
 def landing_sensor(context: dg.SensorEvaluationContext, paths: OmnistockPaths):
     landing = paths.settings.landing_dir
