@@ -25,11 +25,10 @@ def serve_ui(settings: Settings, host: str, dagster_port: int, dash_port: int) -
     dagster = subprocess.Popen(dagster_command(host, dagster_port), cwd=REPO_ROOT, env=env)
     print(f"Dagster UI:  http://{host}:{dagster_port}")
     try:
-        dashboards = _serve_dashboards(settings, host, dash_port)
-        if dashboards is None:
-            return dagster.wait()
-        print(f"Dashboards:  http://{host}:{dash_port}")
-        dashboards()
+        from dashboards.app import serve
+
+        print(f"Dashboards:  http://{host}:{dash_port}/overview")
+        serve(settings.snapshots_dir, host=host, port=dash_port)
         return 0
     except KeyboardInterrupt:
         return 0
@@ -37,11 +36,3 @@ def serve_ui(settings: Settings, host: str, dagster_port: int, dash_port: int) -
         dagster.terminate()
         dagster.wait(timeout=30)
 
-
-def _serve_dashboards(settings: Settings, host: str, port: int):
-    """Return a blocking callable serving the dashboards, or None when they are not installed."""
-    try:
-        from dashboards.app import serve
-    except ImportError:
-        return None
-    return lambda: serve(settings.snapshots_dir, host=host, port=port)

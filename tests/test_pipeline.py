@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -199,3 +200,19 @@ def test_count_results_flow_back_through_ingestion(pipeline):
         "select count(*) from raw.ingested_files where path like '%cycle-count-response%'",
     )
     assert response_files >= 1
+
+
+def test_snapshot_and_offline_report_are_published(pipeline):
+    from dashboards.snapshot import open_snapshot, read_manifest
+
+    settings = pipeline.settings
+    manifest = read_manifest(settings.snapshots_dir)
+    assert manifest["missing"] == []
+    con = open_snapshot(settings.snapshots_dir)
+    [(risk_rows,)] = con.execute("select count(*) from location_risk").fetchall()
+    [(warehouse_rows,)] = _query(settings, "select count(*) from intelligence.location_risk")
+    assert risk_rows == warehouse_rows > 0
+    report = _materialization(pipeline.loop_result, "planner_report")["report"].value
+    html = Path(report).read_text(encoding="utf-8")
+    assert '<script src="http' not in html  # plotly.js is inlined: opens offline
+    assert "Plotly.newPlot" in html

@@ -1,0 +1,292 @@
+"""The planner dashboards: a Dash app over the published snapshot (never the warehouse).
+
+One callback draws the page for the URL and the global filters; the filter bar lives in the
+shell, so filters stay put while the planner moves between pages (and survive a reload
+through the controls' session persistence).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from dash import Dash, Input, Output, dcc, html
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from . import queries
+from .filters import Filters, default_period
+from .layout import message_page, page_header
+from .pages import HOME, PAGES, PAGES_BY_PATH
+from .queries import snapshot_data
+from .snapshot import SnapshotReader
+
+log = logging.getLogger(__name__)
+
+ASSETS = Path(__file__).with_name("assets")
+FILTER_INPUTS = (
+    Input("filter-dates", "start_date"),
+    Input("filter-dates", "end_date"),
+    Input("filter-channel", "value"),
+    Input("filter-region", "value"),
+    Input("filter-location", "value"),
+)
+
+
+@dataclass(frozen=True)
+class FilterDefaults:
+    first_day: date | None
+    last_day: date | None
+    options: dict
+
+    @property
+    def start(self) -> date | None:
+        return default_period(self.first_day, self.last_day)[0]
+
+
+def _filter_defaults(reader: SnapshotReader) -> FilterDefaults:
+    with snapshot_data(reader) as data:
+        if data is None:
+            return FilterDefaults(None, None, {"channels": [], "regions": [], "locations": []})
+        first, last = queries.date_bounds(data)
+        return FilterDefaults(first, last, queries.filter_options(data))
+
+
+def _filter_bar(defaults: FilterDefaults) -> html.Div:
+    persist = {"persistence": True, "persistence_type": "session"}
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Label("Dates", htmlFor="filter-dates"),
+                    dcc.DatePickerRange(
+                        id="filter-dates",
+                        start_date=defaults.start,
+                        end_date=defaults.last_day,
+                        min_date_allowed=defaults.first_day,
+                        max_date_allowed=defaults.last_day,
+                        display_format="YYYY-MM-DD",
+                        clearable=True,
+                        **persist,
+                    ),
+                ],
+                className="filter",
+            ),
+            html.Div(
+                [
+                    html.Label("Channel", htmlFor="filter-channel"),
+                    dcc.Dropdown(
+                        id="filter-channel",
+                        options=defaults.options["channels"],
+                        value=[],
+                        multi=True,
+                        placeholder="All channels",
+                        **persist,
+                    ),
+                ],
+                className="filter",
+            ),
+            html.Div(
+                [
+                    html.Label("Region", htmlFor="filter-region"),
+                    dcc.Dropdown(
+                        id="filter-region",
+                        options=defaults.options["regions"],
+                        value=[],
+                        multi=True,
+                        placeholder="All regions",
+                        **persist,
+                    ),
+                ],
+                className="filter",
+            ),
+            html.Div(
+                [
+                    html.Label("Location", htmlFor="filter-location"),
+                    dcc.Dropdown(
+                        id="filter-location",
+                        options=_location_options(defaults.options["locations"]),
+                        value=[],
+                        multi=True,
+                        placeholder="All locations",
+                        **persist,
+                    ),
+                ],
+                className="filter wide-filter",
+            ),
+            html.Button("Reset filters", id="filter-reset", className="reset", n_clicks=0),
+        ],
+        className="filter-bar",
+        id="filter-bar",
+    )
+
+
+def _location_options(locations: list[tuple[str, str]]) -> list[dict]:
+    return [{"label": label, "value": value} for value, label in locations]
+
+
+def _shell(reader: SnapshotReader) -> html.Div:
+    defaults = _filter_defaults(reader)
+    return html.Div(
+        [
+            dcc.Location(id="url"),
+            dcc.Store(id="global-filters", storage_type="session"),
+            html.Header(
+                [
+                    html.Div(
+                        [
+                            html.Span("Omnistock", className="brand"),
+                            html.Span("planner dashboards", className="brand-sub"),
+                        ]
+                    ),
+                    html.Span(id="snapshot-status", className="snapshot-status"),
+                ],
+                className="topbar",
+            ),
+            html.Nav(
+                [
+                    dcc.Link(
+                        page.title, href=page.path, id=f"nav-{page.slug}", className="nav-link"
+                    )
+                    for page in PAGES
+                ],
+                className="nav",
+            ),
+            _filter_bar(defaults),
+            dcc.Loading(
+                html.Main(id="page-content", className="content"), type="dot", delay_show=400
+            ),
+        ],
+        className="app",
+    )
+
+
+def render_page(
+    reader: SnapshotReader, pathname: str | None, filters: Filters
+) -> tuple[list | html.Div, str]:
+    """(page body, snapshot status line) for a URL; never raises into the browser."""
+    page = HOME if pathname in (None, "", "/") else PAGES_BY_PATH.get(pathname.rstrip("/"))
+    with snapshot_data(reader) as data:
+        if data is None:
+            return message_page(
+                "No snapshot published yet",
+                "The dashboards show the published snapshot of the warehouse. "
+                "Run the pipeline (omnistock run) to publish one.",
+                "no-snapshot",
+            ), "no snapshot"
+        snapshot = data.snapshot
+        status = f"snapshot {snapshot.version} · data as of {snapshot.as_of or 'unknown'}"
+        if page is None:
+            links = [html.Li(dcc.Link(p.title, href=p.path)) for p in PAGES]
+            return html.Div(
+                [message_page("Page not found", f"There is no page at {pathname}."), html.Ul(links)]
+            ), status
+        try:
+            return [page_header(page, snapshot.as_of), *page.render(data, filters)], status
+        except Exception as error:  # a broken page must not take the app down with it
+            log.exception("page %s failed to render", page.path)
+            return [
+                page_header(page, snapshot.as_of),
+                html.Div(
+                    [html.H3("This page could not be drawn"), html.Pre(repr(error))],
+                    className="card page-error",
+                ),
+            ], status
+
+
+def _register_callbacks(app: Dash, reader: SnapshotReader) -> None:
+    @app.callback(
+        Output("page-content", "children"),
+        Output("snapshot-status", "children"),
+        Output("global-filters", "data"),
+        *[Output(f"nav-{page.slug}", "className") for page in PAGES],
+        Input("url", "pathname"),
+        *FILTER_INPUTS,
+    )
+    def show_page(pathname, start, end, channels, regions, locations):
+        filters = Filters.from_store(
+            {
+                "start": start,
+                "end": end,
+                "channels": channels,
+                "regions": regions,
+                "locations": locations,
+            }
+        )
+        body, status = render_page(reader, pathname, filters)
+        active = HOME.path if pathname in (None, "", "/") else (pathname or "").rstrip("/")
+        classes = ["nav-link active" if page.path == active else "nav-link" for page in PAGES]
+        return body, status, filters.to_store(), *classes
+
+    @app.callback(Output("filter-location", "options"), Input("filter-region", "value"))
+    def narrow_locations(regions):
+        """Offer only the locations of the selected regions."""
+        with snapshot_data(reader) as data:
+            if data is None:
+                return []
+            locations = queries.filter_options(data)["locations"]
+            inside = queries.resolve_locations(data, Filters(regions=tuple(regions or ())))
+        if inside is not None:
+            locations = [(value, label) for value, label in locations if value in set(inside)]
+        return _location_options(locations)
+
+    @app.callback(
+        Output("filter-dates", "start_date"),
+        Output("filter-dates", "end_date"),
+        Output("filter-channel", "value"),
+        Output("filter-region", "value"),
+        Output("filter-location", "value"),
+        Input("filter-reset", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def reset_filters(_clicks):
+        defaults = _filter_defaults(reader)
+        return defaults.start, defaults.last_day, [], [], []
+
+
+def create_app(snapshots_dir: Path | str) -> Dash:
+    """The dashboards over the snapshots in `snapshots_dir` (follows new publishes)."""
+    reader = SnapshotReader(snapshots_dir)
+    app = Dash(
+        __name__,
+        title="Omnistock · planner dashboards",
+        assets_folder=str(ASSETS),
+        update_title=None,
+    )
+    app.layout = lambda: _shell(reader)  # a function: each page load sees the latest snapshot
+    _register_callbacks(app, reader)
+    return app
+
+
+def serve(snapshots_dir: Path | str, host: str = "127.0.0.1", port: int = 8050) -> None:
+    """Serve the dashboards (blocking); loopback only unless a host is given."""
+    create_app(snapshots_dir).run(host=host, port=port, debug=False)
+
+
+class _QuietRequestHandler(WSGIRequestHandler):
+    def log_request(self, *args) -> None:  # one line per asset and callback is only noise
+        pass
+
+
+class BackgroundServer:
+    """The dashboards served from a daemon thread (tests, screenshots); port 0 = any free."""
+
+    def __init__(self, snapshots_dir: Path | str, host: str = "127.0.0.1", port: int = 0):
+        self.app = create_app(snapshots_dir)
+        self._server = make_server(
+            host, port, self.app.server, threaded=True, request_handler=_QuietRequestHandler
+        )
+        self.url = f"http://{host}:{self._server.server_port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, name="omnistock-dashboards"
+        )
+
+    def __enter__(self) -> BackgroundServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)

@@ -1,0 +1,255 @@
+"""The page scaffold shared by every page: the Page record, header, cards, graphs, tables,
+KPI tiles and empty states, so pages only say what to show."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import plotly.graph_objects as go
+import polars as pl
+from dash import dash_table, dcc, html
+
+from .figures import FONT, GRID, INK
+from .filters import Filters
+from .queries import SnapshotData
+
+FILTER_LABELS = {"dates": "dates", "channel": "channel", "location": "region & location"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One dashboard page at a stable URL. `render` builds its body from the snapshot."""
+
+    slug: str
+    title: str  # the navigation label
+    heading: str
+    question: str  # what a planner gets from the page, in one line
+    applies: tuple[str, ...]  # global filters that narrow this page (keys of FILTER_LABELS)
+    render: Callable[[SnapshotData, Filters], list]
+    note: str = ""  # how to read the page when the filters need explaining
+
+    @property
+    def path(self) -> str:
+        return f"/{self.slug}"
+
+
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+
+def graph(element_id: str, figure: go.Figure, wide: bool = False) -> html.Div:
+    return html.Div(
+        dcc.Graph(id=element_id, figure=figure, config=GRAPH_CONFIG),
+        className="card wide" if wide else "card",
+    )
+
+
+def empty_state(element_id: str, title: str, message: str, wide: bool = False) -> html.Div:
+    return html.Div(
+        [html.H3(title), html.P(message)],
+        id=element_id,
+        className="card empty-state" + (" wide" if wide else ""),
+    )
+
+
+# Why a table may be missing from a snapshot, in words a planner can act on.
+TABLE_ORIGINS = {
+    "location_risk": "it appears after the risk model's first scoring run.",
+    "cycle_count_requests": "it appears once the cycle-count job has written requests.",
+}
+
+
+def missing_table(element_id: str, title: str, table: str, wide: bool = False) -> html.Div:
+    why = TABLE_ORIGINS.get(table, "it appears once the pipeline has built and published it.")
+    return empty_state(
+        element_id, title, f"The published snapshot has no {table} table yet: {why}", wide
+    )
+
+
+def chart(
+    element_id: str,
+    frame,
+    build: Callable[..., go.Figure],
+    *,
+    table: str,
+    title: str,
+    wide: bool = False,
+) -> html.Div:
+    """The figure built from a query result, or the empty state when its table is missing.
+    `frame` may be a tuple of results to pass to `build`."""
+    frames = frame if isinstance(frame, tuple) else (frame,)
+    if any(f is None for f in frames):
+        return missing_table(element_id, title, table, wide)
+    return graph(element_id, build(*frames), wide)
+
+
+def grid(*children) -> html.Div:
+    return html.Div(list(children), className="grid")
+
+
+def section(title: str, *children) -> html.Section:
+    return html.Section([html.H2(title), *children], className="section")
+
+
+def _cell(value):
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return round(value, 2)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    label: str
+    kind: str = "text"  # text, numeric, money, hours, ratio
+
+
+_FORMATS = {
+    "money": dash_table.FormatTemplate.money(0),
+    "ratio": dash_table.FormatTemplate.percentage(1),
+}
+
+
+MAX_TABLE_ROWS = 5000  # the browser sorts and filters these itself; more would be slow
+LONG_TEXT = 40
+
+
+def table(
+    element_id: str,
+    frame: pl.DataFrame | None,
+    columns: Sequence[Column],
+    title: str,
+    *,
+    source: str,
+    page_size: int = 15,
+) -> html.Div:
+    """A sortable, filterable table (dash's DataTable) inside a card; `frame` comes in the
+    order to show (the first MAX_TABLE_ROWS rows are kept). None (the `source` table is not
+    in the snapshot) gives the empty state."""
+    if frame is None:
+        return missing_table(element_id, title, source, wide=True)
+    if frame.height > MAX_TABLE_ROWS:
+        title += f" (first {MAX_TABLE_ROWS:,} of {frame.height:,})"
+        frame = frame.head(MAX_TABLE_ROWS)
+    records = [
+        {c.field: _cell(row.get(c.field)) for c in columns} for row in frame.iter_rows(named=True)
+    ]
+    # Long text is cut to one line in the cell; the full text shows on hover.
+    tooltips = [
+        {
+            field: {"value": value, "type": "text"}
+            for field, value in record.items()
+            if isinstance(value, str) and len(value) > LONG_TEXT
+        }
+        for record in records
+    ]
+    specs = []
+    for column in columns:
+        spec = {
+            "id": column.field,
+            "name": column.label,
+            "type": "text" if column.kind == "text" else "numeric",
+        }
+        if column.kind in _FORMATS:
+            spec["format"] = _FORMATS[column.kind]
+        specs.append(spec)
+    with warnings.catch_warnings():
+        # dash-ag-grid is not installed; DataTable's notice that it will leave dash in a
+        # future major version would otherwise repeat on every page draw.
+        warnings.filterwarnings("ignore", r"\s*The dash_table.DataTable", DeprecationWarning)
+        data_table = dash_table.DataTable(
+            id=element_id,
+            data=records,
+            columns=specs,
+            sort_action="native",
+            sort_mode="multi",
+            filter_action="native",
+            page_action="native",
+            page_size=page_size,
+            style_table={"overflowX": "auto"},
+            style_header={
+                "backgroundColor": "#f3f4f6",
+                "fontWeight": 600,
+                "color": INK,
+                "border": f"1px solid {GRID}",
+            },
+            style_cell={
+                "fontFamily": FONT,
+                "fontSize": 13,
+                "padding": "6px 10px",
+                "border": f"1px solid {GRID}",
+                "textAlign": "left",
+                "maxWidth": 360,
+                "overflow": "hidden",
+                "textOverflow": "ellipsis",
+            },
+            style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
+            style_data_conditional=[{"if": {"row_index": "odd"}, "backgroundColor": "#fafafa"}],
+            tooltip_data=tooltips,
+            tooltip_duration=None,
+        )
+    return html.Div([html.H3(title, className="table-title"), data_table], className="card wide")
+
+
+def kpi_tile(
+    slug: str, label: str, value: str, change: str, tone: str, note: str, sparkline: go.Figure
+) -> html.Div:
+    return html.Div(
+        [
+            html.Div(label, className="tile-label"),
+            html.Div(value, className="tile-value", id=f"tile-value-{slug}"),
+            html.Div(change, className=f"tile-change {tone}"),
+            dcc.Graph(
+                id=f"spark-{slug}",
+                figure=sparkline,
+                className="sparkline",
+                style={"height": "56px"},
+                config={"displayModeBar": False, "responsive": True},
+            ),
+            html.Div(note, className="tile-note"),
+        ],
+        className="tile",
+        id=f"tile-{slug}",
+    )
+
+
+def page_header(page: Page, as_of: str | None) -> html.Div:
+    applies = [html.Span(FILTER_LABELS[name], className="chip") for name in page.applies]
+    scope = (
+        ["Filtered by: ", *applies]
+        if applies
+        else ["The global filters do not apply to this page."]
+    )
+    return html.Div(
+        [
+            html.H1(page.heading),
+            html.P(page.question, className="question"),
+            html.Div(
+                [
+                    html.Span(scope, className="scope"),
+                    html.Span(f"Data as of {as_of}" if as_of else "", className="as-of"),
+                ],
+                className="header-meta",
+            ),
+            html.P(page.note, className="note") if page.note else None,
+        ],
+        className="page-header",
+    )
+
+
+def message_page(title: str, message: str, element_id: str = "page-message") -> html.Div:
+    return html.Div([html.H1(title), html.P(message)], id=element_id, className="message-page")

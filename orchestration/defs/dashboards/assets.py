@@ -1,0 +1,73 @@
+"""The planners' view: a published Parquet snapshot of the marts and a shareable HTML report.
+
+The dashboards read only the snapshot (swapped in atomically), never the live warehouse, so
+they keep answering while a run holds DuckDB's single write lock.
+"""
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+from dagster_duckdb import DuckDBResource
+
+from dashboards.report import write_report
+from dashboards.snapshot import DASHBOARD_TABLES, publish_snapshot, read_manifest
+from orchestration.defs.actions.assets import cycle_count_requests
+from orchestration.defs.intelligence.assets import location_risk
+from orchestration.defs.transform import omnistock_dbt_assets
+from orchestration.resources import WAREHOUSE_POOL, OmnistockPaths
+
+GROUP = "dashboards"
+OWNERS = ["team:inventory-planning"]
+DASHBOARD_URL = "http://127.0.0.1:8050"
+MARTS = [name for name in DASHBOARD_TABLES if not name.startswith(("location_", "cycle_count"))]
+
+
+@dg.asset(
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"duckdb", "parquet"},
+    pool=WAREHOUSE_POOL,
+    deps=[
+        *(get_asset_key_for_model([omnistock_dbt_assets], model) for model in MARTS),
+        location_risk,
+        cycle_count_requests,
+    ],
+    description="The snapshot planners' dashboards read: the marts, risk and cycle-count "
+    "tables exported to Parquet and swapped in atomically after every run.",
+)
+def published_snapshot(duckdb: DuckDBResource, paths: OmnistockPaths):
+    snapshots_dir = paths.settings.snapshots_dir
+    with duckdb.get_connection() as con:
+        version = publish_snapshot(con, snapshots_dir)
+    manifest = read_manifest(snapshots_dir, version.name)
+    return dg.MaterializeResult(
+        metadata={
+            "version": version.name,
+            "as_of": str(manifest.get("as_of")),
+            "path": dg.MetadataValue.path(str(version)),
+            "tables": dg.MetadataValue.json(manifest.get("tables", {})),
+            "missing_tables": ", ".join(manifest.get("missing", [])) or "none",
+            "dashboards": dg.MetadataValue.url(f"{DASHBOARD_URL}/overview"),
+            "exception_queue": dg.MetadataValue.url(f"{DASHBOARD_URL}/exceptions"),
+            "location_risk": dg.MetadataValue.url(f"{DASHBOARD_URL}/risk"),
+        }
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"plotly", "html"},
+    deps=[published_snapshot],
+    description="A self-contained HTML report of the headline figures (opens offline, no "
+    "server): the thing to mail to a regional manager.",
+)
+def planner_report(paths: OmnistockPaths):
+    settings = paths.settings
+    report = write_report(settings.snapshots_dir, settings.reports_dir / "omnistock-report.html")
+    return dg.MaterializeResult(
+        metadata={
+            "report": dg.MetadataValue.path(str(report)),
+            "open": dg.MetadataValue.url(report.as_uri()),
+            "size_kb": round(report.stat().st_size / 1024, 1),
+        }
+    )

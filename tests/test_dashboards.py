@@ -1,0 +1,636 @@
+"""Dashboards without a browser: the published snapshot, queries, KPI maths, figure builders,
+page rendering and the offline report, on the hand-made marts of dashboard_fixtures."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import plotly.graph_objects as go
+import polars as pl
+import pytest
+from dashboard_fixtures import build_warehouse, publish_fixture_snapshot
+
+from dashboards import figures, queries
+from dashboards.app import create_app, render_page
+from dashboards.filters import Filters, default_period, filter_conditions
+from dashboards.kpis import KPIS, aggregate_kpi, choose_cut, format_change, format_value
+from dashboards.pages import PAGES
+from dashboards.report import write_report
+from dashboards.snapshot import (
+    CURRENT_LINK,
+    SnapshotNotFound,
+    SnapshotReader,
+    current_version,
+    list_versions,
+    open_snapshot,
+    publish_snapshot,
+    read_manifest,
+)
+
+
+@pytest.fixture(scope="module")
+def snapshots(tmp_path_factory) -> Path:
+    return publish_fixture_snapshot(tmp_path_factory.mktemp("dashboards"))
+
+
+@pytest.fixture
+def data(snapshots):
+    with queries.snapshot_data(SnapshotReader(snapshots)) as opened:
+        yield opened
+
+
+def all_y(figure: go.Figure) -> float:
+    return sum(
+        sum(v for v in trace.y if v is not None) for trace in figure.data if trace.type == "bar"
+    )
+
+
+# -- published snapshot -------------------------------------------------------------------
+
+
+def test_publish_exports_every_table_with_row_counts_and_points_current_at_it(tmp_path):
+    warehouse = build_warehouse(tmp_path / "w.duckdb", with_risk_tables=False)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        version = publish_snapshot(con, tmp_path / "snapshots")
+        expected = con.execute("select count(*) from marts.kpi_daily").fetchall()[0][0]
+    manifest = json.loads((version / "manifest.json").read_text())
+    assert os.readlink(tmp_path / "snapshots" / CURRENT_LINK) == version.name
+    assert manifest["tables"]["kpi_daily"]["rows"] == expected
+    assert manifest["tables"]["kpi_daily"]["source"] == "marts.kpi_daily"
+    assert manifest["missing"] == [
+        "cycle_count_request_lines",
+        "cycle_count_requests",
+        "location_category_risk",
+        "location_risk",
+    ]
+    assert manifest["as_of"] == "2026-03-10T23:00:00"
+    assert (version / "fct_order_lines.parquet").exists()
+    assert not (version / "location_risk.parquet").exists()
+
+
+def test_bare_table_names_are_found_in_any_schema_and_mappings_rename(snapshots, tmp_path):
+    manifest = read_manifest(snapshots)
+    assert manifest["tables"]["location_risk"]["source"] == "intelligence.location_risk"
+    requests = manifest["tables"]["cycle_count_requests"]
+    assert requests["source"] == "actions.cycle_count_requests"
+    warehouse = build_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        version = publish_snapshot(
+            con, tmp_path / "s", {"lanes": "marts.fct_transfers", "nothing": "marts.absent"}
+        )
+    manifest = json.loads((version / "manifest.json").read_text())
+    assert manifest["tables"]["lanes"]["rows"] == 7 and manifest["missing"] == ["nothing"]
+
+
+def test_open_snapshot_serves_views_and_nothing_else(snapshots, tmp_path):
+    con = open_snapshot(snapshots)
+    assert con.execute("select count(*) from fct_transfers").fetchall() == [(7,)]
+    assert dict(con.execute("select key, value from snapshot_info").fetchall())[
+        "version"
+    ] == current_version(snapshots)
+    warehouse = snapshots.parent / "warehouse.duckdb"
+    with pytest.raises(duckdb.Error, match="disabled by configuration"):
+        con.execute(f"attach '{warehouse}' as live")
+    with pytest.raises(duckdb.Error, match="disabled by configuration"):
+        con.execute(f"copy (select 1) to '{tmp_path / 'leak.csv'}'")
+    with pytest.raises(duckdb.Error, match="locked"):
+        con.execute("set enable_external_access = true")
+
+
+def test_open_snapshot_before_any_publish_says_so(tmp_path):
+    with pytest.raises(SnapshotNotFound):
+        open_snapshot(tmp_path / "nothing-yet")
+    assert SnapshotReader(tmp_path / "nothing-yet").open() is None
+
+
+def test_republishing_swaps_current_and_keeps_two_versions(tmp_path):
+    warehouse = build_warehouse(tmp_path / "w.duckdb")
+    snapshots = tmp_path / "snapshots"
+    reader = SnapshotReader(snapshots)
+    published = []
+    with duckdb.connect(str(warehouse)) as con:
+        for extra_rows in range(3):
+            if extra_rows:
+                con.execute(
+                    "insert into marts.fct_transfers (transfer_id, sku) values (?, ?)",
+                    [f"T-new-{extra_rows}", "SKU1"],
+                )
+            published.append(publish_snapshot(con, snapshots).name)
+            cursor, snapshot = reader.open()
+            assert snapshot.version == published[-1]
+            assert cursor.execute("select count(*) from fct_transfers").fetchall() == [
+                (7 + extra_rows,)
+            ]
+            cursor.close()
+    assert list_versions(snapshots) == published[1:]
+    assert current_version(snapshots) == published[-1]
+    assert not [p for p in snapshots.iterdir() if p.name.startswith(".")]
+
+
+def test_a_failed_publish_leaves_the_current_snapshot_alone(tmp_path):
+    warehouse = build_warehouse(tmp_path / "w.duckdb")
+    snapshots = tmp_path / "snapshots"
+    with duckdb.connect(str(warehouse)) as con:
+        good = publish_snapshot(con, snapshots).name
+        con.execute("create view marts.broken as select error('mart failed') as x")
+        with pytest.raises(duckdb.Error, match="mart failed"):
+            publish_snapshot(con, snapshots, ["kpi_daily", "broken"])
+    assert current_version(snapshots) == good
+    assert list_versions(snapshots) == [good]
+    assert not [p for p in snapshots.iterdir() if p.name.startswith(".staging")]
+
+
+def test_readers_never_see_a_half_published_snapshot(tmp_path):
+    warehouse = build_warehouse(tmp_path / "w.duckdb")
+    snapshots = tmp_path / "snapshots"
+    failures: list[Exception] = []
+    done = threading.Event()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        publish_snapshot(con, snapshots)
+
+        def read_continuously():
+            while not done.is_set():
+                try:
+                    manifest = read_manifest(snapshots)
+                    assert manifest["tables"]["kpi_daily"]["rows"] > 0
+                except Exception as error:  # noqa: BLE001 - any failure is the finding
+                    failures.append(error)
+
+        reader = threading.Thread(target=read_continuously)
+        reader.start()
+        try:
+            for _ in range(4):
+                publish_snapshot(con, snapshots)
+        finally:
+            done.set()
+            reader.join()
+    assert failures == []
+
+
+# -- filters, queries and KPI maths -------------------------------------------------------
+
+
+def test_filters_round_trip_and_previous_period():
+    filters = Filters(
+        start=date(2026, 3, 6),
+        end=date(2026, 3, 10),
+        channels=("web",),
+        regions=("north",),
+        locations=("S001",),
+    )
+    assert Filters.from_store(filters.to_store()) == filters
+    previous = filters.previous_period()
+    assert (previous.start, previous.end) == (date(2026, 3, 1), date(2026, 3, 5))
+    assert Filters.from_store(None) == Filters()
+    assert default_period(date(2026, 3, 1), date(2026, 3, 31)) == (
+        date(2026, 3, 18),
+        date(2026, 3, 31),
+    )
+    assert default_period(date(2026, 3, 1), date(2026, 3, 5)) == (
+        date(2026, 3, 1),
+        date(2026, 3, 5),
+    )
+
+
+def test_filter_values_are_bound_never_pasted():
+    hostile = "web' or '1'='1"
+    conditions = filter_conditions(
+        Filters(channels=(hostile,), start=date(2026, 3, 1)),
+        date_column="order_date",
+        channel_column="channel",
+    )
+    assert hostile not in conditions.where()
+    assert conditions.params == [date(2026, 3, 1), [hostile]]
+
+
+def test_a_hostile_filter_value_matches_nothing(data):
+    hostile = Filters(channels=("web') or true --",), locations=("S001' or '1'='1",))
+    assert queries.orders_by_day(data, hostile).is_empty()
+    assert queries.exception_queue(data, hostile).is_empty()
+
+
+def test_orders_by_day_counts_oversells_per_channel(data):
+    orders = queries.orders_by_day(data, Filters())
+    by_channel = dict(orders.group_by("channel").agg(pl.col("oversells").sum()).iter_rows())
+    assert by_channel == {"web": 3, "marketplace": 1}
+    web = queries.orders_by_day(
+        data, Filters(channels=("web",), start=date(2026, 3, 6), end=date(2026, 3, 6))
+    )
+    assert web.select("order_lines", "oversells").row(0) == (7, 2)
+
+
+def test_oversold_skus_rank_the_worst_skus(data):
+    frame = queries.oversells_by_sku_day(data, Filters(), top=1)
+    assert frame.rows() == [
+        (date(2026, 3, 5), "SKU1", 1),
+        (date(2026, 3, 6), "SKU1", 2),
+        (date(2026, 3, 8), "SKU1", 1),
+    ]
+    figure = figures.oversold_skus(frame)
+    assert list(figure.data[0].y) == ["SKU1"] and list(figure.data[0].z[0]) == [1, 2, 1]
+
+
+def test_region_filter_resolves_to_its_locations(data):
+    assert queries.resolve_locations(data, Filters(regions=("north",))) == ("DC01", "S001")
+    assert queries.resolve_locations(
+        data, Filters(regions=("north",), locations=("S001", "S002"))
+    ) == ("S001",)
+    assert queries.resolve_locations(data, Filters()) is None
+
+
+def test_transfer_lanes_show_the_short_shipping_lane(data):
+    lanes = queries.transfer_lanes(data, Filters()).sort("destination")
+    assert lanes.select("destination", "lines", "accuracy", "short_units").rows() == [
+        ("S001", 3, 1.0, 0),
+        ("S002", 4, 0.5, 6),
+    ]
+    only_s001 = queries.transfer_lanes(data, Filters(locations=("S001",)))
+    assert only_s001["destination"].to_list() == ["S001"]
+
+
+def test_kpi_history_compares_with_the_previous_period(data):
+    filters = Filters(start=date(2026, 3, 6), end=date(2026, 3, 10))
+    rows, cuts = queries.kpi_history(data, ["order_exception_rate", "oversell_incidents"], filters)
+    kpi = KPIS["order_exception_rate"]
+    mine = rows.filter(pl.col("kpi_name") == kpi.name)
+    current = aggregate_kpi(kpi, mine.filter(pl.col("kpi_date") >= filters.start))
+    previous = aggregate_kpi(kpi, mine.filter(pl.col("kpi_date") < filters.start))
+    assert (current, previous) == pytest.approx((90 / 500, 65 / 500))
+    assert format_change(kpi, current, previous) == ("+5.0 pp vs previous", "bad")
+    oversells = rows.filter(pl.col("kpi_name") == "oversell_incidents")
+    assert (
+        aggregate_kpi(
+            KPIS["oversell_incidents"], oversells.filter(pl.col("kpi_date") >= filters.start)
+        )
+        == 0 + 1 + 2 + 0 + 1
+    )  # day % 3, days 6..10
+    assert cuts["order_exception_rate"].dimension == "all"
+
+
+def test_kpis_cut_by_the_dimension_the_filters_ask_for():
+    locations = ("S001",)
+    by_location = choose_cut(
+        KPIS["reservation_failure_rate"], Filters(locations=locations), locations
+    )
+    assert (by_location.dimension, by_location.values) == ("location_id", locations)
+    not_by_location = choose_cut(
+        KPIS["order_exception_rate"], Filters(locations=locations), locations
+    )
+    assert not_by_location.dimension == "all" and "not reported" in not_by_location.note
+    by_channel = choose_cut(KPIS["order_exception_rate"], Filters(channels=("web",)), None)
+    assert (by_channel.dimension, by_channel.values) == ("channel", ("web",))
+    assert (
+        choose_cut(KPIS["transfer_accuracy"], Filters(locations=locations), locations).dimension
+        == "origin"
+    )
+
+
+def test_kpi_formatting():
+    assert format_value(KPIS["transfer_accuracy"], 0.8123) == "81.2%"
+    assert format_value(KPIS["reservation_latency_p95_s"], 12.34) == "12.3 s"
+    assert format_value(KPIS["oversell_incidents"], 1234) == "1,234"
+    assert format_value(KPIS["oversell_incidents"], None) == "–"
+    assert format_change(KPIS["transfer_accuracy"], 0.9, 0.8) == ("+10.0 pp vs previous", "good")
+    assert format_change(KPIS["reservation_latency_p95_s"], 10, 20) == ("-50% vs previous", "good")
+    assert format_change(KPIS["oversell_incidents"], 3, 0) == ("+3 vs previous", "bad")
+    assert format_change(KPIS["oversell_incidents"], 3, None)[1] == "neutral"
+    assert format_change(KPIS["stockout_rate"], 0.0101, 0.0102) == ("no change", "neutral")
+    assert format_change(KPIS["oversell_incidents"], 1001, 1000) == ("no change", "neutral")
+    assert format_value(KPIS["reservation_latency_p95_s"], 1106.2) == "18 min"
+
+
+def test_percentile_kpis_average_daily_values_by_observations():
+    kpi = KPIS["reservation_latency_p95_s"]
+    rows = pl.DataFrame(
+        {
+            "kpi_date": [date(2026, 3, 1), date(2026, 3, 2)],
+            "value_sum": [10.0, 40.0],
+            "numerator": [None, None],
+            "denominator": [30.0, 10.0],
+            "weighted": [300.0, 400.0],
+        }
+    )
+    assert aggregate_kpi(kpi, rows) == pytest.approx(17.5)
+    level = KPIS["negative_stock_positions"]
+    assert aggregate_kpi(level, rows) == 40.0  # the last day, not a sum over days
+
+
+def test_location_risk_reads_optional_columns_and_features(data):
+    risk = queries.location_risk(data, Filters())
+    # Region comes from dim_locations; the tie at score 1.0 is broken by the model's rank.
+    assert risk.select("location_id", "risk_rank", "region").rows() == [
+        ("S002", 1, "south"),
+        ("DC01", 2, "north"),
+        ("S001", 3, "north"),
+    ]
+    assert risk["drivers"][0] == "count_discrepancy_rate, stalled_return_rate"
+    assert queries.risk_feature_columns(data) == [
+        "count_discrepancy_rate",
+        "shrink_units_per_throughput",
+        "stalled_return_rate",
+    ]
+    north = queries.location_risk(data, Filters(regions=("north",)))
+    assert north["location_id"].to_list() == ["DC01", "S001"]
+    assert north["risk_rank"].to_list() == [1, 2]
+    assert risk["scored_at"][0] is not None  # the model's as_of
+
+
+def test_cycle_count_requests_list_skus_by_priority_with_the_jobs_results(data):
+    requests = queries.cycle_count_requests(data, Filters()).sort("request_id")
+    assert requests["requested_skus"].to_list() == [["SKU1", "SKU2"], ["SKU1"]]
+    counted = requests.row(0, named=True)
+    assert (
+        counted["status"],
+        counted["counted_skus"],
+        counted["inaccurate_skus"],
+        counted["found_discrepancy_value"],
+    ) == ("counted", 2, 1, 20.0)
+    assert requests.row(1, named=True)["counted_skus"] is None
+
+
+def test_cycle_count_results_are_derived_from_counts_when_the_table_lacks_them(tmp_path):
+    warehouse = build_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        for column in ("counted_at", "skus_counted", "skus_inaccurate", "value_corrected"):
+            con.execute(f"alter table actions.cycle_count_requests drop column {column}")
+        publish_snapshot(con, tmp_path / "snapshots")
+    with queries.snapshot_data(SnapshotReader(tmp_path / "snapshots")) as data:
+        requests = queries.cycle_count_requests(data, Filters())
+    by_id = {row["request_id"]: row for row in requests.iter_rows(named=True)}
+    # CC-1: counts c1 (2 units off at cost 10) and c2 (right) at S002 after the request.
+    cc1 = by_id["CC-1"]
+    assert (cc1["counted_skus"], cc1["inaccurate_skus"], cc1["found_discrepancy_value"]) == (
+        2,
+        1,
+        20.0,
+    )
+    assert by_id["CC-2"]["counted_skus"] is None  # DC01 was not counted after its request
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ('[{"sku": "A", "expected_discrepancy_value": 1}, {"sku": "B"}]', ["A", "B"]),
+        ('["A", "B"]', ["A", "B"]),
+        ("A, B", ["A", "B"]),
+        (None, []),
+    ],
+)
+def test_requested_skus_are_read_from_text_too(raw, expected):
+    assert queries._sku_list(pl.Series("skus", [raw], dtype=pl.String)).to_list() == [expected]
+
+
+# -- figure builders ----------------------------------------------------------------------
+
+
+def test_latency_histogram_buckets_and_headline():
+    latencies = pl.DataFrame(
+        {"channel": ["web"] * 4 + ["marketplace"], "latency_s": [0.5, 1.5, 1.8, 4000.0, 7.0]}
+    )
+    figure = figures.reservation_latency_histogram(latencies)
+    web = next(t for t in figure.data if t.name == "web")
+    assert dict(zip(web.x, web.y, strict=True)) == {"≤1 s": 1, "1–2 s": 2, "> 30 min": 1}
+    assert "p50 2 s" in figure.layout.title.text
+    assert list(figure.layout.xaxis.categoryarray)[0] == "≤1 s"
+
+
+def test_oversells_figure_stacks_channels(data):
+    figure = figures.oversells_by_channel(queries.orders_by_day(data, Filters()))
+    assert {t.name for t in figure.data} == {"marketplace", "web"}
+    assert all_y(figure) == 4
+    assert "4 oversold lines" in figure.layout.title.text
+
+
+def test_burst_days_are_shaded_as_likely_promotions():
+    days = [date(2026, 3, d) for d in range(1, 8)]
+    orders = pl.DataFrame(
+        {
+            "order_date": days,
+            "channel": ["web"] * 7,
+            "order_lines": [100] * 7,
+            "oversells": [2, 3, 2, 9, 12, 3, 2],
+        }
+    )
+    assert figures.burst_days(orders) == [date(2026, 3, 4), date(2026, 3, 5)]
+    figure = figures.oversells_by_channel(orders)
+    assert len([s for s in figure.layout.shapes if s.type == "rect"]) == 2
+    assert (
+        "2 burst days" in figure.layout.title.text and "64% of them" in figure.layout.title.text
+    )  # 21 of 33
+
+
+def test_lane_figures_put_the_worst_lane_first(data):
+    lanes = queries.transfer_lanes(data, Filters())
+    accuracy = figures.lane_accuracy(lanes)
+    assert list(accuracy.data[0].y)[-1] == "DC01 → S002"  # top of a horizontal bar chart
+    assert list(accuracy.data[0].x)[-1] == 0.5
+    cycle = figures.lane_cycle_time(lanes)
+    p95 = next(t for t in cycle.data if t.name == "p95")
+    assert list(p95.y)[-1] == "DC01 → S002"
+
+
+def test_failure_rate_figure_shades_every_disruption(data):
+    filters = Filters()
+    figure = figures.failure_rate_with_disruptions(
+        queries.api_failure_rate_by_day(data, filters),
+        queries.integration_disruptions(data, filters),
+    )
+    assert {t.name for t in figure.data} == {"oms_erp", "pos_feed"}
+    rectangles = [s for s in figure.layout.shapes if s.type == "rect"]
+    assert len(rectangles) == 2
+    labels = [a.text for a in figure.layout.annotations]
+    assert "oms_erp: 30 min" in labels and "oms_erp: not recovered" in labels
+
+
+def test_process_layout_orders_stages_left_to_right(data):
+    edges = queries.process_transitions(data).filter(pl.col("workflow") == "order")
+    positions = figures.process_layout(edges)
+    columns = {node: x for node, (x, _) in positions.items()}
+    assert columns == {
+        "order_placed": 0,
+        "reservation_requested": 1,
+        "reservation_confirmed": 2,
+        "reservation_failed": 2,
+        "order_fulfilled": 3,
+        "order_cancelled": 3,
+    }
+
+
+def test_process_map_draws_every_transition_with_its_count(data):
+    edges = queries.process_transitions(data).filter(pl.col("workflow") == "order")
+    figure = figures.process_map(edges, "order")
+    loops_back = [s for s in figure.layout.shapes if "185, 28, 28" in s.line.color]
+    assert len(figure.layout.shapes) == 7  # every edge but the self-loop
+    assert len(loops_back) == 1  # reservation_failed -> reservation_requested
+    labels = next(t for t in figure.data if t.name == "transitions").text
+    assert "36 · 2 s" in labels
+    nodes = next(t for t in figure.data if t.name == "activities").text
+    assert any("order fulfilled" in n and "↻ 1" in n for n in nodes)
+
+
+def test_risk_figures(data):
+    risk = queries.location_risk(data, Filters())
+    ranking = figures.risk_ranking(risk)
+    assert {t.name for t in ranking.data} == {"north", "south"}
+    assert list(ranking.layout.yaxis.categoryarray)[-1] == "S002"
+    drivers = figures.risk_drivers(risk, queries.risk_feature_columns(data))
+    assert list(drivers.data[0].y)[0] == "S002"
+    assert drivers.data[0].z[0][0] == 1.0  # S002 has the highest discrepancy rate
+    regions = figures.risk_by_region(risk)
+    assert "south 1/1" in regions.layout.title.text
+
+
+def test_cycle_count_figures(data):
+    requests = queries.cycle_count_requests(data, Filters())
+    status = figures.cycle_count_status(requests)
+    assert dict(zip(status.data[0].x, status.data[0].y, strict=True)) == {
+        "counted": 1,
+        "open": 1,
+    }
+    results = figures.cycle_count_results(requests)
+    found = next(t for t in results.data if t.name == "found discrepancy value")
+    assert list(found.y) == [20.0]
+    assert "1 of 2 counted SKUs were off" in results.layout.title.text
+    at_stake = figures.cycle_count_value_at_stake(requests)
+    assert {t.name for t in at_stake.data} == {"counted", "open"}
+    assert list(at_stake.layout.yaxis.categoryarray) == ["CC-2 · DC01", "CC-1 · S002"]
+
+
+def test_exception_figures_rank_workflows_and_locations(data):
+    summary = queries.exception_summary(data, Filters())
+    by_workflow = figures.exception_value_by_workflow(summary)
+    assert "6 open exceptions worth 112 at cost" in by_workflow.layout.title.text
+    by_location = figures.exception_value_by_location(
+        queries.exception_value_by_location(data, Filters())
+    )
+    assert list(by_location.layout.xaxis.categoryarray) == ["S002", "DC01", "S001"]
+
+
+@pytest.mark.parametrize(
+    "build, frame",
+    [
+        (
+            figures.reservation_latency_histogram,
+            pl.DataFrame(schema={"channel": pl.String, "latency_s": pl.Float64}),
+        ),
+        (figures.lane_accuracy, pl.DataFrame()),
+        (figures.exception_value_by_workflow, pl.DataFrame()),
+        (figures.risk_ranking, pl.DataFrame()),
+        (figures.cycle_count_results, pl.DataFrame({"request_id": []})),
+        (lambda f: figures.process_map(f, "order"), pl.DataFrame()),
+    ],
+)
+def test_empty_results_give_a_figure_that_says_so(build, frame):
+    figure = build(frame)
+    assert not figures.has_data_traces(figure)
+    assert figure.layout.annotations[0].text
+
+
+def test_durations_read_at_a_glance():
+    assert [figures.format_duration(s) for s in (5, 600, 7200, 3 * 86400, None)] == [
+        "5 s",
+        "10 min",
+        "2.0 h",
+        "3.0 d",
+        "–",
+    ]
+
+
+# -- pages, app and report ----------------------------------------------------------------
+
+
+def _ids(component) -> set[str]:
+    found = set()
+    stack = [component]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend(node)
+            continue
+        if getattr(node, "id", None):
+            found.add(node.id)
+        children = getattr(node, "children", None)
+        if children is not None and not isinstance(children, str):
+            stack.append(children)
+    return found
+
+
+EXPECTED_IDS = {
+    "overview": {"overview-kpis", "spark-order-exception-rate", "overview-exceptions"},
+    "orders": {
+        "orders-latency",
+        "orders-failure-reasons",
+        "orders-oversells",
+        "orders-oversold-skus",
+        "orders-exception-rate",
+        "orders-open-exceptions",
+    },
+    "transfers": {"transfers-lane-accuracy", "transfers-lane-cycle-time", "transfers-origin-trend"},
+    "returns": {"returns-disposition-by-location", "returns-stalled", "returns-stalled-table"},
+    "reconciliation": {"reconciliation-lag-trend", "reconciliation-backlog-aging"},
+    "integrations": {"integrations-failure-rate", "integrations-recovery"},
+    "process": {"process-tabs", "process-map-order", "process-map-return"},
+    "exceptions": {"exceptions-by-workflow", "exceptions-by-location", "exceptions-table"},
+    "risk": {
+        "risk-ranking",
+        "risk-drivers",
+        "risk-by-region",
+        "risk-table",
+        "risk-categories-table",
+    },
+    "cycle-counts": {
+        "cycle-counts-status",
+        "cycle-counts-at-stake",
+        "cycle-counts-results",
+        "cycle-counts-table",
+    },
+}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.slug)
+def test_every_page_renders_its_elements(snapshots, page):
+    body, status = render_page(
+        SnapshotReader(snapshots), page.path, Filters(channels=("web",), regions=("south",))
+    )
+    assert "page-error" not in str(body)
+    assert EXPECTED_IDS[page.slug] <= _ids(body)
+    assert status.startswith("snapshot v-")
+
+
+def test_pages_without_the_risk_tables_show_an_empty_state(tmp_path):
+    reader = SnapshotReader(publish_fixture_snapshot(tmp_path, with_risk_tables=False))
+    for path, table in (("/risk", "location_risk"), ("/cycle-counts", "cycle_count_requests")):
+        body, _ = render_page(reader, path, Filters())
+        text = str(body)
+        assert "empty-state" in text and f"no {table} table yet" in text
+        assert "page-error" not in text
+
+
+def test_unknown_pages_and_missing_snapshots_answer_politely(snapshots, tmp_path):
+    body, _ = render_page(SnapshotReader(snapshots), "/nope", Filters())
+    assert "Page not found" in str(body)
+    body, status = render_page(SnapshotReader(tmp_path / "empty"), "/overview", Filters())
+    assert "no-snapshot" in str(body) and status == "no snapshot"
+
+
+def test_the_app_serves_its_shell_on_every_page_url(snapshots):
+    client = create_app(snapshots).server.test_client()
+    for page in PAGES:
+        assert client.get(page.path).status_code == 200
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200 and b"filter-channel" in layout.data
+
+
+def test_report_is_one_offline_html_file(snapshots, tmp_path):
+    path = write_report(snapshots, tmp_path / "reports" / "report.html")
+    text = path.read_text()
+    assert "<script src" not in text  # plotly.js is inlined, nothing to fetch
+    assert text.count("Plotly.newPlot") == 7
+    assert "Orders with an exception" in text and "Which lanes arrive short?" in text
+    from_connection = write_report(open_snapshot(snapshots), tmp_path / "again.html")
+    assert from_connection.read_text().count("Plotly.newPlot") == 7
