@@ -21,9 +21,9 @@ def omnistock_home(tmp_path, monkeypatch):
     return prepare_dagster_home(get_settings())
 
 
-@pytest.fixture(scope="session", autouse=True)
-def dbt_manifest():
-    """The dbt manifest the code location loads (prepared explicitly, never at import)."""
+def pytest_sessionstart(session):
+    """Prepare the dbt manifest before collection: test modules import the code location,
+    which loads the manifest (prepared explicitly, never at import time)."""
     from orchestration.defs.transform import prepare_manifest
 
-    return prepare_manifest()
+    prepare_manifest()
