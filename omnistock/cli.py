@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -54,8 +55,13 @@ def run_pipeline(settings: Settings, job_name: str | None = None):
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def(job_name or PIPELINE_JOB_NAME)
+    # The console shows warnings and errors; every event is still recorded for the UI.
+    log_level = os.environ.get("OMNISTOCK_LOG_LEVEL", "WARNING")
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False
+        )
     if not result.success:
         failed = [event.step_key for event in result.all_events if event.is_step_failure]
         raise SystemExit(f"Pipeline run {result.run_id} failed in steps: {', '.join(failed)}")
