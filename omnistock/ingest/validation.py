@@ -181,7 +181,13 @@ typed AS (
         CASE WHEN attributes IS NULL OR attributes = 'null' THEN '{{}}'
             WHEN starts_with(attributes_minified, '{{') THEN attributes_minified
         END AS attributes_json
-    FROM (SELECT *, try(json(attributes))::VARCHAR AS attributes_minified FROM present)
+    -- json_valid guards try(): an unguarded try() turns a vector with one bad value into
+    -- row-at-a-time evaluation.
+    FROM (
+        SELECT *, CASE WHEN json_valid(attributes) THEN try(json(attributes))::VARCHAR END
+            AS attributes_minified
+        FROM present
+    )
 ),
 judged AS (
     SELECT *, {_reason_sql()} AS reason FROM typed
