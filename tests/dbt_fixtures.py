@@ -19,26 +19,13 @@ from pathlib import Path
 
 import duckdb
 
+from omnistock.ingest import ensure_schema
+from omnistock.ingest.rules import CANONICAL_FIELDS
+
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO / "dbt_project"
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 
-RAW_DDL = """
-create schema if not exists raw;
-create table if not exists raw.locations (
-    location_id varchar, location_type varchar, region varchar, name varchar
-);
-create table if not exists raw.skus (
-    sku varchar, category varchar, unit_cost double, unit_price double, abc_class varchar
-);
-create table if not exists raw.inventory_events (
-    event_id varchar, schema_version varchar, event_type varchar, source_system varchar,
-    occurred_at timestamp, emitted_at timestamp, case_id varchar, location_id varchar,
-    to_location_id varchar, sku varchar, quantity bigint, channel varchar, reason_code varchar,
-    attributes varchar, content_hash varchar, source_file varchar, source_line bigint,
-    ingested_at timestamp
-);
-"""
 
 LOCATIONS = [
     ("S001", "store", "north", "Store 1"),
@@ -50,26 +37,8 @@ SKUS = [
     ("SKU2", "home", 4.0, 9.0, "B"),
 ]
 
-EVENT_COLUMNS = (
-    "event_id",
-    "schema_version",
-    "event_type",
-    "source_system",
-    "occurred_at",
-    "emitted_at",
-    "case_id",
-    "location_id",
-    "to_location_id",
-    "sku",
-    "quantity",
-    "channel",
-    "reason_code",
-    "attributes",
-    "content_hash",
-    "source_file",
-    "source_line",
-    "ingested_at",
-)
+# raw.inventory_events in column order: the canonical fields, then what ingestion adds.
+EVENT_COLUMNS = (*CANONICAL_FIELDS, "content_hash", "source_file", "source_line", "ingested_at")
 
 
 def ts(day: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime:
@@ -629,7 +598,7 @@ def day5_events() -> list[dict]:
 def create_raw_warehouse(path: Path, events: Iterable[dict]) -> Path:
     """A DuckDB file with the raw schema, the reference data and the given events."""
     with duckdb.connect(str(path)) as con:
-        con.execute(RAW_DDL)
+        ensure_schema(con)  # the raw tables exactly as ingestion creates them
         con.executemany("insert into raw.locations values (?, ?, ?, ?)", LOCATIONS)
         con.executemany("insert into raw.skus values (?, ?, ?, ?, ?)", SKUS)
     append_events(path, events)
