@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from omnistock.config import Settings
+from omnistock.warehouse import table_exists
 
 HEADLINE_KPIS = (
     "reservation_latency_p95_s",
@@ -14,15 +15,6 @@ HEADLINE_KPIS = (
     "api_failure_rate",
     "supplier_on_time_rate",
 )
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0]
-    )
 
 
 def headline_kpis(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float | None]]:
@@ -52,7 +44,7 @@ def collect_summary(settings: Settings) -> dict:
     if not settings.warehouse.exists():
         return summary
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        if not _table_exists(con, "raw", "inventory_events"):
+        if not table_exists(con, "raw", "inventory_events"):
             return summary
         summary["events_stored"] = con.execute(
             "select count(*) from raw.inventory_events"
@@ -69,9 +61,9 @@ def collect_summary(settings: Settings) -> dict:
                 "group by reason order by count(*) desc, reason"
             ).fetchall()
         )
-        if _table_exists(con, "marts", "kpi_daily"):
+        if table_exists(con, "marts", "kpi_daily"):
             summary["headline_kpis"] = headline_kpis(con)
-        if _table_exists(con, "actions", "cycle_count_requests"):
+        if table_exists(con, "actions", "cycle_count_requests"):
             summary["cycle_count_requests"] = dict(
                 con.execute(
                     "select status, count(*) from actions.cycle_count_requests group by status"

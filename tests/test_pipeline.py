@@ -47,9 +47,6 @@ class Pipeline:
     answered: list
     loop_result: object
 
-    def __iter__(self):  # settings, first result, truth
-        return iter((self.settings, self.result, self.truth))
-
 
 def _snapshot(settings) -> dict:
     return {
@@ -82,7 +79,7 @@ def test_every_record_is_accounted_for_against_ground_truth(pipeline):
 
 
 def test_ingestion_checks_pass_and_metadata_is_recorded(pipeline):
-    _, result, truth = pipeline
+    result, truth = pipeline.result, pipeline.truth
     checks = {
         evaluation.check_name: evaluation.passed
         for evaluation in result.get_asset_check_evaluations()
@@ -99,7 +96,7 @@ def test_ingestion_checks_pass_and_metadata_is_recorded(pipeline):
 
 
 def test_every_spec_kpi_lands_in_kpi_daily(pipeline):
-    settings, _, _ = pipeline
+    settings = pipeline.settings
     names = {row[0] for row in _query(settings, "select distinct kpi_name from marts.kpi_daily")}
     expected = {
         "reservation_latency_p50_s", "reservation_latency_p95_s", "reservation_failure_rate",
@@ -115,7 +112,7 @@ def test_every_spec_kpi_lands_in_kpi_daily(pipeline):
 
 
 def test_short_shipping_dc_has_lower_transfer_accuracy(pipeline):
-    settings, _, truth = pipeline
+    settings, truth = pipeline.settings, pipeline.truth
     dc = truth["faults"]["short_shipping_dc"]
     rows = dict(
         _query(
@@ -133,7 +130,7 @@ def test_short_shipping_dc_has_lower_transfer_accuracy(pipeline):
 
 
 def test_the_run_is_recorded_in_the_dagster_home(pipeline):
-    settings, result, _ = pipeline
+    settings, result = pipeline.settings, pipeline.result
     from dagster import DagsterInstance
 
     with DagsterInstance.get() as instance:
@@ -150,7 +147,7 @@ def _materialization(result, *path):
 
 
 def test_planted_shrink_store_ranks_in_the_top_k(pipeline):
-    settings, _, truth = pipeline
+    settings, truth = pipeline.settings, pipeline.truth
     planted = [item["location_id"] for item in truth["anomalous_locations"]]
     ranked = [
         row[0]

@@ -11,7 +11,7 @@ import polars as pl
 from dagster_dbt import get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
 
-from ml import detectors, evaluation, features, inputs, registry
+from ml import cycle_counts, detectors, evaluation, features, inputs, registry
 from omnistock.warehouse import read_table, replace_table
 from orchestration.defs.transform import omnistock_dbt_assets
 from orchestration.metadata import markdown_table
@@ -122,8 +122,6 @@ def location_risk(duckdb: DuckDBResource, paths: OmnistockPaths):
     "(risk-ranked vs ABC frequency vs random, same budget). Needs the simulator's ground truth.",
 )
 def risk_model_evaluation(duckdb: DuckDBResource, paths: OmnistockPaths):
-    from ml import cycle_counts
-
     landing = paths.settings.landing_dir
     if not (landing / "_truth" / "ground_truth.json").exists():
         return dg.MaterializeResult(metadata={"status": "no ground truth in the landing folder"})
