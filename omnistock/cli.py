@@ -71,8 +71,11 @@ def run_pipeline(settings: Settings, job_name: str | None = None):
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if not any(settings.landing_dir.glob("reference/*.csv")):
-        print(f"No reference data in {settings.landing_dir}: run `omnistock simulate` first "
-              "or point OMNISTOCK_LANDING_DIR at your own landing folder.", file=sys.stderr)
+        print(
+            f"No reference data in {settings.landing_dir}: run `omnistock simulate` first "
+            "or point OMNISTOCK_LANDING_DIR at your own landing folder.",
+            file=sys.stderr,
+        )
         return 2
     result = run_pipeline(settings, args.job)
     print(f"Run {result.run_id} succeeded.")

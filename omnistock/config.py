@@ -78,6 +78,11 @@ def export_environment(settings: Settings | None = None) -> Settings:
     os.environ["OMNISTOCK_LANDING_DIR"] = str(settings.landing_dir)
     os.environ["OMNISTOCK_WAREHOUSE"] = str(settings.warehouse)
     os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster_home"))
-    for folder in (settings.home, settings.landing_dir, settings.dagster_home, settings.warehouse.parent):
+    for folder in (
+        settings.home,
+        settings.landing_dir,
+        settings.dagster_home,
+        settings.warehouse.parent,
+    ):
         folder.mkdir(parents=True, exist_ok=True)
     return settings

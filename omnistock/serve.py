@@ -35,4 +35,3 @@ def serve_ui(settings: Settings, host: str, dagster_port: int, dash_port: int) -
     finally:
         dagster.terminate()
         dagster.wait(timeout=30)
-

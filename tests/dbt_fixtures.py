@@ -38,7 +38,7 @@ SKUS = [
 ]
 
 # raw.inventory_events in column order: the canonical fields, then what ingestion adds.
-EVENT_COLUMNS = (*CANONICAL_FIELDS, "content_hash", "source_file", "source_line", "ingested_at")
+EVENT_COLUMNS = (*CANONICAL_FIELDS, "source_file", "source_line", "ingested_at")
 
 
 def ts(day: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime:
@@ -76,7 +76,6 @@ class EventLog:
             emitted_at=at + lag,
             case_id=case,
             attributes=json.dumps(attributes or {}),
-            content_hash=f"h-{event_id}",
             source_file=f"{source}/batch.jsonl",
             source_line=len(self.rows) + 1,
             ingested_at=self.ingested_at,

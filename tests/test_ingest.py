@@ -19,6 +19,7 @@ import pytest
 from omnistock import ingest
 from omnistock.ingest import engine
 from omnistock.ingest.rules import CANONICAL_FIELDS
+from omnistock.ingest.validation import content_hash_sql
 
 LOCATIONS = [
     ("S001", "store", "north", "Store 1"),
@@ -318,7 +319,7 @@ def test_duplicate_event_ids_counts_repeated_ids(con):
     for _ in range(2):
         con.execute("""
 INSERT INTO raw.inventory_events VALUES ('X', '1', 'sale', 'pos', '2026-03-01', '2026-03-01',
-    'T', 'S001', NULL, 'SKU1', 1, 'store', NULL, '{}', 'h', 'f', 1, '2026-03-01')""")
+    'T', 'S001', NULL, 'SKU1', 1, 'store', NULL, '{}', 'f', 1, '2026-03-01')""")
     assert ingest.duplicate_event_ids(con) == 1
 
 
@@ -555,7 +556,8 @@ def test_version_2_is_upcast_to_the_same_stored_row(con, landing):
     assert stored[7:11] == ("S002", None, "SKU2", 7)
     # the v1 rendering is the same content: a duplicate, not a conflict
     (duplicate,) = rows(con, "SELECT event_id, content_hash FROM raw.duplicate_events")
-    assert duplicate == ("V", stored[-1])
+    (stored_hash,) = rows(con, f"SELECT {content_hash_sql()} FROM raw.inventory_events")
+    assert duplicate == ("V", stored_hash[0])
 
 
 def test_version_2_without_item_misses_the_sku(con, landing):
@@ -595,6 +597,34 @@ FORMAT_RECORDS = [
     event(event_id="F1", attributes={"basket": "B1", "lines": 2}),  # duplicate
     event(event_id="F4", event_type="inventory_adjusted", reason_code="damage", quantity=-1),
 ]
+
+
+def test_a_warehouse_with_stored_md5_hashes_is_migrated(tmp_path, landing):
+    """Before, every stored event and logged duplicate kept an md5 hex content_hash. The
+    migration drops the events' column and rehashes the duplicate log from the stored content,
+    after which re-deliveries are still told apart from conflicts."""
+    write_jsonl(landing / "pos" / "1.jsonl", [event(event_id="A"), event(event_id="A")])
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    ingest.load_reference(con, landing)
+    ingest.ingest_files(con, landing)
+    # turn it into the old layout: a hex hash column on both tables, wherever it stood
+    con.execute("ALTER TABLE raw.inventory_events ADD COLUMN content_hash VARCHAR")
+    con.execute("UPDATE raw.inventory_events SET content_hash = md5('anything')")
+    con.execute("ALTER TABLE raw.duplicate_events ALTER content_hash TYPE VARCHAR")
+    con.execute("UPDATE raw.duplicate_events SET content_hash = md5('anything')")
+
+    ingest.ensure_schema(con)
+
+    columns = rows(con, "SELECT column_name FROM (DESCRIBE raw.inventory_events)")
+    assert ("content_hash",) not in columns
+    (stored_hash,) = rows(con, f"SELECT {content_hash_sql()} FROM raw.inventory_events")
+    assert rows(con, "SELECT event_id, content_hash FROM raw.duplicate_events") == [
+        ("A", stored_hash[0])
+    ]
+    write_jsonl(landing / "pos" / "2.jsonl", [event(event_id="A"), event(event_id="A", quantity=3)])
+    report = ingest.ingest_files(con, landing)
+    assert (report.records_duplicate, report.records_quarantined) == (1, 1)
+    assert rows(con, "SELECT reason FROM raw.quarantined_events") == [("duplicate_conflict",)]
 
 
 def test_jsonl_csv_and_parquet_give_the_same_store(tmp_path, landing):

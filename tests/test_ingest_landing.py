@@ -162,7 +162,6 @@ def test_ensure_schema_is_idempotent_and_creates_every_table(con):
         "channel",
         "reason_code",
         "attributes",
-        "content_hash",
         "source_file",
         "source_line",
         "ingested_at",

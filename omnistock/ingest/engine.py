@@ -21,7 +21,7 @@ Failures:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -29,7 +29,13 @@ import duckdb
 import pyarrow as pa
 
 from omnistock.ingest.db import transaction
-from omnistock.ingest.landing import LandingFile, discover_files, landing_file
+from omnistock.ingest.landing import (
+    LandingFile,
+    landed_paths,
+    landing_file,
+    relative_landing_path,
+)
+from omnistock.ingest.prefetch import prefetched
 from omnistock.ingest.readers import UnreadableFile
 from omnistock.ingest.report import AccountingError, FileReport, IngestFailed, IngestReport
 from omnistock.ingest.schema import ensure_schema
@@ -45,15 +51,26 @@ from omnistock.ingest.store import (
 from omnistock.ingest.validation import check_records, clear_checked, prepare_session
 
 DEFAULT_BATCH_RECORDS = 1_000_000
+FIRST_BATCH_DIVISOR = 4
 COUNT_NAMES = ("records_read", "records_stored", "records_duplicate", "records_quarantined")
 READ_ERRORS = (UnreadableFile, OSError, pa.ArrowException, duckdb.Error)
 
 
-def _resolve_files(
+def _in_name_order(
     landing_dir: Path, files: Iterable[LandingFile | Path | str]
-) -> list[LandingFile]:
-    resolved = [f if isinstance(f, LandingFile) else landing_file(landing_dir, f) for f in files]
-    return sorted(resolved, key=lambda landed: landed.relative_path)
+) -> list[LandingFile | Path | str]:
+    """The files sorted by their path in the landing folder; a path outside it, or not an event
+    file, raises ValueError here, before anything is loaded."""
+    keyed = [
+        (
+            f.relative_path
+            if isinstance(f, LandingFile)
+            else relative_landing_path(landing_dir, f),
+            f,
+        )
+        for f in files
+    ]
+    return [f for _, f in sorted(keyed, key=lambda pair: pair[0])]
 
 
 def _loaded_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -74,30 +91,52 @@ def ingest_files(
     landing_dir = Path(landing_dir)
     ensure_schema(con)
     prepare_session(con)
-    candidates = (
-        discover_files(landing_dir) if files is None else _resolve_files(landing_dir, files)
-    )
-    loaded = _loaded_hashes(con)
+    # described (hashed) by the reading thread, as it gets to them
+    pending = landed_paths(landing_dir) if files is None else _in_name_order(landing_dir, files)
     report = IngestReport()
-    batch = Batch()
-    for landed in candidates:
+    staged = _staged_batches(landing_dir, pending, _loaded_hashes(con), batch_records)
+    for landed, outcome in prefetched(staged):
+        if isinstance(outcome, Batch):
+            report.files.extend(_load_batch(con, outcome))
+        elif isinstance(outcome, Exception):
+            report.files.append(_record_failure(con, landed, outcome))
+        else:
+            report.files.append(_file_report(landed, outcome))
+    if raise_on_failure and report.files_failed:
+        raise IngestFailed(report)
+    return report
+
+
+StagingOutcome = tuple[LandingFile | None, "Batch | Exception | str"]
+
+
+def _staged_batches(
+    landing_dir: Path,
+    pending: list[LandingFile | Path | str],
+    loaded: set[str],
+    batch_records: int,
+) -> Iterator[StagingOutcome]:
+    """Read the files into batches, in order: yields `(None, batch)` for each full batch,
+    `(file, "skipped")` for content loaded before and `(file, error)` for a file that cannot be
+    read. Touches no database, so it can run ahead in another thread. The first batch is
+    smaller, so judging starts while the rest is still being read."""
+    batch, limit = Batch(), max(1, batch_records // FIRST_BATCH_DIVISOR)
+    for item in pending:
+        landed = item if isinstance(item, LandingFile) else landing_file(landing_dir, item)
         if landed.sha256 in loaded:
-            report.files.append(_file_report(landed, "skipped"))
+            yield landed, "skipped"
             continue
         try:
             batch.add(landed)
         except READ_ERRORS as error:
-            report.files.append(_record_failure(con, landed, error))
+            yield landed, error
             continue
         loaded.add(landed.sha256)  # a copy of the same content later in this run is skipped
-        if batch.records >= batch_records:
-            report.files.extend(_load_batch(con, batch))
-            batch = Batch()
+        if batch.records >= limit:
+            yield None, batch
+            batch, limit = Batch(), batch_records
     if batch.files:
-        report.files.extend(_load_batch(con, batch))
-    if raise_on_failure and report.files_failed:
-        raise IngestFailed(report)
-    return report
+        yield None, batch
 
 
 def _file_report(landed: LandingFile, status: str, **counts) -> FileReport:

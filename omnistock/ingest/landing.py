@@ -34,6 +34,25 @@ def _is_ignored(name: str) -> bool:
     return name.startswith((".", "_")) or name.endswith(".tmp")
 
 
+def _place(landing: Path, path: Path | str) -> tuple[Path, Path, str]:
+    """Absolute path, path relative to the landing folder and format of a landed file; raises
+    ValueError when it is not an event file in a source-system folder."""
+    absolute = (landing / path).resolve()
+    relative = absolute.relative_to(landing)  # ValueError when outside the landing folder
+    if len(relative.parts) != 2 or relative.parts[0] not in SOURCE_SYSTEMS:
+        raise ValueError(f"{relative} is not in a source-system folder of {landing}")
+    file_format = FILE_FORMATS.get(absolute.suffix.lower())
+    if file_format is None:
+        raise ValueError(f"{relative}: unsupported file type (expected {sorted(FILE_FORMATS)})")
+    return absolute, relative, file_format
+
+
+def relative_landing_path(landing_dir: Path | str, path: Path | str) -> str:
+    """The POSIX path of a landed file relative to the landing folder (checked as
+    `landing_file` checks it, without reading the file)."""
+    return _place(Path(landing_dir).resolve(), path)[1].as_posix()
+
+
 def landing_file(
     landing_dir: Path | str, path: Path | str, known: Mapping[str, Sequence] | None = None
 ) -> LandingFile:
@@ -43,13 +62,7 @@ def landing_file(
     (same size and mtime) reuses its hash instead of being read again.
     """
     landing = Path(landing_dir).resolve()
-    absolute = (landing / path).resolve()
-    relative = absolute.relative_to(landing)  # ValueError when outside the landing folder
-    if len(relative.parts) != 2 or relative.parts[0] not in SOURCE_SYSTEMS:
-        raise ValueError(f"{relative} is not in a source-system folder of {landing}")
-    file_format = FILE_FORMATS.get(absolute.suffix.lower())
-    if file_format is None:
-        raise ValueError(f"{relative}: unsupported file type (expected {sorted(FILE_FORMATS)})")
+    absolute, relative, file_format = _place(landing, path)
     stat = absolute.stat()
     relative_path = relative.as_posix()
     previous = (known or {}).get(relative_path)
@@ -68,9 +81,7 @@ def landing_file(
     )
 
 
-def discover_files(
-    landing_dir: Path | str, known: Mapping[str, Sequence] | None = None
-) -> list[LandingFile]:
+def landed_paths(landing_dir: Path | str) -> list[Path]:
     """Every event file in the source-system folders, sorted by folder then file name.
 
     Ignored: folders that are not a source system (`reference/`, `_truth/`, `_simulator/`, …),
@@ -83,12 +94,21 @@ def discover_files(
         if folder.name not in SOURCE_SYSTEMS:
             continue
         with os.scandir(folder) as entries:
-            names = sorted(
-                entry.name
-                for entry in entries
-                if entry.is_file()
-                and not _is_ignored(entry.name)
-                and Path(entry.name).suffix.lower() in FILE_FORMATS
+            found.extend(
+                folder / name
+                for name in sorted(
+                    entry.name
+                    for entry in entries
+                    if entry.is_file()
+                    and not _is_ignored(entry.name)
+                    and Path(entry.name).suffix.lower() in FILE_FORMATS
+                )
             )
-        found.extend(landing_file(landing, folder / name, known) for name in names)
     return found
+
+
+def discover_files(
+    landing_dir: Path | str, known: Mapping[str, Sequence] | None = None
+) -> list[LandingFile]:
+    """`landed_paths`, described (and hashed, unless `known` vouches for an unchanged file)."""
+    return [landing_file(landing_dir, path, known) for path in landed_paths(landing_dir)]

@@ -15,9 +15,9 @@ document is taken apart.
   record); pyarrow's CSV parser splits the cells with every column as text; rows with the wrong
   number of cells are reported by pyarrow and become `malformed`. The raw text is the record's
   own text.
-- Parquet: read by pyarrow (the canonical columns only), cast to text; the line is the 1-based
-  row number and the raw text is the row rendered as JSON by DuckDB's `read_parquet` (path bound
-  as a parameter), made only for the rows that end in quarantine.
+- Parquet: read by pyarrow, the canonical columns cast to text; the line is the 1-based row
+  number and the raw text is the row as stored rendered as JSON, made only for the rows that
+  end in quarantine.
 """
 
 from __future__ import annotations
@@ -126,14 +126,23 @@ def split_records(data: bytes, quote_aware: bool = False) -> TextRecords:
     raw = pa.Array.from_buffers(
         string_type, len(source_line), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
-    if not kept.all():
+    if not kept[:-1].all():
         raw, source_line = raw.filter(kept), source_line[kept]
-    undecodable = np.zeros(len(raw), dtype=bool)
-    try:
-        raw.validate(full=True)  # checks UTF-8
-    except pa.ArrowInvalid:
-        raw, undecodable = _decode_leniently(raw)
+    elif not kept[-1]:  # the usual case: only the empty "record" after the final line break
+        raw, source_line = raw.slice(0, len(raw) - 1), source_line[:-1]
+    if _is_utf8(data):  # records split at line breaks are then valid UTF-8 too
+        return TextRecords(source_line, raw, np.zeros(len(raw), dtype=bool))
+    raw, undecodable = _decode_leniently(raw)
     return TextRecords(source_line, raw, undecodable)
+
+
+def _is_utf8(data: bytes) -> bool:
+    """One pass over the whole text: far cheaper than checking record by record."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _decode_leniently(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -194,12 +203,42 @@ FROM (
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def parse_csv_records(data: bytes) -> tuple[str, pa.Table]:
-    """Parse CSV text into (header line, table of source_line, raw_record, malformed and the
-    canonical fields as text). Cells that are empty are null."""
-    records = split_records(data, quote_aware=True)
+@dataclass
+class ParsedCsv:
+    """A CSV file taken apart. `rows`: source_line, raw_record, malformed and the canonical
+    fields as text; `raw_record` is only filled for malformed rows (copying every record's text
+    would cost more than parsing it: the others get theirs from `texts` when they end in
+    quarantine). `texts`: source_line and raw_record of every data record, pointing into the
+    file's bytes."""
+
+    header: str
+    rows: pa.Table
+    texts: pa.Table
+
+    def rows_with_raw_records(self) -> pa.Table:
+        """`rows` with every record's raw text (for small inputs: it copies the texts)."""
+        position = np.searchsorted(
+            self.texts.column("source_line").to_numpy(), self.rows.column("source_line").to_numpy()
+        )
+        index = self.rows.schema.get_field_index("raw_record")
+        return self.rows.set_column(
+            index, "raw_record", self.texts.column("raw_record").take(position)
+        )
+
+
+def parse_csv_records(data: bytes) -> ParsedCsv:
+    """Parse CSV text: the header line, the rows (canonical fields as text; empty cells are
+    null) and the records' texts.
+
+    Records are first taken to be lines, which is cheaper than following the quotes; when the
+    parser finds fewer records than there are lines, some value holds a line break and the
+    records are split again, quote-aware. (A record spanning lines starts and ends with
+    non-blank lines, its opening and closing quote, so it always makes the counts differ.)"""
+    records = split_records(data)
     if len(records) == 0:
-        return "", _empty_csv_table()
+        return ParsedCsv(
+            "", _empty_csv_table(), _texts_table(records.source_line, records.raw_record)
+        )
     header = records.raw_record[0].as_py().rstrip("\r\n")
     names = next(csv.reader([header]))
     if len(set(names)) != len(names):
@@ -214,6 +253,9 @@ def parse_csv_records(data: bytes) -> tuple[str, pa.Table]:
     cells, invalid_rows = _parse_cells(text, names, present)
 
     data_records = len(records) - 1  # pyarrow numbers non-blank records from 1 = the header
+    if cells.num_rows + len(invalid_rows) < data_records:
+        records = split_records(data, quote_aware=True)
+        data_records = len(records) - 1
     if cells.num_rows + len(invalid_rows) != data_records:
         raise UnreadableFile(
             f"CSV records could not be matched to lines ({cells.num_rows} rows + "
@@ -229,7 +271,7 @@ def parse_csv_records(data: bytes) -> tuple[str, pa.Table]:
     valid = pa.table(
         {
             "source_line": records.source_line[valid_positions],
-            "raw_record": records.raw_record.take(valid_positions),
+            "raw_record": pa.nulls(len(valid_positions), pa.string()),
             "malformed": records.undecodable[valid_positions],
             **{
                 name: parsed.get(name, pa.nulls(len(valid_positions), pa.string()))
@@ -240,42 +282,43 @@ def parse_csv_records(data: bytes) -> tuple[str, pa.Table]:
     malformed = pa.table(
         {
             "source_line": records.source_line[invalid_positions],
-            "raw_record": records.raw_record.take(invalid_positions),
+            "raw_record": records.raw_record.take(invalid_positions).cast(pa.string()),
             "malformed": np.ones(len(invalid_positions), dtype=bool),
             **{name: pa.nulls(len(invalid_positions), pa.string()) for name in CANONICAL_FIELDS},
         }
     )
-    return header, pa.concat_tables([valid, malformed.cast(valid.schema)])
+    texts = _texts_table(records.source_line[1:], records.raw_record.slice(1))
+    return ParsedCsv(header, pa.concat_tables([valid, malformed.cast(valid.schema)]), texts)
+
+
+def _texts_table(source_line: np.ndarray, raw_record: pa.Array) -> pa.Table:
+    return pa.table({"source_line": source_line, "raw_record": raw_record})
 
 
 def _parse_cells(text: bytes, names: list[str], present: list[str]) -> tuple[pa.Table, list[int]]:
     """pyarrow's parser, every column as text. Rows with the wrong number of cells are skipped
-    and their numbers returned (numbers are only known single-threaded, hence the retry)."""
-    for use_threads in (True, False):
-        invalid_rows: list[int | None] = []
+    and their numbers returned. Single-threaded: the threaded parser does not number the rows it
+    hands to the handler, and a landing file of any size usually holds a bad row or two."""
+    invalid_rows: list[int] = []
 
-        def collect(row, invalid_rows=invalid_rows):
-            invalid_rows.append(row.number)
-            return "skip"
+    def collect(row) -> str:
+        invalid_rows.append(row.number)
+        return "skip"
 
-        try:
-            table = pa_csv.read_csv(
-                pa.py_buffer(text),
-                read_options=pa_csv.ReadOptions(use_threads=use_threads),
-                parse_options=pa_csv.ParseOptions(
-                    newlines_in_values=True, invalid_row_handler=collect
-                ),
-                convert_options=pa_csv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.string()),
-                    include_columns=present,
-                    strings_can_be_null=True,
-                ),
-            )
-        except pa.ArrowInvalid as error:
-            raise UnreadableFile(f"CSV could not be parsed: {error}") from error
-        if None not in invalid_rows:
-            return table, invalid_rows
-    raise AssertionError("pyarrow did not number the malformed CSV rows")
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(text),
+            read_options=pa_csv.ReadOptions(use_threads=False),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=collect),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                include_columns=present,
+                strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as error:
+        raise UnreadableFile(f"CSV could not be parsed: {error}") from error
+    return table, invalid_rows
 
 
 def _empty_csv_table() -> pa.Table:
@@ -304,41 +347,50 @@ def jsonl_lines(data: bytes) -> pa.Table:
     )
 
 
-def parquet_rows(path: Path) -> pa.Table:
-    """The rows of a Parquet file, normalized: canonical columns as text (NULL where the file
-    lacks them); the line is the 1-based row number. The raw text is left NULL: rendering
-    every row as JSON would cost more than reading the file, so it is made later, only for the
-    rows that end in quarantine (`parquet_raw_sql`)."""
+@dataclass
+class ParsedParquet:
+    """A Parquet file read. `rows`: normalized, canonical columns as text (NULL where the file
+    lacks them), the line being the 1-based row number. Their raw text is left NULL: rendering
+    every row as JSON would cost more than reading the file, so it is made only for the rows
+    that end in quarantine, from `stored` (the file's own columns and types; `rows_at`)."""
+
+    rows: pa.Table
+    stored: pa.Table
+
+    def rows_at(self, lines: np.ndarray) -> pa.Table:
+        """The stored rows at 1-based `lines`, after a `source_line` column."""
+        picked = self.stored.take(pa.array(lines - 1))
+        return picked.add_column(0, "source_line", pa.array(lines))
+
+
+def parquet_rows(path: Path) -> ParsedParquet:
     try:
-        present = [name for name in pq.read_schema(path).names if name in CANONICAL_FIELDS]
-        table = pq.read_table(path, columns=present)
+        stored = pq.read_table(path)
     except (pa.ArrowException, OSError) as error:
         raise UnreadableFile(f"Parquet could not be read: {error}") from error
-    rows = table.num_rows
+    rows = stored.num_rows
     columns = {
         "source_line": pa.array(np.arange(1, rows + 1, dtype=np.int64)),
         "raw_record": pa.nulls(rows, pa.string()),
         "malformed": pa.array(np.zeros(rows, dtype=bool)),
     }
     for name in CANONICAL_FIELDS:
-        if name not in present:
+        if name not in stored.column_names:
             columns[name] = pa.nulls(rows, pa.string())
             continue
         try:
-            columns[name] = pc.cast(table.column(name), pa.string())
+            columns[name] = pc.cast(stored.column(name), pa.string())
         except pa.ArrowNotImplementedError as error:
             raise UnreadableFile(
                 f"Parquet column {name} is not text or a number: {error}"
             ) from error
-    return pa.table(columns)
+    return ParsedParquet(pa.table(columns), stored)
 
 
-def parquet_raw_sql(lines: str) -> str:
-    """Raw text of some rows of a Parquet file (path: the first parameter): the row rendered as
-    JSON. `lines` is a subquery of 1-based row numbers; it filters the scan, so only those rows
-    are rendered."""
+# The raw text of Parquet rows (`ParsedParquet.rows_at`, registered under the name given): each
+# row rendered as a JSON object.
+def parquet_raw_sql(view: str) -> str:
     return f"""
-SELECT file_row_number + 1 AS source_line,
-    to_json(struct_pack(*COLUMNS(* EXCLUDE (file_row_number))))::VARCHAR AS raw_record
-FROM read_parquet(?, file_row_number = true)
-WHERE file_row_number + 1 IN ({lines})"""
+SELECT source_line,
+    to_json(struct_pack(*COLUMNS(* EXCLUDE (source_line))))::VARCHAR AS raw_record
+FROM {view}"""

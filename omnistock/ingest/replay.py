@@ -114,7 +114,9 @@ FROM {CANDIDATES_TABLE} WHERE source_file = $source_file ORDER BY source_line"""
         records = rows.column("raw_record").to_pylist()
         header = rows.column("csv_header")[0].as_py()
         try:
-            _, parsed = parse_csv_records("\n".join([header, *records]).encode("utf-8"))
+            parsed = parse_csv_records(
+                "\n".join([header, *records]).encode("utf-8")
+            ).rows_with_raw_records()
         except UnreadableFile:
             report.not_replayable += len(records)  # they stay quarantined as they are
             continue

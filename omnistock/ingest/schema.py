@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import duckdb
 
+from omnistock.ingest.db import scalar, transaction
+from omnistock.ingest.validation import content_hash_sql
+
 RAW_SCHEMA = "raw"
 
 TABLE_DDL: dict[str, str] = {
@@ -45,7 +48,6 @@ TABLE_DDL: dict[str, str] = {
         channel VARCHAR,
         reason_code VARCHAR,
         attributes VARCHAR NOT NULL,
-        content_hash VARCHAR NOT NULL,
         source_file VARCHAR NOT NULL,
         source_line BIGINT NOT NULL,
         ingested_at TIMESTAMP NOT NULL
@@ -65,7 +67,7 @@ TABLE_DDL: dict[str, str] = {
         event_id VARCHAR NOT NULL,
         source_file VARCHAR NOT NULL,
         source_line BIGINT NOT NULL,
-        content_hash VARCHAR NOT NULL,
+        content_hash BIGINT NOT NULL,
         detected_at TIMESTAMP NOT NULL
     """,
     "ingested_files": """
@@ -101,3 +103,40 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             f"ALTER TABLE {RAW_SCHEMA}.{table} ADD COLUMN IF NOT EXISTS {column} {column_type}"
         )
+    if _column_type(con, "inventory_events", "content_hash") is not None:
+        _drop_stored_hashes(con)
+
+
+def _column_type(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str | None:
+    rows = con.execute(
+        "SELECT data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? AND column_name = ?",
+        [RAW_SCHEMA, table, column],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _drop_stored_hashes(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses from before kept an md5 hex `content_hash` on every stored event and logged
+    duplicate. Stored events now keep none (it is computed from their content when needed) and
+    the duplicate log keeps a BIGINT: each logged duplicate gets the hash of its event's stored
+    content (a duplicate has that content by definition)."""
+    with transaction(con):
+        con.execute(
+            f"CREATE TEMP TABLE rehashed_duplicates AS SELECT * FROM {RAW_SCHEMA}.duplicate_events"
+        )
+        con.execute(f"DROP TABLE {RAW_SCHEMA}.duplicate_events")
+        con.execute(f"CREATE TABLE {RAW_SCHEMA}.duplicate_events ({TABLE_DDL['duplicate_events']})")
+        moved = scalar(
+            con,
+            f"""
+INSERT INTO {RAW_SCHEMA}.duplicate_events
+SELECT d.event_id, d.source_file, d.source_line, e.content_hash, d.detected_at
+FROM rehashed_duplicates d
+JOIN (SELECT event_id, any_value({content_hash_sql()}) AS content_hash
+      FROM {RAW_SCHEMA}.inventory_events GROUP BY event_id) e USING (event_id)""",
+        )
+        if moved != scalar(con, "SELECT count(*) FROM rehashed_duplicates"):
+            raise RuntimeError("a logged duplicate has no stored event; warehouse left as it was")
+        con.execute("DROP TABLE rehashed_duplicates")
+        con.execute(f"ALTER TABLE {RAW_SCHEMA}.inventory_events DROP COLUMN content_hash")

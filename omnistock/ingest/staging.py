@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from omnistock.ingest.landing import LandingFile
 from omnistock.ingest.readers import (
+    ParsedParquet,
     SourceRelation,
     json_records_sql,
     jsonl_lines,
@@ -29,6 +30,8 @@ from omnistock.ingest.validation import CHECKED_TABLE
 FILES_VIEW = "ingest_batch_files"  # Arrow: one row per file of the batch
 JSONL_VIEW = "ingest_jsonl_lines"  # Arrow: lines of the JSONL files, still to be parsed
 ROWS_VIEW = "ingest_rows"  # Arrow: normalized rows of the CSV and Parquet files
+CSV_TEXTS_VIEW = "ingest_csv_texts"  # Arrow: raw text of every CSV record
+PARQUET_RAW_VIEW = "ingest_parquet_raw"  # Arrow: the quarantined rows of one Parquet file
 MISSING_RAW = "ingest_missing_raw"  # temp table: quarantined records still without raw text
 
 
@@ -46,18 +49,23 @@ class Batch:
     records: int = 0
     _jsonl: list[pa.Table] = field(default_factory=list)
     _rows: list[pa.Table] = field(default_factory=list)
+    _csv_texts: list[pa.Table] = field(default_factory=list)
+    _parquet: dict[int, ParsedParquet] = field(default_factory=dict)  # by file_seq
 
     def add(self, landed: LandingFile) -> None:
         """Read one file into the batch; raises (and adds nothing) if it cannot be read."""
         header = None
         if landed.file_format == "parquet":
-            table, parts = parquet_rows(landed.path), self._rows
+            parsed_parquet = parquet_rows(landed.path)
+            table, parts = parsed_parquet.rows, self._rows
+            self._parquet[len(self.files)] = parsed_parquet
         elif landed.file_format == "csv":
-            (header, table), parts = parse_csv_records(landed.path.read_bytes()), self._rows
+            parsed = parse_csv_records(landed.path.read_bytes())
+            header, table, parts = parsed.header, parsed.rows, self._rows
+            self._csv_texts.append(_with_file_seq(parsed.texts, len(self.files)))
         else:
             table, parts = jsonl_lines(landed.path.read_bytes()), self._jsonl
-        file_seq = np.full(table.num_rows, len(self.files), dtype=np.int64)
-        parts.append(table.add_column(0, "file_seq", pa.array(file_seq)))
+        parts.append(_with_file_seq(table, len(self.files)))
         self.files.append(StagedFile(landed, table.num_rows, header))
         self.records += table.num_rows
 
@@ -96,14 +104,16 @@ class Batch:
 
     def fill_raw_records(self, con: duckdb.DuckDBPyConnection) -> None:
         """Give every record bound for quarantine its raw text. Judging kept it only for records
-        that broke a rule: duplicate conflicts (decided later) get it back from the batch's
-        Arrow data, and Parquet rows are rendered as JSON now, re-read from their file. The
-        texts are gathered in a small table first, so `ingest_checked` is updated once."""
+        that broke a rule and came with their text: duplicate conflicts (decided later) and
+        CSV rows (whose texts are kept apart) get it from the batch's Arrow data, and Parquet
+        rows are rendered as JSON now from the file's columns as read. The texts are gathered in a
+        small table first, so `ingest_checked` is updated once."""
         con.execute(f"""
 CREATE OR REPLACE TEMP TABLE {MISSING_RAW} AS
 SELECT file_seq, source_line, NULL::VARCHAR AS raw_record FROM {OUTCOMES_VIEW}
 WHERE outcome = 'quarantined' AND raw_record IS NULL""")
-        for view, parts in ((JSONL_VIEW, self._jsonl), (ROWS_VIEW, self._rows)):
+        # (the normalized CSV and Parquet rows hold no text a quarantined record still lacks)
+        for view, parts in ((JSONL_VIEW, self._jsonl), (CSV_TEXTS_VIEW, self._csv_texts)):
             if parts:
                 con.register(view, _concat(parts))
                 try:
@@ -112,16 +122,28 @@ WHERE outcome = 'quarantined' AND raw_record IS NULL""")
                     con.unregister(view)
         missing = con.execute(f"SELECT DISTINCT file_seq FROM {MISSING_RAW}").fetchall()
         for (file_seq,) in missing:
-            landed = self.files[file_seq].landed
-            if landed.file_format == "parquet":
-                lines = f"SELECT source_line FROM {MISSING_RAW} WHERE file_seq = ?"
-                _set_raw_records(
-                    con,
-                    MISSING_RAW,
-                    f"SELECT ?::BIGINT AS file_seq, * FROM ({parquet_raw_sql(lines)})",
-                    [file_seq, str(landed.path), file_seq],
-                )
+            if file_seq in self._parquet:
+                lines = con.execute(
+                    f"SELECT source_line FROM {MISSING_RAW} WHERE file_seq = ? ORDER BY 1",
+                    [file_seq],
+                ).fetchnumpy()["source_line"]
+                con.register(PARQUET_RAW_VIEW, self._parquet[file_seq].rows_at(lines))
+                try:
+                    _set_raw_records(
+                        con,
+                        MISSING_RAW,
+                        f"SELECT ?::BIGINT AS file_seq, * FROM ({parquet_raw_sql(PARQUET_RAW_VIEW)})",
+                        [file_seq],
+                    )
+                finally:
+                    con.unregister(PARQUET_RAW_VIEW)
         _set_raw_records(con, CHECKED_TABLE, f"SELECT * FROM {MISSING_RAW}")
+
+
+def _with_file_seq(table: pa.Table, file_seq: int) -> pa.Table:
+    return table.add_column(
+        0, "file_seq", pa.array(np.full(table.num_rows, file_seq, dtype=np.int64))
+    )
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table:

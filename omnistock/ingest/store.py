@@ -14,14 +14,14 @@ import duckdb
 
 from omnistock.ingest.db import scalar
 from omnistock.ingest.readers import strip_sql
-from omnistock.ingest.validation import CHECKED_TABLE
+from omnistock.ingest.validation import CHECKED_TABLE, content_hash_sql
 
 CONTESTED_TABLE = "ingest_contested"
 OUTCOMES_VIEW = "ingest_outcomes"
 
 EVENT_COLUMNS = (
     "event_id, schema_version, event_type, source_system, occurred_at, emitted_at, case_id, "
-    "location_id, to_location_id, sku, quantity, channel, reason_code, attributes, content_hash"
+    "location_id, to_location_id, sku, quantity, channel, reason_code, attributes"
 )
 
 
@@ -40,28 +40,32 @@ def resolve_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
 CREATE OR REPLACE TEMP TABLE {CONTESTED_TABLE} AS
 WITH candidates AS MATERIALIZED (
-    SELECT file_seq, source_line, event_id, content_hash
-    FROM {CHECKED_TABLE} WHERE reason IS NULL
+    SELECT file_seq, source_line, event_id FROM {CHECKED_TABLE} WHERE reason IS NULL
 ),
 stored AS MATERIALIZED (
-    SELECT event_id, any_value(content_hash) AS stored_hash
-    FROM raw.inventory_events
+    SELECT event_id, any_value({content_hash_sql("e")}) AS stored_hash
+    FROM raw.inventory_events e
     WHERE event_id IN (SELECT event_id FROM candidates)
     GROUP BY event_id
 ),
+contested_ids AS (
+    SELECT event_id FROM stored
+    UNION
+    SELECT event_id FROM candidates GROUP BY event_id HAVING count(*) > 1
+),
 contested AS (
-    SELECT c.*, s.stored_hash,
-        first_value(c.content_hash) OVER by_position AS first_hash,
+    SELECT *,
+        first_value(content_hash) OVER by_position AS first_hash,
         row_number() OVER by_position AS occurrence
-    FROM candidates c LEFT JOIN stored s USING (event_id)
-    WHERE c.event_id IN (
-        SELECT event_id FROM stored
-        UNION ALL
-        SELECT event_id FROM candidates GROUP BY event_id HAVING count(*) > 1
+    FROM (
+        SELECT c.file_seq, c.source_line, c.event_id, s.stored_hash,
+            {content_hash_sql("c")} AS content_hash
+        FROM {CHECKED_TABLE} c LEFT JOIN stored s USING (event_id)
+        WHERE c.reason IS NULL AND c.event_id IN (SELECT event_id FROM contested_ids)
     )
-    WINDOW by_position AS (PARTITION BY c.event_id ORDER BY c.file_seq, c.source_line)
+    WINDOW by_position AS (PARTITION BY event_id ORDER BY file_seq, source_line)
 )
-SELECT file_seq, source_line,
+SELECT file_seq, source_line, content_hash,
     CASE
         WHEN stored_hash IS NULL AND occurrence = 1 THEN 'stored'
         WHEN content_hash = coalesce(stored_hash, first_hash) THEN 'duplicate'
@@ -70,7 +74,7 @@ SELECT file_seq, source_line,
 FROM contested""")
     con.execute(f"""
 CREATE OR REPLACE TEMP VIEW {OUTCOMES_VIEW} AS
-SELECT c.* EXCLUDE (reason),
+SELECT c.* EXCLUDE (reason), d.content_hash,
     CASE
         WHEN c.reason IS NOT NULL OR d.decision = 'duplicate_conflict' THEN 'quarantined'
         WHEN d.decision = 'duplicate' THEN 'duplicate'

@@ -2,7 +2,7 @@
 
 `check_records` appends the judged records to the session table `ingest_checked`: each record
 with its quarantine reason (the first that applies, in the order of docs/architecture.md) or,
-when it passes, its typed canonical values and content hash. Duplicates are decided later, per
+when it passes, its typed canonical values. Duplicates are decided later, per
 batch, against the store (see `store.py`).
 
 The per-event-type rules of SPEC 4.1 (`rules.EVENT_RULES`) are compiled into the CASE chain as
@@ -35,7 +35,7 @@ CHECKED_COLUMNS = """
     event_id VARCHAR, schema_version VARCHAR, event_type VARCHAR, source_system VARCHAR,
     occurred_at TIMESTAMP, emitted_at TIMESTAMP, case_id VARCHAR, location_id VARCHAR,
     to_location_id VARCHAR, sku VARCHAR, quantity BIGINT, channel VARCHAR, reason_code VARCHAR,
-    attributes VARCHAR, content_hash VARCHAR
+    attributes VARCHAR
 """
 
 # ISO-8601 with an offset or Z (a space instead of T is tolerated, as RFC 3339 allows). The
@@ -139,25 +139,39 @@ def _reason_sql() -> str:
     return "CASE\n        " + "\n        ".join(whens) + "\n    END"
 
 
-def _content_hash_sql() -> str:
+# The canonical content a content hash covers, as `ingest_checked` and the event store name it.
+HASHED_CONTENT = (
+    "event_type",
+    "source_system",
+    "occurred_at",
+    "emitted_at",
+    "case_id",
+    "location_id",
+    "to_location_id",
+    "sku",
+    "quantity",
+    "channel",
+    "reason_code",
+    "attributes",
+)
+
+
+def content_hash_sql(table: str | None = None) -> str:
     """md5 over the canonical content after upcast and normalization, so schema_version and the
-    record's spelling (format, whitespace, offset) do not change it. The event_id is left out:
-    hashes are only ever compared between records with the same event_id."""
+    record's spelling (format, whitespace, offset) do not change it, for a row of
+    `ingest_checked` or of the event store (`table`: an alias to qualify the columns with).
+
+    The event store keeps no hash column: the hash is a function of what it stores, and it is
+    only needed for the few records whose event_id is contested, so it is computed for those
+    alone. Hashes are only compared between records with the same event_id, so the top 63 bits
+    of the digest are plenty (and a BIGINT is cheap to keep in the duplicate log)."""
+    prefix = f"{table}." if table else ""
     values = [
-        "event_type",
-        "source_system",
-        "epoch_us(occurred_utc)",
-        "epoch_us(emitted_utc)",
-        "case_id",
-        "location_id",
-        "to_location_id",
-        "sku",
-        "quantity_value",
-        "channel",
-        "reason_code",
-        "attributes_json",
+        f"epoch_us({prefix}{name})" if name.endswith("_at") else f"{prefix}{name}"
+        for name in HASHED_CONTENT
     ]
-    return f"md5(concat({f', {CONTENT_SEPARATOR}, '.join(values)}))"
+    content = f"concat({f', {CONTENT_SEPARATOR}, '.join(values)})"
+    return f"(md5_number({content}) >> 65)::BIGINT"
 
 
 def check_sql(normalized: str) -> str:
@@ -198,8 +212,7 @@ SELECT file_seq, source_file, source_folder, source_line,
     CASE WHEN reason IS NOT NULL THEN raw_record END, reason,
     event_id, schema_version, event_type, source_system,
     occurred_utc, emitted_utc, case_id, location_id, to_location_id, sku, quantity_value,
-    channel, reason_code, attributes_json,
-    CASE WHEN reason IS NULL THEN {_content_hash_sql()} END
+    channel, reason_code, attributes_json
 FROM judged"""
 
 

@@ -47,7 +47,6 @@ renamed as (
         {{ dbt.safe_cast(json_text('attributes', 'attempt'), 'integer') }} as attempt,
         {{ json_text('attributes', 'supplier_id') }} as supplier_id,
         cast(coalesce(attributes, '{}') as {{ dbt.type_string() }}) as attributes,
-        cast(content_hash as {{ dbt.type_string() }}) as content_hash,
         cast(source_file as {{ dbt.type_string() }}) as source_file,
         cast(source_line as bigint) as source_line,
         cast(ingested_at as {{ dbt.type_timestamp() }}) as ingested_at
@@ -94,7 +93,6 @@ select
     attempt,
     supplier_id,
     attributes,
-    content_hash,
     source_file,
     source_line,
     ingested_at
