@@ -36,8 +36,13 @@ ui: setup
 lint: setup
 	$(BIN)/ruff check .
 
+# Benchmarks on the `large` scenario (simulated once into $(BENCH)); figures go to docs/benchmarks.md.
+BENCH := benchmarks/.work/large
 bench: setup
-	$(BIN)/python benchmarks/run_all.py
+	test -d $(BENCH)/landing/reference || $(BIN)/omnistock simulate --scenario large --out $(BENCH)/landing
+	$(BIN)/python benchmarks/bench_ingest.py $(BENCH)/landing
+	$(BIN)/python benchmarks/bench_dbt.py $(BENCH)/warehouse.duckdb --landing $(BENCH)/landing
+	$(BIN)/python benchmarks/model_card.py
 
 clean:
 	rm -rf .omnistock dbt_project/target dbt_project/logs

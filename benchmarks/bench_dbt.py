@@ -27,6 +27,8 @@ from pathlib import Path
 
 import duckdb
 
+from omnistock.ingest import ingest_files, load_reference
+
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO / "dbt_project"
 
@@ -193,6 +195,13 @@ def hold_back_last_day(warehouse: Path) -> tuple[str, int, int]:
     return str(last_day), kept, held
 
 
+def ingest_landing(landing: Path, warehouse: Path) -> None:
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse)) as con:
+        load_reference(con, landing)
+        ingest_files(con, landing)
+
+
 def ingest_held_back(warehouse: Path) -> None:
     # a later ingestion: every held-back row gets an ingested_at after everything stored
     with duckdb.connect(str(warehouse)) as con:
@@ -223,8 +232,13 @@ def hand_written_query(warehouse: Path) -> tuple[float, int, float]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("warehouse", type=Path, help="DuckDB file with raw.* already ingested")
+    parser.add_argument(
+        "--landing", type=Path, help="ingest this landing folder first if the warehouse is missing"
+    )
     parser.add_argument("--work-dir", type=Path, default=REPO / "benchmarks" / ".work" / "dbt")
     args = parser.parse_args(argv)
+    if args.landing and not args.warehouse.exists():
+        ingest_landing(args.landing, args.warehouse)
 
     work_dir = args.work_dir.resolve()
     if work_dir.exists():

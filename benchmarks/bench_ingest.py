@@ -1,14 +1,19 @@
-"""Ingestion throughput vs DuckDB's bare read of the same files.
+"""Ingestion throughput vs DuckDB reading and loading the same files.
 
     .venv/bin/python benchmarks/bench_ingest.py LANDING                  # an existing landing folder
     .venv/bin/python benchmarks/bench_ingest.py LANDING --synthetic 3000000   # generate it first
 
 Every measurement runs in its own child process (so one run's caches and memory don't leak
-into the next) and reports its wall time and peak RSS (`ru_maxrss` of the child). Baselines:
-`SELECT count(*) FROM read_json([...])` (likewise read_csv, read_parquet) over the files of one
-format; ours: `ingest_files` of those files into a fresh warehouse (reference data loaded
-first, file hashing, validation, writes and the final checkpoint included). Prints a markdown
-table with ratios to the baseline measured in the same run.
+into the next) and reports its wall time, CPU time and peak RSS. Baselines, over the files of
+one format:
+- count: `SELECT count(*) FROM read_json([...])` (likewise read_csv, read_parquet), the bare
+  read the issue names. For Parquet it reads only the files' footers;
+- scan: every column decoded (`SELECT count(*), max(COLUMNS(*)) FROM read_...`);
+- load: DuckDB's own load, `CREATE TABLE AS SELECT * FROM read_...` into a fresh database
+  file, closed (so durable): what loading costs with no validation at all.
+Ours: `ingest_files` of those files into a fresh warehouse (reference data loaded first, file
+hashing, validation, writes and the final checkpoint included). Prints a markdown table with
+ratios to the baselines measured in the same run.
 """
 
 from __future__ import annotations
@@ -30,10 +35,15 @@ from omnistock.ingest import discover_files, ingest_files, load_reference
 FORMATS = ("jsonl", "csv", "parquet")
 # The bare reads take the options a landing folder needs to be read at all: files of one
 # format may differ in columns, and bad records (the simulator plants some) must not stop them.
-BARE_READERS = {
-    "jsonl": "SELECT count(*) FROM read_json(?, union_by_name = true, ignore_errors = true)",
-    "csv": "SELECT count(*) FROM read_csv(?, union_by_name = true, ignore_errors = true)",
-    "parquet": "SELECT count(*) FROM read_parquet(?, union_by_name = true)",
+READERS = {
+    "jsonl": "read_json(?, union_by_name = true, ignore_errors = true)",
+    "csv": "read_csv(?, union_by_name = true, ignore_errors = true)",
+    "parquet": "read_parquet(?, union_by_name = true)",
+}
+BASELINES = {
+    "count": "SELECT count(*) FROM {reader}",
+    "scan": "SELECT count(*), max(COLUMNS(*)) FROM {reader}",
+    "load": "CREATE TABLE bare_load AS SELECT * FROM {reader}",
 }
 
 
@@ -132,10 +142,11 @@ END AS line""").fetchall()
 # --- measurements (each in a child process) ---------------------------------------------------
 
 
-def _bare_read(paths: list[str], file_format: str) -> dict:
-    con = duckdb.connect()
-    records = con.execute(BARE_READERS[file_format], [paths]).fetchall()[0][0]
-    return {"records": records}
+def _baseline(paths: list[str], file_format: str, kind: str, database: str) -> dict:
+    con = duckdb.connect(database if kind == "load" else ":memory:")
+    con.execute(BASELINES[kind].format(reader=READERS[file_format]), [paths]).fetchall()
+    con.close()
+    return {}
 
 
 def _ingest(paths: list[str], landing: str, warehouse: str) -> dict:
@@ -164,8 +175,8 @@ def _peak_rss_mb() -> float:
 def _child(spec_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text())
     started, cpu_started = time.perf_counter(), time.process_time()
-    if spec["task"] == "bare":
-        result = _bare_read(spec["paths"], spec["format"])
+    if spec["task"] == "baseline":
+        result = _baseline(spec["paths"], spec["format"], spec["kind"], spec["database"])
     else:
         result = _ingest(spec["paths"], spec["landing"], spec["warehouse"])
     result["seconds"] = time.perf_counter() - started
@@ -212,7 +223,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_ingest_") as tmp:
         workdir = Path(tmp)
         for file_format, paths in paths_by_format.items():
-            bare = _run_child(workdir, {"task": "bare", "format": file_format, "paths": paths})
+            baselines = {
+                kind: _run_child(
+                    workdir,
+                    {
+                        "task": "baseline",
+                        "kind": kind,
+                        "format": file_format,
+                        "paths": paths,
+                        "database": str(workdir / f"{file_format}-bare.duckdb"),
+                    },
+                )
+                for kind in BASELINES
+            }
             ours = _run_child(
                 workdir,
                 {
@@ -222,7 +245,7 @@ def main() -> None:
                     "warehouse": str(workdir / f"{file_format}.duckdb"),
                 },
             )
-            rows.append((file_format, len(paths), bare, ours))
+            rows.append((file_format, len(paths), baselines, ours))
         everything = _run_child(
             workdir,
             {
@@ -233,30 +256,40 @@ def main() -> None:
             },
         )
 
+    kinds = list(BASELINES)
     print(
-        "| files | n | records | bare s (cpu s) | bare RSS MB | ingest s (cpu s) "
-        "| ingest RSS MB | ratio wall | ratio cpu |"
+        "| files | n | records | "
+        + " | ".join(f"{kind} s (cpu s)" for kind in kinds)
+        + " | ingest s (cpu s) | ingest RSS MB | "
+        + " | ".join(f"× {kind}" for kind in kinds)
+        + " |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for file_format, count, bare, ours in rows:
-        print(
-            f"| {file_format} | {count} | {ours['records']:,} | {_seconds(bare)} "
-            f"| {bare['peak_rss_mb']:.0f} | {_seconds(ours)} | {ours['peak_rss_mb']:.0f} "
-            f"| {_ratio(ours, bare, 'seconds')} | {_ratio(ours, bare, 'cpu_seconds')} |"
-        )
-    bare_total = {
-        key: sum(bare[key] for _, _, bare, _ in rows) for key in ("seconds", "cpu_seconds")
+    print("|---|---:|---:|" + "---:|" * (2 * len(kinds) + 2))
+    for file_format, count, baselines, ours in rows:
+        _print_row(file_format, count, baselines, ours)
+    totals = {
+        kind: {
+            key: sum(baselines[kind][key] for _, _, baselines, _ in rows)
+            for key in ("seconds", "cpu_seconds")
+        }
+        for kind in kinds
     }
-    print(
-        f"| all, one run | {len(files)} | {everything['records']:,} | {_seconds(bare_total)} | – "
-        f"| {_seconds(everything)} | {everything['peak_rss_mb']:.0f} "
-        f"| {_ratio(everything, bare_total, 'seconds')} "
-        f"| {_ratio(everything, bare_total, 'cpu_seconds')} |"
-    )
+    _print_row("all, one run", len(files), totals, everything)
     print(
         f"\nstored {everything['stored']:,}, quarantined {everything['quarantined']:,}. "
-        "Baseline of the last row: the sum of the per-format bare reads. "
-        "Ratios: ingest time / bare-read time (cpu: user+sys of the process, all threads)."
+        "Baselines of the last row: the sums of the per-format ones. "
+        "Ratios: ingest wall time / baseline wall time. "
+        f"Peak RSS of the whole-landing ingest: {everything['peak_rss_mb']:.0f} MB."
+    )
+
+
+def _print_row(label: str, count: int, baselines: dict, ours: dict) -> None:
+    print(
+        f"| {label} | {count} | {ours['records']:,} | "
+        + " | ".join(_seconds(baseline) for baseline in baselines.values())
+        + f" | {_seconds(ours)} | {ours['peak_rss_mb']:.0f} | "
+        + " | ".join(_ratio(ours, baseline, "seconds") for baseline in baselines.values())
+        + " |"
     )
 
 

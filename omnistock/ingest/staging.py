@@ -24,8 +24,7 @@ from omnistock.ingest.readers import (
     parquet_rows,
     parse_csv_records,
 )
-from omnistock.ingest.store import OUTCOMES_VIEW
-from omnistock.ingest.validation import CHECKED_TABLE
+from omnistock.ingest.store import UNSTORED_TABLE
 
 FILES_VIEW = "ingest_batch_files"  # Arrow: one row per file of the batch
 JSONL_VIEW = "ingest_jsonl_lines"  # Arrow: lines of the JSONL files, still to be parsed
@@ -107,10 +106,10 @@ class Batch:
         that broke a rule and came with their text: duplicate conflicts (decided later) and
         CSV rows (whose texts are kept apart) get it from the batch's Arrow data, and Parquet
         rows are rendered as JSON now from the file's columns as read. The texts are gathered in a
-        small table first, so `ingest_checked` is updated once."""
+        small table first, so `ingest_unstored` is updated once."""
         con.execute(f"""
 CREATE OR REPLACE TEMP TABLE {MISSING_RAW} AS
-SELECT file_seq, source_line, NULL::VARCHAR AS raw_record FROM {OUTCOMES_VIEW}
+SELECT file_seq, source_line, NULL::VARCHAR AS raw_record FROM {UNSTORED_TABLE}
 WHERE outcome = 'quarantined' AND raw_record IS NULL""")
         # (the normalized CSV and Parquet rows hold no text a quarantined record still lacks)
         for view, parts in ((JSONL_VIEW, self._jsonl), (CSV_TEXTS_VIEW, self._csv_texts)):
@@ -137,7 +136,7 @@ WHERE outcome = 'quarantined' AND raw_record IS NULL""")
                     )
                 finally:
                     con.unregister(PARQUET_RAW_VIEW)
-        _set_raw_records(con, CHECKED_TABLE, f"SELECT * FROM {MISSING_RAW}")
+        _set_raw_records(con, UNSTORED_TABLE, f"SELECT * FROM {MISSING_RAW}")
 
 
 def _with_file_seq(table: pa.Table, file_seq: int) -> pa.Table:

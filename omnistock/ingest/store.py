@@ -18,6 +18,7 @@ from omnistock.ingest.validation import CHECKED_TABLE, content_hash_sql
 
 CONTESTED_TABLE = "ingest_contested"
 OUTCOMES_VIEW = "ingest_outcomes"
+UNSTORED_TABLE = "ingest_unstored"  # the few outcomes other than 'stored', kept at hand
 
 EVENT_COLUMNS = (
     "event_id, schema_version, event_type, source_system, occurred_at, emitted_at, case_id, "
@@ -82,6 +83,9 @@ SELECT c.* EXCLUDE (reason), d.content_hash,
     END AS outcome,
     coalesce(c.reason, CASE WHEN d.decision = 'duplicate_conflict' THEN d.decision END) AS reason
 FROM {CHECKED_TABLE} c LEFT JOIN {CONTESTED_TABLE} d USING (file_seq, source_line)""")
+    con.execute(f"""
+CREATE OR REPLACE TEMP TABLE {UNSTORED_TABLE} AS
+SELECT * FROM {OUTCOMES_VIEW} WHERE outcome <> 'stored'""")
 
 
 def insert_events(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
@@ -101,7 +105,7 @@ def insert_duplicates(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
         f"""
 INSERT INTO raw.duplicate_events
 SELECT event_id, source_file, source_line, content_hash, ?::TIMESTAMP
-FROM {OUTCOMES_VIEW} WHERE outcome = 'duplicate'""",
+FROM {UNSTORED_TABLE} WHERE outcome = 'duplicate'""",
         [now],
     )
 
@@ -115,28 +119,33 @@ SELECT (SELECT coalesce(max(quarantine_id), 0) FROM raw.quarantined_events)
         + row_number() OVER (ORDER BY file_seq, source_line),
     source_file, source_line, source_folder, event_id, {strip_sql("raw_record")}, reason,
     ?::TIMESTAMP, NULL
-FROM {OUTCOMES_VIEW} WHERE outcome = 'quarantined'""",
+FROM {UNSTORED_TABLE} WHERE outcome = 'quarantined'""",
         [now],
     )
 
 
 def outcome_counts(con: duckdb.DuckDBPyConnection) -> dict[int, dict]:
-    """Per file_seq: records read, stored, duplicate, quarantined and quarantine reasons."""
+    """Per file_seq: records read, stored, duplicate, quarantined and quarantine reasons. Every
+    judged record has one outcome, so the stored ones are those neither duplicate nor
+    quarantined (`insert_events`' own row count is checked against their sum)."""
     counts = {
         file_seq: {
             "records_read": read,
-            "records_stored": stored,
-            "records_duplicate": duplicate,
-            "records_quarantined": quarantined,
+            "records_stored": read,
+            "records_duplicate": 0,
+            "records_quarantined": 0,
             "quarantined_by_reason": {},
         }
-        for file_seq, read, stored, duplicate, quarantined in con.execute(f"""
-SELECT file_seq, count(*), count_if(outcome = 'stored'), count_if(outcome = 'duplicate'),
-    count_if(outcome = 'quarantined')
-FROM {OUTCOMES_VIEW} GROUP BY file_seq""").fetchall()
+        for file_seq, read in con.execute(
+            f"SELECT file_seq, count(*) FROM {CHECKED_TABLE} GROUP BY file_seq"
+        ).fetchall()
     }
-    for file_seq, reason, records in con.execute(f"""
-SELECT file_seq, reason, count(*) FROM {OUTCOMES_VIEW}
-WHERE outcome = 'quarantined' GROUP BY ALL ORDER BY ALL""").fetchall():
-        counts[file_seq]["quarantined_by_reason"][reason] = records
+    for file_seq, outcome, reason, records in con.execute(f"""
+SELECT file_seq, outcome, reason, count(*) FROM {UNSTORED_TABLE}
+GROUP BY ALL ORDER BY ALL""").fetchall():
+        file_counts = counts[file_seq]
+        file_counts[f"records_{outcome}"] += records
+        file_counts["records_stored"] -= records
+        if outcome == "quarantined":
+            file_counts["quarantined_by_reason"][reason] = records
     return counts
