@@ -12,8 +12,9 @@ one format:
 - load: DuckDB's own load, `CREATE TABLE AS SELECT * FROM read_...` into a fresh database
   file, closed (so durable): what loading costs with no validation at all.
 Ours: `ingest_files` of those files into a fresh warehouse (reference data loaded first, file
-hashing, validation, writes and the final checkpoint included). Prints a markdown table with
-ratios to the baselines measured in the same run.
+hashing, validation, writes and the final checkpoint included). Every measurement is repeated
+(`--repeat`, in rounds) and its median run reported. Prints a markdown table with ratios to
+the baselines measured in the same run.
 """
 
 from __future__ import annotations
@@ -185,6 +186,22 @@ def _child(spec_path: str) -> None:
     print(json.dumps(result))
 
 
+def _median_runs(workdir: Path, specs: dict[str, dict], repeat: int) -> dict[str, dict]:
+    """Run every spec `repeat` times, in rounds (so a slow moment of the machine is shared by
+    all of them), each from scratch; keep each one's run of median wall time."""
+    runs: dict[str, list[dict]] = {name: [] for name in specs}
+    for _ in range(repeat):
+        for name, spec in specs.items():
+            for database in (spec.get("database"), spec.get("warehouse")):
+                for leftover in (Path(database), Path(f"{database}.wal")) if database else ():
+                    leftover.unlink(missing_ok=True)
+            runs[name].append(_run_child(workdir, spec))
+    return {
+        name: sorted(results, key=lambda result: result["seconds"])[len(results) // 2]
+        for name, results in runs.items()
+    }
+
+
 def _run_child(workdir: Path, spec: dict) -> dict:
     spec_path = workdir / "spec.json"
     spec_path.write_text(json.dumps(spec))
@@ -202,6 +219,7 @@ def main() -> None:
     parser.add_argument("landing", type=Path, nargs="?")
     parser.add_argument("--synthetic", type=int, metavar="N", help="first generate N events")
     parser.add_argument("--events-per-file", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -223,38 +241,37 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_ingest_") as tmp:
         workdir = Path(tmp)
         for file_format, paths in paths_by_format.items():
-            baselines = {
-                kind: _run_child(
-                    workdir,
-                    {
-                        "task": "baseline",
-                        "kind": kind,
-                        "format": file_format,
-                        "paths": paths,
-                        "database": str(workdir / f"{file_format}-bare.duckdb"),
-                    },
-                )
+            specs = {
+                kind: {
+                    "task": "baseline",
+                    "kind": kind,
+                    "format": file_format,
+                    "paths": paths,
+                    "database": str(workdir / f"{file_format}-bare.duckdb"),
+                }
                 for kind in BASELINES
             }
-            ours = _run_child(
-                workdir,
-                {
-                    "task": "ingest",
-                    "paths": paths,
-                    "landing": str(landing),
-                    "warehouse": str(workdir / f"{file_format}.duckdb"),
-                },
-            )
-            rows.append((file_format, len(paths), baselines, ours))
-        everything = _run_child(
+            specs["ingest"] = {
+                "task": "ingest",
+                "paths": paths,
+                "landing": str(landing),
+                "warehouse": str(workdir / f"{file_format}.duckdb"),
+            }
+            medians = _median_runs(workdir, specs, args.repeat)
+            ours = medians.pop("ingest")
+            rows.append((file_format, len(paths), medians, ours))
+        everything = _median_runs(
             workdir,
             {
-                "task": "ingest",
-                "paths": [str(f.path) for f in files],
-                "landing": str(landing),
-                "warehouse": str(workdir / "all.duckdb"),
+                "all": {
+                    "task": "ingest",
+                    "paths": [str(f.path) for f in files],
+                    "landing": str(landing),
+                    "warehouse": str(workdir / "all.duckdb"),
+                }
             },
-        )
+            args.repeat,
+        )["all"]
 
     kinds = list(BASELINES)
     print(

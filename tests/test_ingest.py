@@ -694,6 +694,29 @@ def test_csv_quoted_line_break_crlf_and_bom(con, landing):
     ]
 
 
+def test_quarantined_csv_records_keep_their_own_text(con, landing):
+    """CSV texts are looked up only for records that end in quarantine: a record spanning two
+    lines, a row with too few cells and a plain bad row each keep exactly their own text."""
+    path = landing / "pos" / "bad.csv"
+    path.parent.mkdir()
+    header = ",".join(CANONICAL_FIELDS)
+    line = "{id},1,sale,pos,2026-03-01T10:00:00Z,2026-03-01T10:02:00Z,{case},S001,,{sku},2,store,,"
+    spanning = line.format(id="A", case='"two\nlines"', sku="SKU404")
+    short = "B,1,sale,pos"
+    plain = line.format(id="C", case="T", sku="SKU404")
+    good = line.format(id="D", case="T", sku="SKU1")
+    path.write_text("\n".join([header, spanning, short, plain, good]) + "\n")
+    ingest.ingest_files(con, landing)
+    assert rows(con, "SELECT event_id, source_line FROM raw.inventory_events") == [("D", 6)]
+    assert rows(
+        con, "SELECT source_line, reason, raw_record FROM raw.quarantined_events ORDER BY 1"
+    ) == [
+        (2, "unknown_sku", spanning),
+        (4, "malformed_record", short),
+        (5, "unknown_sku", plain),
+    ]
+
+
 def test_jsonl_crlf_and_invalid_utf8(con, landing):
     path = landing / "pos" / "bytes.jsonl"
     path.parent.mkdir()
