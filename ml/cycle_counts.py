@@ -56,8 +56,11 @@ def request_id(location_id: str, day: datetime) -> str:
     return f"CC-{location_id}-{day:%Y%m%d}"
 
 
-def locations_in_cooldown(recent_requests: pl.DataFrame | None, as_of: datetime,
-                          cooldown_days: float = CycleCountPolicy.cooldown_days) -> set[str]:
+def locations_in_cooldown(
+    recent_requests: pl.DataFrame | None,
+    as_of: datetime,
+    cooldown_days: float = CycleCountPolicy.cooldown_days,
+) -> set[str]:
     """Locations requested (or counted on request) less than `cooldown_days` before as_of.
 
     `recent_requests`: location_id, requested_at (e.g. the cycle-count request table).
@@ -69,9 +72,12 @@ def locations_in_cooldown(recent_requests: pl.DataFrame | None, as_of: datetime,
     return set(recent["location_id"].to_list())
 
 
-def select_locations(location_risk: pl.DataFrame, as_of: datetime,
-                     recent_requests: pl.DataFrame | None = None,
-                     policy: CycleCountPolicy = DEFAULT_POLICY) -> pl.DataFrame:
+def select_locations(
+    location_risk: pl.DataFrame,
+    as_of: datetime,
+    recent_requests: pl.DataFrame | None = None,
+    policy: CycleCountPolicy = DEFAULT_POLICY,
+) -> pl.DataFrame:
     """Locations to count now: risk_score ≥ threshold and not in cooldown, riskiest first.
 
     Columns: request_id, location_id, risk_score, risk_rank, reason.
@@ -86,10 +92,12 @@ def select_locations(location_risk: pl.DataFrame, as_of: datetime,
         .head(policy.max_locations if policy.max_locations is not None else location_risk.height)
     )
     day = to_naive_utc(as_of)
-    ids = pl.Series("request_id", [request_id(loc, day) for loc in chosen["location_id"]],
-                    dtype=pl.String)
-    return chosen.with_columns(ids).select("request_id", "location_id", "risk_score", "risk_rank",
-                                           "reason")
+    ids = pl.Series(
+        "request_id", [request_id(loc, day) for loc in chosen["location_id"]], dtype=pl.String
+    )
+    return chosen.with_columns(ids).select(
+        "request_id", "location_id", "risk_score", "risk_rank", "reason"
+    )
 
 
 def _shrunk_rate(numerator: str, denominator: str, prior: pl.Expr, strength: float) -> pl.Expr:
@@ -110,8 +118,12 @@ def _count_history(inputs: RiskInputs, as_of: datetime, config: FeatureConfig) -
             (pl.col("counted_quantity") - pl.col("system_quantity")).abs().alias("variance_units"),
         )
         .with_columns(
-            ((pl.col("counted_at") - pl.col("previous_count_at").fill_null(history.start))
-             .dt.total_seconds() / 86_400).alias("record_age_days")
+            (
+                (
+                    pl.col("counted_at") - pl.col("previous_count_at").fill_null(history.start)
+                ).dt.total_seconds()
+                / 86_400
+            ).alias("record_age_days")
         )
     )
 
@@ -125,8 +137,9 @@ class _DiscrepancyRates:
     mean_record_age_days: float  # of the records the counts checked
 
 
-def _discrepancy_rates(counts: pl.DataFrame, config: FeatureConfig,
-                       policy: CycleCountPolicy) -> _DiscrepancyRates:
+def _discrepancy_rates(
+    counts: pl.DataFrame, config: FeatureConfig, policy: CycleCountPolicy
+) -> _DiscrepancyRates:
     """Smoothed discrepancy rates per location × category and per location (with the
     typical units off when a record is wrong), and relative factors per ABC class."""
     strength = policy.prior_counts
@@ -144,18 +157,25 @@ def _discrepancy_rates(counts: pl.DataFrame, config: FeatureConfig,
 
     by_location = tally(["location_id"]).with_columns(
         _shrunk_rate("discrepant", "counts", pl.lit(overall), strength).alias("location_rate"),
-        _shrunk_rate("units", "discrepant", pl.lit(overall_units), strength)
-        .alias("typical_discrepancy_units"),
+        _shrunk_rate("units", "discrepant", pl.lit(overall_units), strength).alias(
+            "typical_discrepancy_units"
+        ),
     )
-    by_location_category = tally(["location_id", "category"]).join(
-        by_location.select("location_id", "location_rate"), on="location_id"
-    ).with_columns(
-        _shrunk_rate("discrepant", "counts", pl.col("location_rate"), strength)
-        .alias("category_rate")
+    by_location_category = (
+        tally(["location_id", "category"])
+        .join(by_location.select("location_id", "location_rate"), on="location_id")
+        .with_columns(
+            _shrunk_rate("discrepant", "counts", pl.col("location_rate"), strength).alias(
+                "category_rate"
+            )
+        )
     )
     by_abc = tally(["abc_class"]).with_columns(
-        (_shrunk_rate("discrepant", "counts", pl.lit(overall), strength) / overall
-         if overall > 0 else pl.lit(1.0)).alias("abc_factor")
+        (
+            _shrunk_rate("discrepant", "counts", pl.lit(overall), strength) / overall
+            if overall > 0
+            else pl.lit(1.0)
+        ).alias("abc_factor")
     )
     return _DiscrepancyRates(
         by_location_category.select("location_id", "category", "category_rate"),
@@ -167,10 +187,13 @@ def _discrepancy_rates(counts: pl.DataFrame, config: FeatureConfig,
     )
 
 
-def estimate_sku_discrepancies(inputs: RiskInputs, as_of: datetime,
-                               location_category_risk: pl.DataFrame | None = None,
-                               config: FeatureConfig = DEFAULT_FEATURE_CONFIG,
-                               policy: CycleCountPolicy = DEFAULT_POLICY) -> pl.DataFrame:
+def estimate_sku_discrepancies(
+    inputs: RiskInputs,
+    as_of: datetime,
+    location_category_risk: pl.DataFrame | None = None,
+    config: FeatureConfig = DEFAULT_FEATURE_CONFIG,
+    policy: CycleCountPolicy = DEFAULT_POLICY,
+) -> pl.DataFrame:
     """Per sku-location with stock history: the chance its record is wrong and the expected
     discrepancy value at cost.
 
@@ -185,27 +208,29 @@ def estimate_sku_discrepancies(inputs: RiskInputs, as_of: datetime,
         pl.col("counted_at").max().alias("last_counted_at")
     )
     risk = (
-        location_category_risk.select("location_id", "category",
-                                      pl.col("risk_score").alias("category_risk"))
+        location_category_risk.select(
+            "location_id", "category", pl.col("risk_score").alias("category_risk")
+        )
         if location_category_risk is not None
-        else pl.DataFrame(schema={"location_id": pl.String, "category": pl.String,
-                                  "category_risk": pl.Float64})
+        else pl.DataFrame(
+            schema={"location_id": pl.String, "category": pl.String, "category_risk": pl.Float64}
+        )
     )
     days_since_count = (pl.lit(as_of) - pl.col("last_counted_at")).dt.total_seconds() / 86_400
     record_age = days_since_count.fill_null(float(config.history_days))
     rate = pl.coalesce("category_rate", "location_rate", pl.lit(rates.overall)).clip(0.0, 0.99)
     # The risk score (0-1) tilts the hazard between half and one and a half times.
     tilt = 0.5 + pl.col("category_risk").fill_null(0.5)
-    hazard = (-(1 - rate).log() / rates.mean_record_age_days
-              * pl.col("abc_factor").fill_null(1.0) * tilt)
+    hazard = (
+        -(1 - rate).log() / rates.mean_record_age_days * pl.col("abc_factor").fill_null(1.0) * tilt
+    )
     drift = 1 - (-hazard * record_age).exp()
     phantom = pl.col("phantom_probability")
     negative = pl.col("book_quantity") < 0
     typical_units = pl.col("typical_discrepancy_units").fill_null(1.0)
     return (
         phantom_positions(inputs.stock_positions, as_of, config)
-        .join(inputs.skus.select("sku", "category", "abc_class", "unit_cost"), on="sku",
-              how="left")
+        .join(inputs.skus.select("sku", "category", "abc_class", "unit_cost"), on="sku", how="left")
         .join(last_counts, on=["location_id", "sku"], how="left")
         .join(rates.by_location_category, on=["location_id", "category"], how="left")
         .join(rates.by_location, on="location_id", how="left")
@@ -213,22 +238,39 @@ def estimate_sku_discrepancies(inputs: RiskInputs, as_of: datetime,
         .join(risk, on=["location_id", "category"], how="left")
         .with_columns(days_since_count.alias("days_since_last_count"), drift.alias("drift"))
         .with_columns(
-            pl.when(negative).then(1.0).otherwise(1 - (1 - phantom) * (1 - pl.col("drift")))
+            pl.when(negative)
+            .then(1.0)
+            .otherwise(1 - (1 - phantom) * (1 - pl.col("drift")))
             .alias("inaccuracy_probability"),
             # A phantom shelf is off by the whole book; a drifting record by typical units.
-            pl.when(negative).then(-pl.col("book_quantity").cast(pl.Float64))
-            .otherwise(phantom * pl.col("book_quantity").clip(lower_bound=0)
-                       + (1 - phantom) * pl.col("drift") * typical_units)
+            pl.when(negative)
+            .then(-pl.col("book_quantity").cast(pl.Float64))
+            .otherwise(
+                phantom * pl.col("book_quantity").clip(lower_bound=0)
+                + (1 - phantom) * pl.col("drift") * typical_units
+            )
             .alias("expected_discrepancy_units"),
         )
         .with_columns(
-            (pl.col("expected_discrepancy_units") * pl.col("unit_cost").fill_null(0.0))
-            .alias("expected_discrepancy_value"),
+            (pl.col("expected_discrepancy_units") * pl.col("unit_cost").fill_null(0.0)).alias(
+                "expected_discrepancy_value"
+            ),
             _sku_reason(rate, config).alias("reason"),
         )
-        .select("location_id", "sku", "category", "abc_class", "unit_cost", "book_quantity",
-                "days_since_last_count", "phantom_probability", "inaccuracy_probability",
-                "expected_discrepancy_units", "expected_discrepancy_value", "reason")
+        .select(
+            "location_id",
+            "sku",
+            "category",
+            "abc_class",
+            "unit_cost",
+            "book_quantity",
+            "days_since_last_count",
+            "phantom_probability",
+            "inaccuracy_probability",
+            "expected_discrepancy_units",
+            "expected_discrepancy_value",
+            "reason",
+        )
         .sort("location_id", "sku")
     )
 
@@ -240,19 +282,25 @@ def _sku_reason(rate: pl.Expr, config: FeatureConfig) -> pl.Expr:
     days = pl.col("days_since_last_count").round(0).cast(pl.Int64)
     parts = [
         pl.when(pl.col("book_quantity") < 0).then(pl.format("negative book {}", book)),
-        pl.when(pl.col("phantom_probability") >= 0.5).then(pl.format(
-            "book {}, no sales for {} days (usually sells)", book, pl.col("silent_days"))),
-        pl.when(days.is_null()).then(pl.lit(f"never counted in {config.history_days} d"))
+        pl.when(pl.col("phantom_probability") >= 0.5).then(
+            pl.format("book {}, no sales for {} days (usually sells)", book, pl.col("silent_days"))
+        ),
+        pl.when(days.is_null())
+        .then(pl.lit(f"never counted in {config.history_days} d"))
         .otherwise(pl.format("last count {} d ago", days)),
-        pl.format("{} counts here ~{}% off", pl.col("category"),
-                  (rate * 100).round(0).cast(pl.Int64)),
+        pl.format(
+            "{} counts here ~{}% off", pl.col("category"), (rate * 100).round(0).cast(pl.Int64)
+        ),
     ]
     return pl.concat_str(parts, separator="; ", ignore_nulls=True)
 
 
-def build_requests(selected: pl.DataFrame, sku_estimates: pl.DataFrame, requested_at: datetime,
-                   policy: CycleCountPolicy = DEFAULT_POLICY
-                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def build_requests(
+    selected: pl.DataFrame,
+    sku_estimates: pl.DataFrame,
+    requested_at: datetime,
+    policy: CycleCountPolicy = DEFAULT_POLICY,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Requests for the selected locations, each with its prioritized SKU list.
 
     Returns (requests, request_lines). requests: request_id, location_id, requested_at,
@@ -263,20 +311,36 @@ def build_requests(selected: pl.DataFrame, sku_estimates: pl.DataFrame, requeste
     """
     requested_at = to_naive_utc(requested_at)
     rank = pl.int_range(1, pl.len() + 1).over("location_id")
-    worth_counting = ((pl.col("inaccuracy_probability") >= policy.min_inaccuracy_probability)
-                      | (pl.col("priority") <= policy.min_skus_per_location))
+    worth_counting = (pl.col("inaccuracy_probability") >= policy.min_inaccuracy_probability) | (
+        pl.col("priority") <= policy.min_skus_per_location
+    )
     lines = (
-        sku_estimates.join(selected.select("request_id", "location_id", "risk_rank"),
-                           on="location_id")
-        .sort(["risk_rank", "expected_discrepancy_value", "inaccuracy_probability", "sku"],
-              descending=[False, True, True, False])
+        sku_estimates.join(
+            selected.select("request_id", "location_id", "risk_rank"), on="location_id"
+        )
+        .sort(
+            ["risk_rank", "expected_discrepancy_value", "inaccuracy_probability", "sku"],
+            descending=[False, True, True, False],
+        )
         .with_columns(rank.alias("priority"))
         .filter(worth_counting)
         .with_columns(rank.alias("priority"))
         .filter(pl.col("priority") <= policy.max_skus_per_location)
-        .select("request_id", "location_id", "risk_rank", "priority", "sku", "category",
-                "abc_class", "book_quantity", "days_since_last_count", "phantom_probability",
-                "inaccuracy_probability", "expected_discrepancy_value", "reason")
+        .select(
+            "request_id",
+            "location_id",
+            "risk_rank",
+            "priority",
+            "sku",
+            "category",
+            "abc_class",
+            "book_quantity",
+            "days_since_last_count",
+            "phantom_probability",
+            "inaccuracy_probability",
+            "expected_discrepancy_value",
+            "reason",
+        )
     )
     totals = lines.group_by("request_id").agg(
         pl.len().cast(pl.Int64).alias("sku_count"),
@@ -285,8 +349,16 @@ def build_requests(selected: pl.DataFrame, sku_estimates: pl.DataFrame, requeste
     requests = (
         selected.join(totals, on="request_id", how="inner")
         .with_columns(pl.lit(requested_at).alias("requested_at"))
-        .select("request_id", "location_id", "requested_at", "risk_score", "risk_rank", "reason",
-                "sku_count", "expected_discrepancy_value")
+        .select(
+            "request_id",
+            "location_id",
+            "requested_at",
+            "risk_score",
+            "risk_rank",
+            "reason",
+            "sku_count",
+            "expected_discrepancy_value",
+        )
         .sort("risk_rank")
     )
     return requests, lines
@@ -309,8 +381,10 @@ def outbox_payloads(requests: pl.DataFrame, request_lines: pl.DataFrame) -> list
             "requested_at": _iso_utc(request["requested_at"]),
             "reason": request["reason"],
             "skus": [
-                {"sku": line["sku"],
-                 "expected_discrepancy_value": round(line["expected_discrepancy_value"], 2)}
+                {
+                    "sku": line["sku"],
+                    "expected_discrepancy_value": round(line["expected_discrepancy_value"], 2),
+                }
                 for line in skus_by_request[request["request_id"]].iter_rows(named=True)
             ],
         }
@@ -331,4 +405,3 @@ def write_outbox(payloads: list[dict], outbox_dir: str | Path) -> list[Path]:
         os.replace(temporary, path)
         written.append(path)
     return written
-

@@ -48,14 +48,17 @@ class Level:
 
     @property
     def peer_columns(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(c for group in self.peer_groups for c in group
-                                   if c not in self.keys))
+        return tuple(
+            dict.fromkeys(c for group in self.peer_groups for c in group if c not in self.keys)
+        )
 
 
-LOCATION_LEVEL = Level("location", LOCATION_KEYS,
-                       (("location_type", "region"), ("location_type",)), LOCATION_FEATURES)
+LOCATION_LEVEL = Level(
+    "location", LOCATION_KEYS, (("location_type", "region"), ("location_type",)), LOCATION_FEATURES
+)
 LOCATION_CATEGORY_LEVEL = Level(
-    "location_category", LOCATION_CATEGORY_KEYS,
+    "location_category",
+    LOCATION_CATEGORY_KEYS,
     (("location_type", "region", "category"), ("location_type", "category")),
     LOCATION_CATEGORY_FEATURES,
 )
@@ -130,8 +133,9 @@ def _signal(values: np.ndarray, evidence: np.ndarray | None, baseline: float) ->
     return (values - baseline) * np.sqrt(evidence / baseline)
 
 
-def _peer_statistics(values: np.ndarray, evidence: np.ndarray | None,
-                     min_relative_spread: float) -> tuple[float, float, float]:
+def _peer_statistics(
+    values: np.ndarray, evidence: np.ndarray | None, min_relative_spread: float
+) -> tuple[float, float, float]:
     """(median, baseline, scale) of one feature over one group of peers.
 
     The baseline is the median rate, or where most peers have none, the pooled rate (never
@@ -165,8 +169,11 @@ def _group_statistics(model: RiskModel, rows: pl.DataFrame) -> dict[str, float]:
     statistics = {}
     for column, name in enumerate(model.feature_names):
         evidence_column = model.evidence_columns.get(name)
-        evidence = rows[evidence_column].cast(pl.Float64).fill_null(0).to_numpy() \
-            if evidence_column else None
+        evidence = (
+            rows[evidence_column].cast(pl.Float64).fill_null(0).to_numpy()
+            if evidence_column
+            else None
+        )
         peer = _peer_statistics(values[:, column], evidence, model.config.min_relative_spread)
         for stat, value in zip(_STATS, peer, strict=True):
             statistics[f"{name}__{stat}"] = value
@@ -199,12 +206,14 @@ def _with_peer_stats(model: RiskModel, features: pl.DataFrame) -> pl.DataFrame:
     groups = zip(model.level.peer_groups, model.peer_stats, strict=True)
     for depth, (columns, stats) in enumerate(groups):
         renamed = stats.rename({key: f"{key}#{depth}" for key in model.population_stats})
-        joined = joined.join(renamed, on=list(columns), how="left", nulls_equal=True,
-                             maintain_order="left")
+        joined = joined.join(
+            renamed, on=list(columns), how="left", nulls_equal=True, maintain_order="left"
+        )
     depths = range(len(model.peer_stats))
     return joined.with_columns(
-        pl.coalesce([pl.col(f"{key}#{depth}").fill_nan(None) for depth in depths]
-                    + [pl.lit(value)]).alias(key)
+        pl.coalesce(
+            [pl.col(f"{key}#{depth}").fill_nan(None) for depth in depths] + [pl.lit(value)]
+        ).alias(key)
         for key, value in model.population_stats.items()
     )
 
@@ -219,8 +228,13 @@ def _excess(model: RiskModel, with_stats: pl.DataFrame) -> np.ndarray:
         if evidence_column:
             weight = pl.when(baseline > 0).then(pl.col(evidence_column).fill_null(0) / baseline)
             deviation = deviation * weight.sqrt()
-        columns.append((deviation / pl.col(f"{name}__scale")).clip(lower_bound=0)
-                       .fill_null(0.0).fill_nan(0.0).alias(name))
+        columns.append(
+            (deviation / pl.col(f"{name}__scale"))
+            .clip(lower_bound=0)
+            .fill_null(0.0)
+            .fill_nan(0.0)
+            .alias(name)
+        )
     return with_stats.select(columns).to_numpy()
 
 
@@ -256,8 +270,11 @@ def _neighbor_count(config: DetectorConfig, rows: int) -> int:
     return min(wanted, rows - 1)
 
 
-def fit_risk_model(features: pl.DataFrame, level: Level | str = LOCATION_LEVEL,
-                   config: DetectorConfig = DEFAULT_DETECTOR_CONFIG) -> RiskModel:
+def fit_risk_model(
+    features: pl.DataFrame,
+    level: Level | str = LOCATION_LEVEL,
+    config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
+) -> RiskModel:
     """Fit the peer statistics and both detectors on a feature frame of `ml.features`."""
     level = LEVELS[level] if isinstance(level, str) else level
     if features.height < 2:
@@ -265,11 +282,15 @@ def fit_risk_model(features: pl.DataFrame, level: Level | str = LOCATION_LEVEL,
     model = RiskModel(
         level=level,
         config=config,
-        isolation_forest=IsolationForest(n_estimators=config.n_estimators,
-                                         random_state=config.random_state),
+        isolation_forest=IsolationForest(
+            n_estimators=config.n_estimators, random_state=config.random_state
+        ),
         neighbors=NearestNeighbors(n_neighbors=_neighbor_count(config, features.height) + 1),
-        evidence_columns={feature: column for feature, column in FEATURE_EVIDENCE.items()
-                          if feature in level.feature_names and column in features.columns},
+        evidence_columns={
+            feature: column
+            for feature, column in FEATURE_EVIDENCE.items()
+            if feature in level.feature_names and column in features.columns
+        },
     )
     _fit_peer_stats(model, features)
     matrix = _detector_input(_excess(model, _with_peer_stats(model, features)), config.deadband)
@@ -284,7 +305,8 @@ def fit_risk_model(features: pl.DataFrame, level: Level | str = LOCATION_LEVEL,
     model.training = {
         "rows": features.height,
         "as_of": features["as_of"].max().isoformat() if "as_of" in features.columns else None,
-        "window_days": int(features["window_days"].max()) if "window_days" in features.columns
+        "window_days": int(features["window_days"].max())
+        if "window_days" in features.columns
         else None,
     }
     return model
@@ -296,8 +318,7 @@ def _standardized(model: RiskModel, name: str, values: np.ndarray) -> np.ndarray
 
 
 def _combined(model: RiskModel, scores: dict[str, np.ndarray]) -> np.ndarray:
-    return np.mean([_standardized(model, name, values) for name, values in scores.items()],
-                   axis=0)
+    return np.mean([_standardized(model, name, values) for name, values in scores.items()], axis=0)
 
 
 def _describe(name: str, value: float, median: float) -> str:
@@ -307,8 +328,9 @@ def _describe(name: str, value: float, median: float) -> str:
     return f"{label} {value:.3g} vs peer median 0"
 
 
-def _drivers(model: RiskModel, with_stats: pl.DataFrame, excess: np.ndarray
-             ) -> tuple[list[list[str]], list[str]]:
+def _drivers(
+    model: RiskModel, with_stats: pl.DataFrame, excess: np.ndarray
+) -> tuple[list[list[str]], list[str]]:
     """Per row: the features furthest above their peers, and a sentence naming them."""
     names = model.feature_names
     values = _feature_matrix(with_stats, names)
@@ -338,8 +360,11 @@ def score_risk(model: RiskModel, features: pl.DataFrame) -> pl.DataFrame:
     scores = _detector_scores(model, _detector_input(excess, model.config.deadband))
     combined = _combined(model, scores)
     top_features, reasons = _drivers(model, with_stats, excess)
-    as_of = (pl.col("as_of") if "as_of" in features.columns
-             else pl.lit(None, pl.Datetime("us")).alias("as_of"))
+    as_of = (
+        pl.col("as_of")
+        if "as_of" in features.columns
+        else pl.lit(None, pl.Datetime("us")).alias("as_of")
+    )
     scored = features.select(*level.keys, *level.peer_columns, as_of).with_columns(
         pl.Series("risk_score", _share_below(model.reference_scores["combined"], combined)),
         pl.Series("combined_score", combined),
@@ -351,17 +376,30 @@ def score_risk(model: RiskModel, features: pl.DataFrame) -> pl.DataFrame:
     )
     # The calibrated score saturates at 1; the combined score orders beyond it, the key
     # breaks exact ties: stable ranks.
-    ranked = scored.sort(["combined_score", *level.keys],
-                         descending=[True, *([False] * len(level.keys))])
+    ranked = scored.sort(
+        ["combined_score", *level.keys], descending=[True, *([False] * len(level.keys))]
+    )
     return ranked.with_columns(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("risk_rank")
-    ).select(*level.keys, *level.peer_columns, "as_of", "risk_score", "risk_rank",
-             "combined_score", "isolation_score", "knn_score", "top_features", "reason",
-             *level.feature_names)
+    ).select(
+        *level.keys,
+        *level.peer_columns,
+        "as_of",
+        "risk_score",
+        "risk_rank",
+        "combined_score",
+        "isolation_score",
+        "knn_score",
+        "top_features",
+        "reason",
+        *level.feature_names,
+    )
 
 
-def fit_and_score(features: pl.DataFrame, level: Level | str = LOCATION_LEVEL,
-                  config: DetectorConfig = DEFAULT_DETECTOR_CONFIG
-                  ) -> tuple[RiskModel, pl.DataFrame]:
+def fit_and_score(
+    features: pl.DataFrame,
+    level: Level | str = LOCATION_LEVEL,
+    config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
+) -> tuple[RiskModel, pl.DataFrame]:
     model = fit_risk_model(features, level, config)
     return model, score_risk(model, features)

@@ -35,16 +35,19 @@ def load_ground_truth(landing_dir: str | Path) -> GroundTruth:
     truth_dir = Path(landing_dir) / "_truth"
     truth = json.loads((truth_dir / "ground_truth.json").read_text())
     anomalous = pl.DataFrame(
-        [{"location_id": item["location_id"], "faults": list(item["faults"])}
-         for item in truth["anomalous_locations"]],
+        [
+            {"location_id": item["location_id"], "faults": list(item["faults"])}
+            for item in truth["anomalous_locations"]
+        ],
         schema={"location_id": pl.String, "faults": pl.List(pl.String)},
     )
     true_stock_path = truth_dir / Path(truth.get("true_stock_path", "true_stock.parquet")).name
     return GroundTruth(anomalous, pl.read_parquet(true_stock_path))
 
 
-def detection_metrics(location_risk: pl.DataFrame, anomalous_location_ids: list[str] | set[str],
-                      k: int | None = None) -> dict:
+def detection_metrics(
+    location_risk: pl.DataFrame, anomalous_location_ids: list[str] | set[str], k: int | None = None
+) -> dict:
     """precision@k, recall@k (k defaults to the number of planted locations) and ROC AUC of
     risk_score, over the locations in `location_risk` (location_id, risk_score, risk_rank)."""
     planted = set(anomalous_location_ids)
@@ -52,8 +55,11 @@ def detection_metrics(location_risk: pl.DataFrame, anomalous_location_ids: list[
     ranked = location_risk.sort("risk_rank")
     labels = ranked["location_id"].is_in(list(planted)).to_numpy()
     hits = int(labels[:k].sum())
-    auc = (float(roc_auc_score(labels, ranked["risk_score"].to_numpy()))
-           if 0 < labels.sum() < len(labels) else None)
+    auc = (
+        float(roc_auc_score(labels, ranked["risk_score"].to_numpy()))
+        if 0 < labels.sum() < len(labels)
+        else None
+    )
     return {
         "k": k,
         "planted": len(planted),
@@ -68,12 +74,17 @@ def detection_metrics(location_risk: pl.DataFrame, anomalous_location_ids: list[
 def counting_yield(counted: pl.DataFrame, true_stock: pl.DataFrame) -> dict:
     """Wrong records found per count. `counted`: location_id, sku (one row per count); a
     counted sku-location missing from the truth holds no stock and is accurate."""
-    found = counted.join(true_stock, on=["location_id", "sku"], how="left").select(
-        (pl.col("book_quantity") != pl.col("true_quantity")).fill_null(False).sum()
-    ).item()
+    found = (
+        counted.join(true_stock, on=["location_id", "sku"], how="left")
+        .select((pl.col("book_quantity") != pl.col("true_quantity")).fill_null(False).sum())
+        .item()
+    )
     counts = counted.height
-    return {"counts": counts, "inaccurate_found": int(found),
-            "yield": found / counts if counts else None}
+    return {
+        "counts": counts,
+        "inaccurate_found": int(found),
+        "yield": found / counts if counts else None,
+    }
 
 
 def select_risk_ranked(request_lines: pl.DataFrame, budget: int) -> pl.DataFrame:
@@ -81,18 +92,23 @@ def select_risk_ranked(request_lines: pl.DataFrame, budget: int) -> pl.DataFrame
     return request_lines.sort("risk_rank", "priority").head(budget).select("location_id", "sku")
 
 
-def select_abc_frequency(sku_locations: pl.DataFrame, skus: pl.DataFrame, budget: int,
-                         seed: int = 0) -> pl.DataFrame:
+def select_abc_frequency(
+    sku_locations: pl.DataFrame, skus: pl.DataFrame, budget: int, seed: int = 0
+) -> pl.DataFrame:
     """ABC programme pro-rated to the budget: each class gets counts in proportion to its
     sku-locations × counts per year; within a class the due records are a seeded draw."""
-    population = sku_locations.select("location_id", "sku").join(
-        skus.select("sku", "abc_class"), on="sku", how="left"
-    ).sort("location_id", "sku")
+    population = (
+        sku_locations.select("location_id", "sku")
+        .join(skus.select("sku", "abc_class"), on="sku", how="left")
+        .sort("location_id", "sku")
+    )
     sizes = population.group_by("abc_class").len().sort("abc_class")
-    weights = np.array([len_ * ABC_COUNTS_PER_YEAR.get(c, 0)
-                        for c, len_ in sizes.iter_rows()], dtype=float)
-    quotas = _largest_remainder(min(budget, population.height) * weights / weights.sum(),
-                                sizes["len"].to_numpy())
+    weights = np.array(
+        [len_ * ABC_COUNTS_PER_YEAR.get(c, 0) for c, len_ in sizes.iter_rows()], dtype=float
+    )
+    quotas = _largest_remainder(
+        min(budget, population.height) * weights / weights.sum(), sizes["len"].to_numpy()
+    )
     rng = np.random.default_rng(seed)
     chosen = []
     for (abc_class, size), quota in zip(sizes.iter_rows(), quotas, strict=True):
@@ -117,9 +133,13 @@ def select_random(sku_locations: pl.DataFrame, budget: int, seed: int = 0) -> pl
     return population[rows]
 
 
-def compare_counting_policies(request_lines: pl.DataFrame, true_stock: pl.DataFrame,
-                              skus: pl.DataFrame, budget: int | None = None,
-                              seed: int = 0) -> pl.DataFrame:
+def compare_counting_policies(
+    request_lines: pl.DataFrame,
+    true_stock: pl.DataFrame,
+    skus: pl.DataFrame,
+    budget: int | None = None,
+    seed: int = 0,
+) -> pl.DataFrame:
     """Yield of risk-ranked, ABC-frequency and random counting on one budget (default: the
     number of request lines). The population is every sku-location of the truth.
 
@@ -131,17 +151,32 @@ def compare_counting_policies(request_lines: pl.DataFrame, true_stock: pl.DataFr
         "abc_frequency": select_abc_frequency(true_stock, skus, budget, seed),
         "random": select_random(true_stock, budget, seed),
     }
-    rows = [{"policy": name} | counting_yield(selected, true_stock)
-            for name, selected in selections.items()]
-    table = pl.DataFrame(rows, schema={"policy": pl.String, "counts": pl.Int64,
-                                       "inaccurate_found": pl.Int64, "yield": pl.Float64})
+    rows = [
+        {"policy": name} | counting_yield(selected, true_stock)
+        for name, selected in selections.items()
+    ]
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "policy": pl.String,
+            "counts": pl.Int64,
+            "inaccurate_found": pl.Int64,
+            "yield": pl.Float64,
+        },
+    )
     # ABC finding nothing makes any find infinitely better (inf), and nothing at all NaN.
     abc_yield = table.filter(pl.col("policy") == "abc_frequency")["yield"].item()
     return table.with_columns((pl.col("yield") / abc_yield).alias("yield_vs_abc"))
 
 
-def evaluate(location_risk: pl.DataFrame, request_lines: pl.DataFrame, truth: GroundTruth,
-             skus: pl.DataFrame, budget: int | None = None, seed: int = 0) -> dict:
+def evaluate(
+    location_risk: pl.DataFrame,
+    request_lines: pl.DataFrame,
+    truth: GroundTruth,
+    skus: pl.DataFrame,
+    budget: int | None = None,
+    seed: int = 0,
+) -> dict:
     """Everything in one report, with whether the product targets are met."""
     detection = detection_metrics(location_risk, truth.anomalous_locations["location_id"])
     policies = compare_counting_policies(request_lines, truth.true_stock, skus, budget, seed)
@@ -152,8 +187,11 @@ def evaluate(location_risk: pl.DataFrame, request_lines: pl.DataFrame, truth: Gr
         "targets": {
             "recall_at_k": TARGET_RECALL_AT_K,
             "yield_vs_abc": TARGET_YIELD_RATIO,
-            "met": bool(detection["recall_at_k"] is not None
-                        and detection["recall_at_k"] >= TARGET_RECALL_AT_K
-                        and ratio is not None and ratio >= TARGET_YIELD_RATIO),
+            "met": bool(
+                detection["recall_at_k"] is not None
+                and detection["recall_at_k"] >= TARGET_RECALL_AT_K
+                and ratio is not None
+                and ratio >= TARGET_YIELD_RATIO
+            ),
         },
     }

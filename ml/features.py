@@ -68,22 +68,59 @@ _TEXT, _COUNT, _TIME = pl.String, pl.Int64, pl.Datetime("us")
 INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "locations": {"location_id": _TEXT, "location_type": _TEXT, "region": _TEXT},
     "skus": {"sku": _TEXT, "category": _TEXT, "abc_class": _TEXT, "unit_cost": pl.Float64},
-    "cycle_counts": {"location_id": _TEXT, "sku": _TEXT, "counted_at": _TIME,
-                     "counted_quantity": _COUNT, "system_quantity": _COUNT},
-    "adjustments": {"location_id": _TEXT, "sku": _TEXT, "adjusted_at": _TIME,
-                    "reason_code": _TEXT, "quantity": _COUNT},
-    "transfers": {"origin_location_id": _TEXT, "destination_location_id": _TEXT, "sku": _TEXT,
-                  "received_at": _TIME, "shipped_quantity": _COUNT, "received_quantity": _COUNT},
-    "reservations": {"location_id": _TEXT, "sku": _TEXT, "first_requested_at": _TIME,
-                     "requests": _COUNT, "confirmations": _COUNT, "failures": _COUNT},
+    "cycle_counts": {
+        "location_id": _TEXT,
+        "sku": _TEXT,
+        "counted_at": _TIME,
+        "counted_quantity": _COUNT,
+        "system_quantity": _COUNT,
+    },
+    "adjustments": {
+        "location_id": _TEXT,
+        "sku": _TEXT,
+        "adjusted_at": _TIME,
+        "reason_code": _TEXT,
+        "quantity": _COUNT,
+    },
+    "transfers": {
+        "origin_location_id": _TEXT,
+        "destination_location_id": _TEXT,
+        "sku": _TEXT,
+        "received_at": _TIME,
+        "shipped_quantity": _COUNT,
+        "received_quantity": _COUNT,
+    },
+    "reservations": {
+        "location_id": _TEXT,
+        "sku": _TEXT,
+        "first_requested_at": _TIME,
+        "requests": _COUNT,
+        "confirmations": _COUNT,
+        "failures": _COUNT,
+    },
     "oversells": {"location_id": _TEXT, "sku": _TEXT, "oversold_at": _TIME},
-    "stock_positions": {"location_id": _TEXT, "sku": _TEXT, "position_date": pl.Date,
-                        "closing_quantity": _COUNT, "sales_quantity": _COUNT,
-                        "transfer_out_quantity": _COUNT},
-    "event_lags": {"location_id": _TEXT, "event_type": _TEXT, "occurred_at": _TIME,
-                   "emitted_at": _TIME},
-    "returns": {"location_id": _TEXT, "sku": _TEXT, "received_at": _TIME,
-                "inspected_at": _TIME, "disposition": _TEXT, "restocked_at": _TIME},
+    "stock_positions": {
+        "location_id": _TEXT,
+        "sku": _TEXT,
+        "position_date": pl.Date,
+        "closing_quantity": _COUNT,
+        "sales_quantity": _COUNT,
+        "transfer_out_quantity": _COUNT,
+    },
+    "event_lags": {
+        "location_id": _TEXT,
+        "event_type": _TEXT,
+        "occurred_at": _TIME,
+        "emitted_at": _TIME,
+    },
+    "returns": {
+        "location_id": _TEXT,
+        "sku": _TEXT,
+        "received_at": _TIME,
+        "inspected_at": _TIME,
+        "disposition": _TEXT,
+        "restocked_at": _TIME,
+    },
 }
 
 
@@ -169,8 +206,9 @@ def _keyed(frame: pl.DataFrame, skus: pl.DataFrame, keys: tuple[str, ...]) -> pl
     )
 
 
-def phantom_positions(stock_positions: pl.DataFrame, as_of: datetime,
-                      config: FeatureConfig = DEFAULT_FEATURE_CONFIG) -> pl.DataFrame:
+def phantom_positions(
+    stock_positions: pl.DataFrame, as_of: datetime, config: FeatureConfig = DEFAULT_FEATURE_CONFIG
+) -> pl.DataFrame:
     """Per sku-location: book stock at as_of and how surprising its current sales silence is.
 
     An item "usually sells" when it sold on at least `phantom_min_selling_days` days of the
@@ -210,9 +248,18 @@ def phantom_positions(stock_positions: pl.DataFrame, as_of: datetime,
         .with_columns(silence.fill_null(1.0).alias("silence_probability"))
         .with_columns(pl.when(suspect).then(posterior).otherwise(0.0).alias("phantom_probability"))
         .with_columns((pl.col("phantom_probability") >= 0.5).alias("is_phantom"))
-        .select("location_id", "sku", "book_quantity", "last_sale_date", "selling_days",
-                "silent_days", "silence_probability", "is_usual_seller", "phantom_probability",
-                "is_phantom")
+        .select(
+            "location_id",
+            "sku",
+            "book_quantity",
+            "last_sale_date",
+            "selling_days",
+            "silent_days",
+            "silence_probability",
+            "is_usual_seller",
+            "phantom_probability",
+            "is_phantom",
+        )
         .sort("location_id", "sku")
     )
 
@@ -257,16 +304,20 @@ def _position_parts(inputs: RiskInputs, window: Window, keys: tuple[str, ...]) -
         .group_by(keys)
         .agg(
             pl.col("sku").n_unique().alias("sku_locations"),
-            pl.col("sku").filter(pl.col("closing_quantity") < 0).n_unique()
+            pl.col("sku")
+            .filter(pl.col("closing_quantity") < 0)
+            .n_unique()
             .alias("negative_sku_locations"),
-            (pl.col("sales_quantity") + pl.col("transfer_out_quantity")).sum()
+            (pl.col("sales_quantity") + pl.col("transfer_out_quantity"))
+            .sum()
             .alias("throughput_units"),
         )
     )
 
 
-def _phantom_parts(inputs: RiskInputs, as_of: datetime, keys: tuple[str, ...],
-                   config: FeatureConfig) -> pl.DataFrame:
+def _phantom_parts(
+    inputs: RiskInputs, as_of: datetime, keys: tuple[str, ...], config: FeatureConfig
+) -> pl.DataFrame:
     return (
         _keyed(phantom_positions(inputs.stock_positions, as_of, config), inputs.skus, keys)
         .group_by(keys)
@@ -283,10 +334,16 @@ def _transfer_parts(inputs: RiskInputs, window: Window, keys: tuple[str, ...]) -
     received = inputs.transfers.filter(window.contains("received_at"))
     short = pl.col("received_quantity") < pl.col("shipped_quantity")
     sides = []
-    for side, location_column in (("inbound", "destination_location_id"),
-                                  ("outbound", "origin_location_id")):
-        lines = received.select(pl.col(location_column).alias("location_id"), "sku",
-                                "shipped_quantity", "received_quantity")
+    for side, location_column in (
+        ("inbound", "destination_location_id"),
+        ("outbound", "origin_location_id"),
+    ):
+        lines = received.select(
+            pl.col(location_column).alias("location_id"),
+            "sku",
+            "shipped_quantity",
+            "received_quantity",
+        )
         sides.append(
             _keyed(lines, inputs.skus, keys)
             .group_by(keys)
@@ -325,8 +382,9 @@ def _lag_parts(inputs: RiskInputs, window: Window, config: FeatureConfig) -> pl.
     )
 
 
-def _return_parts(inputs: RiskInputs, window: Window, keys: tuple[str, ...],
-                  config: FeatureConfig) -> pl.DataFrame:
+def _return_parts(
+    inputs: RiskInputs, window: Window, keys: tuple[str, ...], config: FeatureConfig
+) -> pl.DataFrame:
     """Return lines received in the window that sit, open, past the SLA at as_of (SPEC 5.1:
     closed = restocked, or inspected with a disposition other than restock)."""
     as_of = window.end
@@ -371,8 +429,13 @@ RATE_PARTS = {
 FEATURE_EVIDENCE = {feature: denominator for feature, (_, denominator) in RATE_PARTS.items()}
 SUPPORT_COLUMNS = tuple(dict.fromkeys(FEATURE_EVIDENCE.values()))
 
-def build_features(inputs: RiskInputs, as_of: datetime, keys: tuple[str, ...] = LOCATION_KEYS,
-                   config: FeatureConfig = DEFAULT_FEATURE_CONFIG) -> pl.DataFrame:
+
+def build_features(
+    inputs: RiskInputs,
+    as_of: datetime,
+    keys: tuple[str, ...] = LOCATION_KEYS,
+    config: FeatureConfig = DEFAULT_FEATURE_CONFIG,
+) -> pl.DataFrame:
     """One row per key (location, or location × category) with the features of SPEC 6.
 
     Columns: the keys, location_type, region, as_of, window_days, the features (`LOCATION_FEATURES`;
@@ -399,8 +462,9 @@ def build_features(inputs: RiskInputs, as_of: datetime, keys: tuple[str, ...] = 
     rows = (
         locations.join(parts, on="location_id", how="left")
         if keys == LOCATION_KEYS
-        else parts.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
-        .join(locations, on="location_id", how="left")
+        else parts.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys)).join(
+            locations, on="location_id", how="left"
+        )
     )
     feature_names = LOCATION_FEATURES if "category" not in keys else LOCATION_CATEGORY_FEATURES
     rows = rows.with_columns(
@@ -409,15 +473,18 @@ def build_features(inputs: RiskInputs, as_of: datetime, keys: tuple[str, ...] = 
         pl.lit(as_of).alias("as_of"),
         pl.lit(config.window_days).alias("window_days"),
     )
-    return rows.select(*keys, "location_type", "region", "as_of", "window_days", *feature_names,
-                       *SUPPORT_COLUMNS).sort(keys)
+    return rows.select(
+        *keys, "location_type", "region", "as_of", "window_days", *feature_names, *SUPPORT_COLUMNS
+    ).sort(keys)
 
 
-def location_features(inputs: RiskInputs, as_of: datetime,
-                      config: FeatureConfig = DEFAULT_FEATURE_CONFIG) -> pl.DataFrame:
+def location_features(
+    inputs: RiskInputs, as_of: datetime, config: FeatureConfig = DEFAULT_FEATURE_CONFIG
+) -> pl.DataFrame:
     return build_features(inputs, as_of, LOCATION_KEYS, config)
 
 
-def location_category_features(inputs: RiskInputs, as_of: datetime,
-                               config: FeatureConfig = DEFAULT_FEATURE_CONFIG) -> pl.DataFrame:
+def location_category_features(
+    inputs: RiskInputs, as_of: datetime, config: FeatureConfig = DEFAULT_FEATURE_CONFIG
+) -> pl.DataFrame:
     return build_features(inputs, as_of, LOCATION_CATEGORY_KEYS, config)

@@ -74,8 +74,9 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
     return con.sql(f"select max(occurred_at) from {EVENTS_TABLE}").fetchall()[0][0]
 
 
-def load_risk_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime,
-                     config: FeatureConfig = DEFAULT_FEATURE_CONFIG) -> RiskInputs:
+def load_risk_inputs(
+    con: duckdb.DuckDBPyConnection, as_of: datetime, config: FeatureConfig = DEFAULT_FEATURE_CONFIG
+) -> RiskInputs:
     as_of = to_naive_utc(as_of)
     window = Window.ending(as_of, config.window_days)
     history = Window.ending(as_of, max(config.history_days, config.window_days))
@@ -94,4 +95,3 @@ def load_risk_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime,
     frames["locations"] = frames["locations"].sort("location_id")
     frames["skus"] = frames["skus"].sort("sku")
     return RiskInputs.from_frames(**frames)
-

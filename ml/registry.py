@@ -51,8 +51,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def save_model(model: RiskModel, models_dir: str | Path,
-               fitted_at: datetime | None = None) -> ModelRecord:
+def save_model(
+    model: RiskModel, models_dir: str | Path, fitted_at: datetime | None = None
+) -> ModelRecord:
     """Write `<models_dir>/<level>-<version>.joblib` and its `.json` metadata."""
     fitted_at = (fitted_at or datetime.now(UTC)).astimezone(UTC)
     content = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
@@ -67,8 +68,9 @@ def save_model(model: RiskModel, models_dir: str | Path,
     temporary = path.with_name(path.name + ".tmp")
     joblib.dump({"model": model, "metadata": metadata}, temporary)
     os.replace(temporary, path)
-    _write_atomically(path.with_suffix(".json"),
-                      (json.dumps(metadata, indent=2, default=str) + "\n").encode())
+    _write_atomically(
+        path.with_suffix(".json"), (json.dumps(metadata, indent=2, default=str) + "\n").encode()
+    )
     return ModelRecord(version, path, metadata)
 
 

@@ -24,17 +24,23 @@ from ml.features import FeatureConfig, RiskInputs
 
 AS_OF = datetime(2026, 3, 29, 12, 0)  # history: (03-01 12:00, 03-29 12:00]
 
-RISK = pl.DataFrame({
-    "location_id": ["L1", "L2", "L3", "L4"],
-    "risk_score": [0.99, 0.95, 0.91, 0.5],
-    "risk_rank": [1, 2, 3, 4],
-    "reason": ["shrink 4.0x peer median", "r2", "r3", "r4"],
-})
+RISK = pl.DataFrame(
+    {
+        "location_id": ["L1", "L2", "L3", "L4"],
+        "risk_score": [0.99, 0.95, 0.91, 0.5],
+        "risk_rank": [1, 2, 3, 4],
+        "reason": ["shrink 4.0x peer median", "r2", "r3", "r4"],
+    }
+)
 
 
 def requested(*items: tuple[str, float]) -> pl.DataFrame:
-    return pl.DataFrame({"location_id": [loc for loc, _ in items],
-                         "requested_at": [AS_OF - timedelta(days=d) for _, d in items]})
+    return pl.DataFrame(
+        {
+            "location_id": [loc for loc, _ in items],
+            "requested_at": [AS_OF - timedelta(days=d) for _, d in items],
+        }
+    )
 
 
 def test_request_id_is_per_location_and_day():
@@ -49,12 +55,14 @@ def test_selection_honours_threshold_and_cooldown():
     assert chosen.columns == ["request_id", "location_id", "risk_score", "risk_rank", "reason"]
 
     assert select_locations(RISK, AS_OF, None, CycleCountPolicy(risk_threshold=0.96))[
-        "location_id"].to_list() == ["L1"]
-    assert select_locations(RISK, AS_OF, None, CycleCountPolicy(risk_threshold=0.9,
-                                                                max_locations=2))[
-        "location_id"].to_list() == ["L1", "L2"]
+        "location_id"
+    ].to_list() == ["L1"]
+    assert select_locations(
+        RISK, AS_OF, None, CycleCountPolicy(risk_threshold=0.9, max_locations=2)
+    )["location_id"].to_list() == ["L1", "L2"]
     assert select_locations(RISK, AS_OF, recent, CycleCountPolicy(cooldown_days=2))[
-        "location_id"].to_list() == ["L1", "L2", "L3"]
+        "location_id"
+    ].to_list() == ["L1", "L2", "L3"]
 
 
 def test_cooldown_window_boundary():
@@ -75,23 +83,48 @@ SKUS = [
 def daily(sku, book, sold_days=()):
     """Positions 03-02 .. 03-29 at S1; one unit sold on the given day offsets."""
     first = date(2026, 3, 2)
-    return [{"location_id": "S1", "sku": sku, "position_date": first + timedelta(days=d),
-             "closing_quantity": book, "sales_quantity": int(d in sold_days),
-             "transfer_out_quantity": 0} for d in range(28)]
+    return [
+        {
+            "location_id": "S1",
+            "sku": sku,
+            "position_date": first + timedelta(days=d),
+            "closing_quantity": book,
+            "sales_quantity": int(d in sold_days),
+            "transfer_out_quantity": 0,
+        }
+        for d in range(28)
+    ]
 
 
 def sku_inputs() -> RiskInputs:
     counts = [  # A1 14 days ago, 2 short; F1 2 days ago, right
-        {"location_id": "S1", "sku": "A1", "counted_at": AS_OF - timedelta(days=14),
-         "counted_quantity": 3, "system_quantity": 5},
-        {"location_id": "S1", "sku": "F1", "counted_at": AS_OF - timedelta(days=2),
-         "counted_quantity": 4, "system_quantity": 4},
+        {
+            "location_id": "S1",
+            "sku": "A1",
+            "counted_at": AS_OF - timedelta(days=14),
+            "counted_quantity": 3,
+            "system_quantity": 5,
+        },
+        {
+            "location_id": "S1",
+            "sku": "F1",
+            "counted_at": AS_OF - timedelta(days=2),
+            "counted_quantity": 4,
+            "system_quantity": 4,
+        },
     ]
-    positions = (daily("A1", 5, range(18))  # sold daily until 03-19, silent since: phantom
-                 + daily("A2", -2) + daily("F1", 4) + daily("F2", 4))
+    positions = (
+        daily("A1", 5, range(18))  # sold daily until 03-19, silent since: phantom
+        + daily("A2", -2)
+        + daily("F1", 4)
+        + daily("F2", 4)
+    )
     return RiskInputs.from_frames(
         locations=[{"location_id": "S1", "location_type": "store", "region": "north"}],
-        skus=SKUS, cycle_counts=counts, stock_positions=positions)
+        skus=SKUS,
+        cycle_counts=counts,
+        stock_positions=positions,
+    )
 
 
 def expected_estimates() -> dict[str, tuple[float, float]]:
@@ -102,8 +135,11 @@ def expected_estimates() -> dict[str, tuple[float, float]]:
     location = (1 + strength * overall) / (2 + strength)  # 0.5
     apparel = (1 + strength * location) / (1 + strength)
     food = (0 + strength * location) / (1 + strength)
-    abc = {"A": (1 + strength * overall) / (1 + strength) / overall,
-           "C": (0 + strength * overall) / (1 + strength) / overall, "B": 1.0}
+    abc = {
+        "A": (1 + strength * overall) / (1 + strength) / overall,
+        "C": (0 + strength * overall) / (1 + strength) / overall,
+        "B": 1.0,
+    }
     units = (2 + strength * 2) / (1 + strength)  # 2 units short on the one wrong count
     tilt = 1.0  # no category risk given: 0.5 + 0.5
 
@@ -116,8 +152,10 @@ def expected_estimates() -> dict[str, tuple[float, float]]:
     a1_drift = drift(apparel, "A", 14)
     f1_drift, f2_drift = drift(food, "C", 2), drift(food, "C", 28)
     return {
-        "A1": (1 - (1 - phantom) * (1 - a1_drift),
-               10.0 * (phantom * 5 + (1 - phantom) * a1_drift * units)),
+        "A1": (
+            1 - (1 - phantom) * (1 - a1_drift),
+            10.0 * (phantom * 5 + (1 - phantom) * a1_drift * units),
+        ),
         "A2": (1.0, 2 * 5.0),  # negative book: certainly wrong, at least 2 units
         "F1": (f1_drift, 2.0 * f1_drift * units),
         "F2": (f2_drift, 1.0 * f2_drift * units),
@@ -143,8 +181,11 @@ def test_category_risk_tilts_the_probability():
     risky = calm.with_columns(pl.lit(1.0).alias("risk_score"))
 
     def f2(risk):
-        return estimate_sku_discrepancies(inputs, AS_OF, risk).filter(pl.col("sku") == "F2")[
-            "inaccuracy_probability"].item()
+        return (
+            estimate_sku_discrepancies(inputs, AS_OF, risk)
+            .filter(pl.col("sku") == "F2")["inaccuracy_probability"]
+            .item()
+        )
 
     assert f2(calm) < f2(None) < f2(risky)
 
@@ -152,25 +193,42 @@ def test_category_risk_tilts_the_probability():
 def test_requests_prioritize_by_expected_value():
     estimates = estimate_sku_discrepancies(sku_inputs(), AS_OF)
     selected = select_locations(
-        pl.DataFrame({"location_id": ["S1"], "risk_score": [0.97], "risk_rank": [1],
-                      "reason": ["count discrepancies 4.1x peer median"]}), AS_OF)
+        pl.DataFrame(
+            {
+                "location_id": ["S1"],
+                "risk_score": [0.97],
+                "risk_rank": [1],
+                "reason": ["count discrepancies 4.1x peer median"],
+            }
+        ),
+        AS_OF,
+    )
     policy = CycleCountPolicy(min_inaccuracy_probability=0.5, min_skus_per_location=1)
     requests, lines = build_requests(selected, estimates, AS_OF, policy)
     # F1 and F2 are less likely than 0.5 to be wrong; A1 (phantom, 10.0 a unit) leads A2.
     assert lines["sku"].to_list() == ["A1", "A2"]
     assert lines["priority"].to_list() == [1, 2]
     assert requests.row(0, named=True) | {"expected_discrepancy_value": None} == {
-        "request_id": "CC-S1-20260329", "location_id": "S1", "requested_at": AS_OF,
-        "risk_score": 0.97, "risk_rank": 1, "reason": "count discrepancies 4.1x peer median",
-        "sku_count": 2, "expected_discrepancy_value": None,
+        "request_id": "CC-S1-20260329",
+        "location_id": "S1",
+        "requested_at": AS_OF,
+        "risk_score": 0.97,
+        "risk_rank": 1,
+        "reason": "count discrepancies 4.1x peer median",
+        "sku_count": 2,
+        "expected_discrepancy_value": None,
     }
     assert requests["expected_discrepancy_value"].item() == pytest.approx(
-        lines["expected_discrepancy_value"].sum())
+        lines["expected_discrepancy_value"].sum()
+    )
 
     # Every selected location keeps its most valuable SKUs, however unlikely.
     strict = CycleCountPolicy(min_inaccuracy_probability=1.1, min_skus_per_location=3)
-    assert build_requests(selected, estimates, AS_OF, strict)[1]["sku"].to_list() == \
-        ["A1", "A2", "F2"]
+    assert build_requests(selected, estimates, AS_OF, strict)[1]["sku"].to_list() == [
+        "A1",
+        "A2",
+        "F2",
+    ]
     capped = CycleCountPolicy(max_skus_per_location=1)
     assert build_requests(selected, estimates, AS_OF, capped)[1]["sku"].to_list() == ["A1"]
 
@@ -178,20 +236,33 @@ def test_requests_prioritize_by_expected_value():
 def test_outbox_payload_and_files(tmp_path):
     estimates = estimate_sku_discrepancies(sku_inputs(), AS_OF)
     selected = select_locations(
-        pl.DataFrame({"location_id": ["S1"], "risk_score": [0.97], "risk_rank": [1],
-                      "reason": ["shrink 3.0x peer median"]}), AS_OF)
-    requests, lines = build_requests(selected, estimates, AS_OF,
-                                     CycleCountPolicy(max_skus_per_location=2))
+        pl.DataFrame(
+            {
+                "location_id": ["S1"],
+                "risk_score": [0.97],
+                "risk_rank": [1],
+                "reason": ["shrink 3.0x peer median"],
+            }
+        ),
+        AS_OF,
+    )
+    requests, lines = build_requests(
+        selected, estimates, AS_OF, CycleCountPolicy(max_skus_per_location=2)
+    )
     payloads = outbox_payloads(requests, lines)
     value = expected_estimates()["A1"][1]
-    assert payloads == [{
-        "request_id": "CC-S1-20260329",
-        "location_id": "S1",
-        "requested_at": "2026-03-29T12:00:00Z",
-        "reason": "shrink 3.0x peer median",
-        "skus": [{"sku": "A1", "expected_discrepancy_value": round(value, 2)},
-                 {"sku": "A2", "expected_discrepancy_value": 10.0}],
-    }]
+    assert payloads == [
+        {
+            "request_id": "CC-S1-20260329",
+            "location_id": "S1",
+            "requested_at": "2026-03-29T12:00:00Z",
+            "reason": "shrink 3.0x peer median",
+            "skus": [
+                {"sku": "A1", "expected_discrepancy_value": round(value, 2)},
+                {"sku": "A2", "expected_discrepancy_value": 10.0},
+            ],
+        }
+    ]
     paths = write_outbox(payloads, tmp_path / "outbox")
     assert [p.name for p in paths] == ["CC-S1-20260329.json"]
     assert json.loads(paths[0].read_text()) == payloads[0]

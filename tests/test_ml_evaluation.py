@@ -19,15 +19,26 @@ from ml.evaluation import (
     select_risk_ranked,
 )
 
-RISK = pl.DataFrame({"location_id": ["L1", "L2", "L3", "L4", "L5"],
-                     "risk_score": [0.9, 0.8, 0.7, 0.6, 0.5], "risk_rank": [1, 2, 3, 4, 5]})
+RISK = pl.DataFrame(
+    {
+        "location_id": ["L1", "L2", "L3", "L4", "L5"],
+        "risk_score": [0.9, 0.8, 0.7, 0.6, 0.5],
+        "risk_rank": [1, 2, 3, 4, 5],
+    }
+)
 
 # Ten sku-locations at L1: A records (2) are all wrong, B (3) and C (5) all right.
-SKUS = pl.DataFrame({"sku": [f"A{i}" for i in range(2)] + [f"B{i}" for i in range(3)]
-                     + [f"C{i}" for i in range(5)],
-                     "abc_class": ["A"] * 2 + ["B"] * 3 + ["C"] * 5})
+SKUS = pl.DataFrame(
+    {
+        "sku": [f"A{i}" for i in range(2)]
+        + [f"B{i}" for i in range(3)]
+        + [f"C{i}" for i in range(5)],
+        "abc_class": ["A"] * 2 + ["B"] * 3 + ["C"] * 5,
+    }
+)
 TRUE_STOCK = SKUS.select(
-    pl.lit("L1").alias("location_id"), "sku",
+    pl.lit("L1").alias("location_id"),
+    "sku",
     pl.lit(5).alias("book_quantity"),
     pl.when(pl.col("abc_class") == "A").then(3).otherwise(5).alias("true_quantity"),
 )
@@ -48,13 +59,22 @@ def test_detection_metrics_by_hand():
 def test_counting_yield_by_hand():
     counted = pl.DataFrame({"location_id": ["L1", "L1", "L9"], "sku": ["A0", "B0", "A0"]})
     # A0 is wrong, B0 right, L9/A0 holds no stock (not in the truth): 1 found in 3 counts.
-    assert counting_yield(counted, TRUE_STOCK) == {"counts": 3, "inaccurate_found": 1,
-                                                   "yield": pytest.approx(1 / 3)}
+    assert counting_yield(counted, TRUE_STOCK) == {
+        "counts": 3,
+        "inaccurate_found": 1,
+        "yield": pytest.approx(1 / 3),
+    }
 
 
 def test_risk_ranked_takes_the_riskiest_locations_prioritized_skus_first():
-    lines = pl.DataFrame({"location_id": ["L2", "L1", "L1", "L2"], "sku": ["x", "b", "a", "y"],
-                          "risk_rank": [2, 1, 1, 2], "priority": [1, 2, 1, 2]})
+    lines = pl.DataFrame(
+        {
+            "location_id": ["L2", "L1", "L1", "L2"],
+            "sku": ["x", "b", "a", "y"],
+            "risk_rank": [2, 1, 1, 2],
+            "priority": [1, 2, 1, 2],
+        }
+    )
     assert select_risk_ranked(lines, 3).rows() == [("L1", "a"), ("L1", "b"), ("L2", "x")]
 
 
@@ -77,8 +97,14 @@ def test_random_is_seeded_and_without_repeats():
 def test_policies_on_one_budget():
     # The risk list counts the two wrong A records and two right ones: yield 0.5. ABC with
     # the same budget of 4 counts both A records (quota 2 of 2) and two right ones: 0.5.
-    lines = pl.DataFrame({"location_id": ["L1"] * 4, "sku": ["A0", "A1", "B0", "C0"],
-                          "risk_rank": [1] * 4, "priority": [1, 2, 3, 4]})
+    lines = pl.DataFrame(
+        {
+            "location_id": ["L1"] * 4,
+            "sku": ["A0", "A1", "B0", "C0"],
+            "risk_rank": [1] * 4,
+            "priority": [1, 2, 3, 4],
+        }
+    )
     table = compare_counting_policies(lines, TRUE_STOCK, SKUS, seed=3)
     rows = {row["policy"]: row for row in table.iter_rows(named=True)}
     assert rows["risk_ranked"]["yield"] == 0.5 and rows["abc_frequency"]["yield"] == 0.5
@@ -92,23 +118,32 @@ def test_policies_on_one_budget():
 def test_load_ground_truth_and_evaluate(tmp_path):
     truth_dir = tmp_path / "_truth"
     truth_dir.mkdir()
-    (truth_dir / "ground_truth.json").write_text(json.dumps({
-        "anomalous_locations": [{"location_id": "L1", "faults": ["shrink"]},
-                                {"location_id": "L3", "faults": ["late_feed", "shrink"]}],
-        "true_stock_path": "_truth/true_stock.parquet",
-    }))
+    (truth_dir / "ground_truth.json").write_text(
+        json.dumps(
+            {
+                "anomalous_locations": [
+                    {"location_id": "L1", "faults": ["shrink"]},
+                    {"location_id": "L3", "faults": ["late_feed", "shrink"]},
+                ],
+                "true_stock_path": "_truth/true_stock.parquet",
+            }
+        )
+    )
     TRUE_STOCK.write_parquet(truth_dir / "true_stock.parquet")
     truth = load_ground_truth(tmp_path)
-    assert truth.anomalous_locations.rows() == [("L1", ["shrink"]),
-                                                ("L3", ["late_feed", "shrink"])]
+    assert truth.anomalous_locations.rows() == [("L1", ["shrink"]), ("L3", ["late_feed", "shrink"])]
     assert truth.true_stock.equals(TRUE_STOCK)
 
-    lines = pl.DataFrame({"location_id": ["L1", "L1"], "sku": ["A0", "A1"],
-                          "risk_rank": [1, 1], "priority": [1, 2]})
+    lines = pl.DataFrame(
+        {"location_id": ["L1", "L1"], "sku": ["A0", "A1"], "risk_rank": [1, 1], "priority": [1, 2]}
+    )
     report = evaluate(RISK, lines, truth, SKUS, seed=3)
     assert report["detection"]["recall_at_k"] == 0.5
-    assert [row["policy"] for row in report["counting"]] == ["risk_ranked", "abc_frequency",
-                                                             "random"]
+    assert [row["policy"] for row in report["counting"]] == [
+        "risk_ranked",
+        "abc_frequency",
+        "random",
+    ]
     assert report["targets"]["met"] is False  # recall 0.5 < 0.8
 
     # Ranks that put both planted locations first; two wrong C records on the risk list.
@@ -116,10 +151,12 @@ def test_load_ground_truth_and_evaluate(tmp_path):
     # remainder 0.52), both right here: yield 0, so any find is infinitely better.
     perfect = RISK.with_columns(pl.Series("risk_rank", [1, 3, 2, 4, 5]))
     only_c_wrong = TRUE_STOCK.with_columns(
-        pl.when(pl.col("sku").is_in(["C0", "C1"])).then(0).otherwise(5).alias("true_quantity"))
+        pl.when(pl.col("sku").is_in(["C0", "C1"])).then(0).otherwise(5).alias("true_quantity")
+    )
     c_lines = lines.with_columns(pl.Series("sku", ["C0", "C1"]))
-    report = evaluate(perfect, c_lines, GroundTruth(truth.anomalous_locations, only_c_wrong),
-                      SKUS, seed=3)
+    report = evaluate(
+        perfect, c_lines, GroundTruth(truth.anomalous_locations, only_c_wrong), SKUS, seed=3
+    )
     assert report["counting"][1]["yield"] == 0.0
     assert report["counting"][0]["yield_vs_abc"] == float("inf")
     assert report["targets"]["met"] is True

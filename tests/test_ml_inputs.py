@@ -85,17 +85,21 @@ def test_loads_each_concern_within_its_window(marts):
     for name, schema in INPUT_SCHEMAS.items():
         assert getattr(inputs, name).schema == pl.Schema(schema), name
     # Counts and positions reach back over the 28-day history, the rest over 14 days.
-    assert inputs.cycle_counts["counted_at"].to_list() == [datetime(2026, 3, 28, 10),
-                                                           datetime(2026, 3, 10, 10)]
-    assert inputs.stock_positions["position_date"].to_list() == [date(2026, 3, 28),
-                                                                 date(2026, 3, 5)]
+    assert inputs.cycle_counts["counted_at"].to_list() == [
+        datetime(2026, 3, 28, 10),
+        datetime(2026, 3, 10, 10),
+    ]
+    assert inputs.stock_positions["position_date"].to_list() == [
+        date(2026, 3, 28),
+        date(2026, 3, 5),
+    ]
     assert inputs.adjustments["quantity"].to_list() == [-2]
     assert inputs.transfers.height == 1  # the line still in transit has no receipt yet
     assert inputs.oversells.rows() == [("S1", "A1", datetime(2026, 3, 28, 10))]
-    assert inputs.event_lags.rows() == [("S1", "sale", datetime(2026, 3, 28, 10),
-                                         datetime(2026, 3, 28, 10, 20)),
-                                        ("S1", "sale", datetime(2026, 3, 29, 12),
-                                         datetime(2026, 3, 29, 12, 1))]
+    assert inputs.event_lags.rows() == [
+        ("S1", "sale", datetime(2026, 3, 28, 10), datetime(2026, 3, 28, 10, 20)),
+        ("S1", "sale", datetime(2026, 3, 29, 12), datetime(2026, 3, 29, 12, 1)),
+    ]
     assert inputs.locations["location_id"].to_list() == ["D1", "S1"]
 
     s1 = location_features(inputs, AS_OF).filter(pl.col("location_id") == "S1").row(0, named=True)
@@ -113,8 +117,14 @@ def test_reads_the_marts_dbt_builds(tmp_path_factory):
         as_of = data_as_of(con)
         inputs = load_risk_inputs(con, as_of)
     assert inputs.locations.height > 0 and inputs.skus.height > 0
-    for name in ("cycle_counts", "transfers", "reservations", "stock_positions", "event_lags",
-                 "returns"):
+    for name in (
+        "cycle_counts",
+        "transfers",
+        "reservations",
+        "stock_positions",
+        "event_lags",
+        "returns",
+    ):
         assert getattr(inputs, name).height > 0, name
     features = location_features(inputs, as_of)
     assert features.height == inputs.locations.height

@@ -28,8 +28,7 @@ def test_round_trip_with_version_and_metadata(tmp_path):
     assert sidecar["version"] == record.version
     assert sidecar["fitted_at"] == "2026-03-30T06:15:00Z"
     assert sidecar["features"] == list(LOCATION_FEATURES)
-    assert sidecar["training"] == {"rows": 41, "as_of": "2026-03-29T00:00:00",
-                                   "window_days": 14}
+    assert sidecar["training"] == {"rows": 41, "as_of": "2026-03-29T00:00:00", "window_days": 14}
     assert sidecar["parameters"]["random_state"] == 0
     assert sidecar["detectors"]["isolation_forest"]["n_estimators"] == 200
 
@@ -40,8 +39,10 @@ def test_round_trip_with_version_and_metadata(tmp_path):
 
 def test_version_hash_names_the_content(tmp_path):
     features = population()
-    same = [save_model(fit_risk_model(features), tmp_path, fitted_at=FITTED_AT).version
-            for _ in range(2)]
+    same = [
+        save_model(fit_risk_model(features), tmp_path, fitted_at=FITTED_AT).version
+        for _ in range(2)
+    ]
     assert same[0] == same[1]
     other = save_model(fit_risk_model(population(seed=4)), tmp_path, fitted_at=FITTED_AT)
     assert other.version.split("-")[1] != same[0].split("-")[1]

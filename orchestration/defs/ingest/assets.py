@@ -4,7 +4,6 @@ The work is done by the plain-Python engine in `omnistock.ingest`; these assets 
 to Dagster and turn its report into metadata an operations leader can read.
 """
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -84,7 +83,9 @@ class IngestConfig(dg.Config):
             deps=[LOCATIONS, SKUS],
         ),
         _spec(DUPLICATES, "Re-delivered records (same event_id, identical content)."),
-        _spec(MANIFEST, "One row per landed file: hash, records read/stored/duplicate/quarantined."),
+        _spec(
+            MANIFEST, "One row per landed file: hash, records read/stored/duplicate/quarantined."
+        ),
     ],
     pool=WAREHOUSE_POOL,
 )

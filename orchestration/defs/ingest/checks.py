@@ -18,13 +18,18 @@ def quarantine_threshold() -> float:
     return float(os.environ.get("OMNISTOCK_QUARANTINE_THRESHOLD", DEFAULT_QUARANTINE_THRESHOLD))
 
 
-@dg.asset_check(asset=MANIFEST, description="Per file: records read = stored + duplicates + quarantined.")
+@dg.asset_check(
+    asset=MANIFEST, description="Per file: records read = stored + duplicates + quarantined."
+)
 def accounting_identity(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
         violations = ingest.accounting_violations(con)
     return dg.AssetCheckResult(
         passed=not violations,
-        metadata={"violating_files": len(violations), "files": [v["path"] for v in violations][:20]},
+        metadata={
+            "violating_files": len(violations),
+            "files": [v["path"] for v in violations][:20],
+        },
     )
 
 
