@@ -9,6 +9,7 @@ import pytest
 
 from orchestration.defs.actions.sensors import cycle_count_sensor
 from orchestration.defs.intelligence.assets import location_risk
+from orchestration.policy import cycle_count_policy
 
 
 def _report_risk(instance, as_of: str, scores: dict[str, float]) -> None:
@@ -77,3 +78,12 @@ def test_threshold_is_configurable(instance, monkeypatch):
     monkeypatch.setenv("OMNISTOCK_RISK_THRESHOLD", "0.5")
     _report_risk(instance, "2026-03-08 23:00:00", {"S001": 0.6, "S002": 0.4})
     assert _locations(_evaluate(instance, None)) == ["S001"]
+
+
+def test_the_deployed_policy_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("OMNISTOCK_RISK_THRESHOLD", "0.75")
+    monkeypatch.setenv("OMNISTOCK_COOLDOWN_DAYS", "3")
+    policy = cycle_count_policy()
+    assert (policy.risk_threshold, policy.cooldown_days) == (0.75, 3.0)
+    monkeypatch.delenv("OMNISTOCK_RISK_THRESHOLD")
+    assert cycle_count_policy().risk_threshold == 0.9

@@ -17,6 +17,7 @@ import simulator
 from omnistock.cli import run_pipeline
 from omnistock.config import get_settings
 from omnistock.runtime import prepare_dagster_home
+from orchestration.policy import cycle_count_policy
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +168,8 @@ def test_risk_metadata_and_evaluation_are_in_dagster(pipeline):
     assert 0 <= evaluation["recall_at_k"].value <= 1
     assert evaluation["k"].value == len(pipeline.truth["anomalous_locations"])
     assert "abc_frequency" in evaluation["counting_yield"].value
+    # evaluated at the deployed policy's threshold, the one the sensor and requests use
+    assert evaluation["risk_threshold"].value == cycle_count_policy().risk_threshold
 
 
 def test_high_risk_locations_get_requests_and_outbox_files(pipeline):

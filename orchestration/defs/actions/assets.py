@@ -5,8 +5,6 @@ file in `<home>/outbox/cycle_counts/`, the hand-off a store system picks up. On 
 materialization the status of earlier requests is refreshed from the counts that came back.
 """
 
-import os
-
 import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
@@ -17,18 +15,8 @@ from omnistock import cycle_counts
 from omnistock.warehouse import read_table
 from orchestration.defs.intelligence.assets import location_risk
 from orchestration.metadata import markdown_table
+from orchestration.policy import cycle_count_policy
 from orchestration.resources import WAREHOUSE_POOL, OmnistockPaths
-
-DEFAULT_THRESHOLD = 0.9
-DEFAULT_COOLDOWN_DAYS = 7.0
-
-
-def cycle_count_policy() -> policy_rules.CycleCountPolicy:
-    """Threshold and cooldown, configurable by OMNISTOCK_RISK_THRESHOLD / _COOLDOWN_DAYS."""
-    return policy_rules.CycleCountPolicy(
-        risk_threshold=float(os.environ.get("OMNISTOCK_RISK_THRESHOLD", DEFAULT_THRESHOLD)),
-        cooldown_days=float(os.environ.get("OMNISTOCK_COOLDOWN_DAYS", DEFAULT_COOLDOWN_DAYS)),
-    )
 
 
 class CycleCountConfig(dg.Config):

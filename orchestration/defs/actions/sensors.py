@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 import dagster as dg
 
 from ml.cycle_counts import request_id
-from orchestration.defs.actions.assets import cycle_count_policy
 from orchestration.defs.intelligence.assets import location_risk
+from orchestration.policy import cycle_count_policy
 
 CYCLE_COUNT_JOB_NAME = "cycle_count"
 

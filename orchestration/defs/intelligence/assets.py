@@ -15,6 +15,7 @@ from ml import cycle_counts, detectors, evaluation, features, inputs, registry
 from omnistock.warehouse import read_table, replace_table
 from orchestration.defs.transform import omnistock_dbt_assets
 from orchestration.metadata import markdown_table
+from orchestration.policy import cycle_count_policy
 from orchestration.resources import WAREHOUSE_POOL, OmnistockPaths
 
 GROUP = "intelligence"
@@ -131,9 +132,11 @@ def risk_model_evaluation(duckdb: DuckDBResource, paths: OmnistockPaths):
         category_risk = read_table(con, SCHEMA, "location_category_risk")
         as_of = inputs.data_as_of(con)
         risk_inputs = inputs.load_risk_inputs(con, as_of)
-    # Evaluate the policy as the sensor applies it, without cooldown: every location over the
-    # threshold gets its prioritized SKU list; the other policies get the same count budget.
-    selected = cycle_counts.select_locations(risk, as_of)
+    # Evaluate the policy as the sensor applies it (its threshold), without cooldown: every
+    # location over the threshold gets its prioritized SKU list; the other policies get the
+    # same count budget.
+    policy = cycle_count_policy()
+    selected = cycle_counts.select_locations(risk, as_of, policy=policy)
     estimates = cycle_counts.estimate_sku_discrepancies(risk_inputs, as_of, category_risk)
     _, lines = cycle_counts.build_requests(selected, estimates, as_of)
     report = evaluation.evaluate(risk, lines, truth, risk_inputs.skus)
@@ -150,6 +153,7 @@ def risk_model_evaluation(duckdb: DuckDBResource, paths: OmnistockPaths):
             "risk_yield_vs_abc": float(
                 counting.filter(pl.col("policy") == "risk_ranked")["yield_vs_abc"][0]
             ),
+            "risk_threshold": policy.risk_threshold,
             "targets_met": report["targets"]["met"],
             "report": dg.MetadataValue.json(json.loads(json.dumps(report, default=str))),
         }
