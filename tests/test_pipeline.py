@@ -160,6 +160,11 @@ def test_planted_shrink_store_ranks_in_the_top_k(pipeline):
         assert ranked.index(shrink_store) < len(planted)
 
 
+def test_the_tools_output_goes_to_the_log_file_not_the_console(pipeline):
+    log = (pipeline.settings.home / "logs" / "pipeline.log").read_text()
+    assert log.count("Finished running") == 2  # dbt's own summary, once per run
+
+
 def test_risk_metadata_and_evaluation_are_in_dagster(pipeline):
     risk = _materialization(pipeline.result, "location_risk")
     assert risk["model_version"].value
