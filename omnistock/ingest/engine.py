@@ -1,7 +1,8 @@
 """`ingest_files`: landed files into the event store, whole files at a time.
 
-Files are read one by one, in name order, into a batch (up to `batch_records` records). Per
-batch: one SQL statement judges every record (session table `ingest_checked`), then ONE
+Files are read one by one, in name order, into a batch (up to `batch_records` records; the
+first batch is a quarter of that) by a reading thread that hashes and parses ahead while the
+current batch is written; it never touches the database. Per batch: one SQL statement judges every record (session table `ingest_checked`), then ONE
 transaction decides duplicates against the store, writes events, duplicates, quarantine,
 manifest rows and CSV headers, verifies the accounting identity per file and commits. A file is
 therefore never partly loaded: its rows and its manifest row commit together or not at all.

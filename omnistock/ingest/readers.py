@@ -11,10 +11,11 @@ document is taken apart.
 - JSONL: the file is split into lines in numpy (exact line numbers; blank lines are not
   records) and handed to DuckDB as an Arrow array pointing into the file's bytes; each line is
   parsed once by `json_transform` into a struct (`json_records_sql`).
-- CSV: records are found in numpy with quote parity (a quoted line break stays inside its
-  record); pyarrow's CSV parser splits the cells with every column as text; rows with the wrong
-  number of cells are reported by pyarrow and become `malformed`. The raw text is the record's
-  own text.
+- CSV: records are found in numpy, as lines first and with quote parity only when a quoted
+  value spans lines; pyarrow's CSV parser splits the cells with every column as text; rows with
+  the wrong number of cells are reported by pyarrow and become `malformed`. The raw text is the
+  record's own text, kept in the file's bytes and looked up only for records that end in
+  quarantine (`ParsedCsv.texts`).
 - Parquet: read by pyarrow, the canonical columns cast to text; the line is the 1-based row
   number and the raw text is the row as stored rendered as JSON, made only for the rows that
   end in quarantine.

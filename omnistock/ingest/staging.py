@@ -1,7 +1,8 @@
 """A batch of whole files, read and waiting to be judged and written in one transaction.
 
-Files are only *read* one at a time, in Python (numpy/pyarrow), into Arrow tables: a file that
-cannot be read fails alone. The batch is then judged by one SQL statement over those tables, so
+Files are only *read* one at a time, in Python (numpy/pyarrow), into Arrow tables (in the
+reading thread of `engine`, which is why nothing here touches the database until the batch is
+judged): a file that cannot be read fails alone. The batch is then judged by one SQL statement over those tables, so
 the cost of planning it is paid per batch, not per file, and DuckDB spreads the work over its
 threads.
 """
