@@ -1,4 +1,4 @@
-"""The `omnistock` command: simulate, run, demo, ui, summary."""
+"""The `omnistock` command: simulate, run, demo, ui, summary, export-ocel, import-ocel."""
 
 from __future__ import annotations
 
@@ -133,6 +133,38 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return serve_ui(_settings(), host=args.host, dagster_port=args.port, dash_port=args.dash_port)
 
 
+def cmd_export_ocel(args: argparse.Namespace) -> int:
+    from omnistock.ocel import export_ocel
+
+    settings = get_settings()
+    if not settings.warehouse.exists():
+        print(f"No warehouse at {settings.warehouse}: run `omnistock run` first.", file=sys.stderr)
+        return 2
+    print(export_ocel(settings.warehouse, Path(args.out)).describe())
+    return 0
+
+
+def cmd_import_ocel(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from omnistock.ocel import describe_log, import_ocel
+
+    settings = get_settings()
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        report = import_ocel(
+            con,
+            Path(args.file),
+            args.case_type,
+            args.name,
+            sla_hours=args.sla_hours,
+            terminal_activities=args.terminal or (),
+        )
+        print(report.describe())
+        print(describe_log(con, report.name))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="omnistock", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +195,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("summary", help="print what the warehouse holds")
     summary.set_defaults(func=cmd_summary)
+
+    export_ocel = commands.add_parser(
+        "export-ocel", help="write the event store as an OCEL 2.0 log (.sqlite or .json)"
+    )
+    export_ocel.add_argument("--out", required=True, help="FILE.sqlite or FILE.json")
+    export_ocel.set_defaults(func=cmd_export_ocel)
+
+    import_ocel = commands.add_parser(
+        "import-ocel", help="load an OCEL 2.0 log into its own warehouse schema ocel_<name>"
+    )
+    import_ocel.add_argument("file", help="an OCEL 2.0 SQLite or JSON file")
+    import_ocel.add_argument("--case-type", required=True, help="the object type that is the case")
+    import_ocel.add_argument("--name", help="log name (default: the file name)")
+    import_ocel.add_argument(
+        "--terminal", action="append", help="an activity that closes a case (repeatable)"
+    )
+    import_ocel.add_argument("--sla-hours", type=float, default=72.0, help="stalled after (h)")
+    import_ocel.set_defaults(func=cmd_import_ocel)
 
     ui = commands.add_parser("ui", help="serve the Dagster UI and the dashboards")
     ui.add_argument("--host", default="127.0.0.1")

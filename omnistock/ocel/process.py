@@ -307,3 +307,37 @@ def case_timeline(con: duckdb.DuckDBPyConnection, name: str, case_key: str) -> l
         f"select * from {s}.case_timeline where case_key = ? order by case_event_index",
         [case_key],
     )
+
+
+def describe_log(con: duckdb.DuckDBPyConnection, name: str, top: int = 10) -> str:
+    """A console summary of log `name`: its case type's busiest edges and stalled cases."""
+    s = schema_for(name)
+    case_type, sla_hours = con.execute(f"select case_type, sla_hours from {s}.settings").fetchone()
+    terminal = [
+        row[0] for row in con.execute(f"select activity from {s}.terminal_activities").fetchall()
+    ]
+    cases = con.execute(f"select count(*) from {s}.cases").fetchone()[0]
+    edges = process_map(con, name, case_type)
+    stalled = stalled_cases(con, name)
+    lines = [
+        f"{cases} {case_type} cases; terminal activities: {', '.join(terminal) or 'none set'}; "
+        f"SLA {sla_hours:g} h",
+        f"Process map of {case_type} ({len(edges)} edges; top {min(top, len(edges))}):",
+    ]
+    lines += [
+        f"  {e['from_activity']} -> {e['to_activity']}: {e['transition_count']}x, "
+        f"p50 {e['p50_duration_s'] / 3600:.1f} h, p95 {e['p95_duration_s'] / 3600:.1f} h"
+        for e in edges[:top]
+    ]
+    lines.append(
+        f"Stalled cases at {stalled[0]['as_of'] if stalled else 'the horizon'}: {len(stalled)}"
+    )
+    lines += [
+        f"  {c['case_key']}: at {c['stage']} for {c['age_h']:.1f} h (SLA {c['sla_hours']:g} h)"
+        for c in stalled[:5]
+    ]
+    lines.append(
+        f"Query schema {s}: event_log, process_transitions, ocdfg_event_couples, cases, "
+        "stalled_cases, case_timeline."
+    )
+    return "\n".join(lines)
