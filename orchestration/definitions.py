@@ -7,7 +7,7 @@ prepares it itself, and tests prepare it in a session fixture.
 import dagster as dg
 
 from omnistock.runtime import prepare_dagster_home
-from orchestration.defs import actions, dashboards, ingest, intelligence, transform
+from orchestration.defs import actions, dashboards, ingest, intelligence, interop, transform
 from orchestration.jobs import pipeline_job
 from orchestration.resources import build_resources
 
@@ -20,6 +20,7 @@ defs = dg.Definitions.merge(
     intelligence.defs,
     actions.defs,
     dashboards.defs,
+    interop.defs,
     dg.Definitions(
         jobs=[pipeline_job],
         resources=build_resources(),
