@@ -38,6 +38,10 @@ SHARED_LOGS = {
     "logistics": ("logistics.sqlite", "Container"),
 }
 TOLERANCE = {"rel": 1e-9, "abs": 1e-6}
+PROCESS_TRANSITIONS_COLUMNS = (
+    "workflow", "from_activity", "to_activity", "transition_count", "case_count",
+    "mean_duration_s", "p50_duration_s", "p95_duration_s", "min_duration_s", "max_duration_s",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -280,8 +284,7 @@ def test_export_imports_back_to_process_transitions(tiny, exports, tmp_path, fil
             r'"[^"]+"\."intermediate"\."int_event_log"', "ocel_tiny.event_log", compiled.read_text()
         )
         assert "ocel_tiny.event_log" in sql
-        columns = "workflow, from_activity, to_activity, transition_count, case_count, " \
-            "mean_duration_s, p50_duration_s, p95_duration_s, min_duration_s, max_duration_s"  # fmt: skip
+        columns = ", ".join(PROCESS_TRANSITIONS_COLUMNS)
         from_dbt = con.execute(f"select {columns} from ({sql}) order by all").fetchall()
         from_package = con.execute(
             f"select {columns} from ocel_tiny.process_transitions order by all"

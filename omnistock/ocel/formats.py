@@ -33,8 +33,9 @@ SQLITE_TYPES = {
     "boolean": "BOOLEAN",
     "time": "TIMESTAMP",
 }
-# The time OCEL uses for an object attribute's initial value.
+# The time OCEL gives an object attribute's initial value (SQLite, JSON).
 INITIAL_TIME = "1970-01-01 00:00:00"
+INITIAL_TIME_JSON = "1970-01-01T00:00:00Z"
 
 
 def quote(identifier: str) -> str:
@@ -273,7 +274,7 @@ def write_json(con: duckdb.DuckDBPyConnection, schema: str, path: Path) -> None:
         with attribute_types as ({_attribute_types_sql(s, "object")}),
         attribute_values as (
             select objects.object_id, objects.object_type, entry.key as name, entry.value,
-                coalesce(objects.ocel_time, '1970-01-01T00:00:00Z') as time,
+                coalesce(objects.ocel_time, '{INITIAL_TIME_JSON}') as time,
                 0 as part, 0 as source_order, entry.id
             from {s}.objects as objects, json_each(objects.attributes) as entry
             union all
@@ -322,7 +323,7 @@ def write_json(con: duckdb.DuckDBPyConnection, schema: str, path: Path) -> None:
         relationships as (
             select event_id,
                 list(json_object('objectId', object_id, 'qualifier', qualifier)
-                    order by object_id, qualifier) as relationships
+                    order by source_order, object_id, qualifier) as relationships
             from {s}.event_objects
             group by event_id
         )
@@ -360,7 +361,7 @@ OCEL_TYPES_OF_SQLITE = {"TEXT": "string", "INTEGER": "integer", "REAL": "float",
 
 
 def _identifier(value) -> str | None:
-    """An id as text, the way pm4py reads it: 990001.0 and 990001 are both "990001"."""
+    """A value as text, ids the way pm4py reads them: 990001.0 and 990001 are both "990001"."""
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -370,17 +371,13 @@ def _identifier(value) -> str | None:
     return str(value)
 
 
-def _text(value) -> str | None:
-    return None if value is None else _identifier(value)
-
-
 def _column(values: list) -> pa.Array:
     """An Arrow column of SQLite values; a column mixing types becomes text."""
     values = [value.hex() if isinstance(value, bytes) else value for value in values]
     try:
         return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([_text(value) for value in values], pa.string())
+        return pa.array([_identifier(value) for value in values], pa.string())
 
 
 def _attributes_struct(names: list[str], columns: list[list], rows: int) -> pa.Array:
@@ -395,7 +392,7 @@ class SqliteLog:
 
     def __init__(self, path: Path):
         self.path = path
-        self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             rows = self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             self.tables = {name.casefold(): name for (name,) in rows}
@@ -492,9 +489,9 @@ def _read_type_table(con, s: str, log: SqliteLog, kind: str, type_name: str, suf
     arrow = pa.table(
         {
             "ocel_id": pa.array([_identifier(v) for v in column("ocel_id")], pa.string()),
-            "ocel_time": pa.array([_text(v) for v in column("ocel_time")], pa.string()),
+            "ocel_time": pa.array([_identifier(v) for v in column("ocel_time")], pa.string()),
             "changed_field": pa.array(
-                [_text(v) for v in column("ocel_changed_field")], pa.string()
+                [_identifier(v) for v in column("ocel_changed_field")], pa.string()
             ),
             "source_order": pa.array(range(len(rows)), pa.int64()),
             "attributes": _attributes_struct(names, [column(n) for n in names], len(rows)),
@@ -547,7 +544,7 @@ def _read_catalogs(con, s: str, log: SqliteLog) -> None:
         arrow = pa.table(
             {
                 "ocel_id": pa.array([_identifier(row[0]) for row in rows], pa.string()),
-                "ocel_type": pa.array([_text(row[1]) for row in rows], pa.string()),
+                "ocel_type": pa.array([_identifier(row[1]) for row in rows], pa.string()),
             }
         )
         extra = "null, null, null, '{}'" if kind == "event" else "null, '{}'"
@@ -567,7 +564,7 @@ def _read_catalogs(con, s: str, log: SqliteLog) -> None:
                 "source": pa.array([_identifier(row[0]) for row in rows], pa.string()),
                 "target": pa.array([_identifier(row[1]) for row in rows], pa.string()),
                 "qualifier": pa.array(
-                    [_text(row[2]) if len(row) > 2 else None for row in rows], pa.string()
+                    [_identifier(row[2]) if len(row) > 2 else None for row in rows], pa.string()
                 ),
                 "source_order": pa.array(range(len(rows)), pa.int64()),
             }
