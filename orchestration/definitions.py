@@ -8,7 +8,7 @@ import dagster as dg
 
 from omnistock.runtime import prepare_dagster_home
 from orchestration.defs import actions, dashboards, ingest, intelligence, interop, transform
-from orchestration.jobs import pipeline_job
+from orchestration.jobs import ocel_export_job, pipeline_job
 from orchestration.resources import build_resources
 
 # Resolve OMNISTOCK_* to absolute paths in the environment the resources read at run time.
@@ -22,7 +22,7 @@ defs = dg.Definitions.merge(
     dashboards.defs,
     interop.defs,
     dg.Definitions(
-        jobs=[pipeline_job],
+        jobs=[pipeline_job, ocel_export_job],
         resources=build_resources(),
         # Steps of a run execute one after another in one process: DuckDB has one writer.
         executor=dg.in_process_executor,

@@ -1,7 +1,8 @@
 """Interop: the event store published as an OCEL 2.0 log for other process-mining tools.
 
-The logic lives in `omnistock.ocel`; this asset calls it after every load of the event store
-and writes `<home>/exports/ocel/omnistock.sqlite` (and `.json` if configured).
+The logic lives in `omnistock.ocel`; this asset calls it on demand (job `ocel_export`, not part
+of the pipeline job) and writes `<home>/exports/ocel/omnistock.sqlite` (and `.json` if
+configured).
 """
 
 import dagster as dg
