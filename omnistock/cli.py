@@ -13,9 +13,18 @@ from omnistock.config import Settings, get_settings
 
 
 def _settings() -> Settings:
+    """The settings, with the Dagster home prepared and freed of runs whose process died (a
+    killed run would otherwise hold the warehouse pool slot and block every later run)."""
+    from dagster import DagsterInstance
+
+    from omnistock.recovery import recover_stale_runs
     from omnistock.runtime import prepare_dagster_home
 
-    return prepare_dagster_home(get_settings())
+    settings = prepare_dagster_home(get_settings())
+    with DagsterInstance.get() as instance:
+        for recovered in recover_stale_runs(instance):
+            print(recovered.describe(), file=sys.stderr)
+    return settings
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -49,6 +58,7 @@ def run_pipeline(settings: Settings, job_name: str | None = None):
     """Materialize every asset headless, recorded in the Dagster home (the UI shows the run)."""
     from dagster import DagsterInstance
 
+    from omnistock.recovery import worker_tags
     from orchestration.defs.transform import prepare_manifest
     from orchestration.jobs import PIPELINE_JOB_NAME
 
@@ -70,7 +80,7 @@ def run_pipeline(settings: Settings, job_name: str | None = None):
         contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext(),
     ):
         result = job.execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False
+            run_config=run_config, instance=instance, raise_on_error=False, tags=worker_tags()
         )
     if not result.success:
         failed = [event.step_key for event in result.all_events if event.is_step_failure]

@@ -7,12 +7,21 @@ from pathlib import Path
 from omnistock.config import Settings, export_environment
 
 # One run at a time and one op per pool: DuckDB allows a single writer process.
+# Run monitoring (a `dagster dev` daemon) fails runs stuck STARTING or CANCELING after 3 min and
+# frees the pool slots a finished run still holds. It cannot see a dead run worker of a STARTED
+# run with the default run launcher: omnistock.recovery handles those.
 DAGSTER_YAML = """\
 concurrency:
   runs:
     max_concurrent_runs: 1
   pools:
     default_limit: 1
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  poll_interval_seconds: 60
+  free_slots_after_run_end_seconds: 60
 telemetry:
   enabled: false
 """
