@@ -236,6 +236,23 @@ def test_given_files_are_checked_like_the_scan(con, landing, tmp_path):
         ingest.ingest_files(con, landing, files=[tmp_path / "outside" / "secret.jsonl"])
 
 
+def test_odd_names_and_symlink_loops(con, landing):
+    folder = landing / "pos"
+    folder.mkdir()
+    write_jsonl(Path(os.fsdecode(bytes(folder) + b"/caf\xe9.jsonl")), [event(event_id="A")])
+    os.symlink(folder / "loop-b.jsonl", folder / "loop-a.jsonl")
+    os.symlink(folder / "loop-a.jsonl", folder / "loop-b.jsonl")
+
+    report = ingest.ingest_files(con, landing)
+
+    assert [(f.path, f.status, f.reason) for f in report.files] == [
+        ("pos/caf\\xe9.jsonl", "loaded", None),
+        ("pos/loop-a.jsonl", "refused", "unreadable_file:broken_symlink"),
+        ("pos/loop-b.jsonl", "refused", "unreadable_file:broken_symlink"),
+    ]
+    assert rows(con, "SELECT source_file FROM raw.inventory_events") == [("pos/caf\\xe9.jsonl",)]
+
+
 def test_an_entry_that_changes_kind_replaces_its_row(con, landing):
     fifo = landing / "pos" / "late.jsonl"
     os.makedirs(fifo.parent)
@@ -390,6 +407,15 @@ def test_a_loaded_file_whose_content_changes_is_refused(con, landing):
         con, "SELECT status FROM raw.ingested_files WHERE path = 'pos/a.jsonl' ORDER BY 1"
     ) == [("loaded",), ("refused",)]
     assert ingest.accounting_violations(con) == []  # the whole-file row is not a record of it
+
+    write_jsonl(path, [event(event_id="A")])  # put back as it was loaded: nothing is refused
+    ingest.ingest_files(con, landing)
+    assert rows(con, "SELECT status FROM raw.ingested_files WHERE path = 'pos/a.jsonl'") == [
+        ("loaded",)
+    ]
+    assert rows(con, "SELECT reason, replayed_at IS NOT NULL FROM raw.quarantined_events") == [
+        ("unreadable_file:changed_after_load", True)
+    ]
 
 
 def test_copies_in_one_run_are_each_loaded(con, landing):

@@ -38,6 +38,7 @@ import pyarrow as pa
 from omnistock.ingest.db import transaction
 from omnistock.ingest.landing import (
     EventFile,
+    LandingEntry,
     LandingFile,
     classify,
     describe,
@@ -49,6 +50,7 @@ from omnistock.ingest.manifest import (
     REFUSED,
     ManifestState,
     Refusal,
+    clear_outcomes,
     error_text,
     manifest_state,
     record_outcomes,
@@ -116,15 +118,20 @@ def ingest_files(
     prepare_session(con)
     scan = scan_landing(landing_dir)
     pending = scan.event_files if files is None else _given_event_files(landing_dir, files)
-    report = IngestReport()
-    staged = _staged_batches(pending, manifest_state(con), batch_records, retry_refused)
-    for landed, outcome in prefetched(staged):
+    report, state = IngestReport(), manifest_state(con)
+    restored: list[str] = []  # loaded content back at a path with another outcome since
+    for landed, outcome in prefetched(
+        _staged_batches(pending, state, batch_records, retry_refused)
+    ):
         if isinstance(outcome, Batch):
             report.files.extend(_load_batch(con, outcome))
         elif isinstance(outcome, Refusal):
             report.files.append(_refuse(con, outcome))
         else:
             report.files.append(_file_report(landed, outcome))
+            if outcome == SKIPPED and _restored(landed, state):
+                restored.append(landed.relative_path)
+    clear_outcomes(con, restored, utc_now())
     refused_by_scan = [_scan_refusal(entry) for entry in scan.entries if entry.status == REFUSED]
     record_outcomes(con, scan.entries, refused_by_scan, utc_now())
     report.files.extend(_refusal_report(refusal) for refusal in refused_by_scan)
@@ -133,6 +140,12 @@ def ingest_files(
     if raise_on_failure and report.files_refused:
         raise IngestFailed(report)
     return report
+
+
+def _restored(landed: LandingFile, state: ManifestState) -> bool:
+    """Loaded content at a path whose latest other outcome (e.g. changed after load) is stale."""
+    path = landed.relative_path
+    return path in state.other_outcomes and (path, landed.sha256) in state.loaded
 
 
 StagingOutcome = tuple[Pending | None, "Batch | Refusal | str"]
@@ -202,7 +215,7 @@ def _refusal(landed: Pending, reason: str, error: str) -> Refusal:
     )
 
 
-def _scan_refusal(entry) -> Refusal:
+def _scan_refusal(entry: LandingEntry) -> Refusal:
     return Refusal(
         relative_path=entry.relative_path,
         source_system=entry.source_system,

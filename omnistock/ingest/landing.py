@@ -52,6 +52,7 @@ UNKNOWN_REASONS = {
     "symlink_outside_landing": "a symlink whose target is outside the landing folder",
     "broken_symlink": "a symlink whose target does not exist",
     "special_file": "a FIFO, socket or device (never opened)",
+    "unreadable_folder": "a source folder or reference/ that cannot be listed (permissions)",
 }
 # Refused by the scan itself (quarantine reasons, like the refusals found while reading).
 REFUSED_SYMLINK_OUTSIDE = "unreadable_file:symlink_outside_landing"
@@ -161,9 +162,16 @@ def _link_target(landing: Path, link: Path) -> tuple[str, Path]:
     if not target.is_relative_to(landing):
         return "outside", target
     try:
-        return _entry_type(target.lstat().st_mode), target
+        kind = _entry_type(target.lstat().st_mode)
     except OSError:
         return "broken", target
+    return ("broken" if kind == "symlink" else kind), target  # a loop does not resolve
+
+
+def display_name(name: str) -> str:
+    """A file name as valid UTF-8 text for the manifest: bytes that are not UTF-8 (which
+    `os.scandir` hands over as surrogates) are written as `\\xNN`."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _listing(folder: Path) -> list[tuple[str, int, int]]:
@@ -176,24 +184,24 @@ def _listing(folder: Path) -> list[tuple[str, int, int]]:
             except FileNotFoundError:  # gone since listed
                 continue
             found.append((entry.name, info.st_mode, info.st_size))
-    return sorted(found)
+    return sorted(found, key=lambda item: display_name(item[0]))
 
 
 def _classify_top(landing: Path, name: str, mode: int, size: int) -> LandingEntry | None:
     """A top-level entry; None for the source folders and reference/, which are listed."""
-    kind = _entry_type(mode)
+    kind, shown = _entry_type(mode), display_name(name)
     rule = _ignore_rule(name)
     if rule:
-        return LandingEntry(name, "ignored", rule, kind)
+        return LandingEntry(shown, "ignored", rule, kind)
     if kind == "folder":
         if name in SOURCE_SYSTEMS or name == REFERENCE_FOLDER:
             return None
         reason = (
             "uppercase_source_folder" if name.lower() in SOURCE_SYSTEMS else "not_a_source_folder"
         )
-        return LandingEntry(name, "unknown", reason, kind)
+        return LandingEntry(shown, "unknown", reason, kind)
     if kind == "file":
-        return LandingEntry(name, "unknown", "top_level_file", kind, size=size)
+        return LandingEntry(shown, "unknown", "top_level_file", kind, size=size)
     if kind == "symlink":
         target, _ = _link_target(landing, landing / name)
         reason = {
@@ -202,18 +210,18 @@ def _classify_top(landing: Path, name: str, mode: int, size: int) -> LandingEntr
             "folder": "symlinked_folder",
             "file": "top_level_file",
         }.get(target, "special_file")
-        return LandingEntry(name, "unknown", reason, kind)
-    return LandingEntry(name, "unknown", "special_file", kind)
+        return LandingEntry(shown, "unknown", reason, kind)
+    return LandingEntry(shown, "unknown", "special_file", kind)
 
 
 def _classify_reference(landing: Path, name: str, mode: int, size: int) -> LandingEntry:
-    relative_path, kind = f"{REFERENCE_FOLDER}/{name}", _entry_type(mode)
+    relative_path, kind = f"{REFERENCE_FOLDER}/{display_name(name)}", _entry_type(mode)
     rule = _ignore_rule(name)
     if rule:
         return LandingEntry(relative_path, "ignored", rule, kind)
     file_size = size if kind == "file" else None
     if kind == "symlink":
-        target, _ = _link_target(landing, landing / relative_path)
+        target, _ = _link_target(landing, landing / REFERENCE_FOLDER / name)
         if target != "file":
             reason = {
                 "outside": "symlink_outside_landing",
@@ -238,7 +246,7 @@ def _classify_reference(landing: Path, name: str, mode: int, size: int) -> Landi
 def _classify_in_source(
     landing: Path, folder: str, name: str, mode: int, size: int
 ) -> EventFile | LandingEntry:
-    relative_path, kind = f"{folder}/{name}", _entry_type(mode)
+    relative_path, kind = f"{folder}/{display_name(name)}", _entry_type(mode)
 
     def entry(status: str, reason: str, **details) -> LandingEntry:
         return LandingEntry(relative_path, status, reason, kind, source_system=folder, **details)
@@ -257,7 +265,7 @@ def _classify_in_source(
         return entry("unknown", "unsupported_file_type", size=size if kind == "file" else None)
     if kind == "file":
         return EventFile(landing / folder / name, relative_path, folder, file_format)
-    target, resolved = _link_target(landing, landing / relative_path)
+    target, resolved = _link_target(landing, landing / folder / name)
     if target == "file":
         return EventFile(resolved, relative_path, folder, file_format, entry_type="symlink")
     if target == "outside":
@@ -286,7 +294,14 @@ def scan_landing(landing_dir: Path | str) -> LandingScan:
         if top is not None:
             scan.entries.append(top)
             continue
-        for inner, inner_mode, inner_size in _listing(landing / name):
+        try:
+            listing = _listing(landing / name)
+        except OSError as error:
+            scan.entries.append(
+                LandingEntry(name, "unknown", "unreadable_folder", "folder", detail=str(error))
+            )
+            continue
+        for inner, inner_mode, inner_size in listing:
             if name == REFERENCE_FOLDER:
                 scan.entries.append(_classify_reference(landing, inner, inner_mode, inner_size))
                 continue
@@ -360,22 +375,11 @@ def describe(found: EventFile, known: Mapping[str, Sequence] | None = None) -> L
     )
 
 
-def relative_landing_path(landing_dir: Path | str, path: Path | str) -> str:
-    """The POSIX path of an event file relative to the landing folder (checked, not read)."""
-    return event_file(landing_dir, path).relative_path
-
-
 def landing_file(
     landing_dir: Path | str, path: Path | str, known: Mapping[str, Sequence] | None = None
 ) -> LandingFile:
     """Describe one landed event file. `path` is absolute or relative to the landing folder."""
     return describe(event_file(landing_dir, path), known)
-
-
-def landed_paths(landing_dir: Path | str) -> list[Path]:
-    """Every event file in the source-system folders, sorted by folder then file name."""
-    landing = Path(landing_dir).resolve()
-    return [landing / found.relative_path for found in scan_landing(landing).event_files]
 
 
 def _described(

@@ -106,21 +106,36 @@ class ManifestState:
     loaded: set[tuple[str, str]] = field(default_factory=set)  # (path, sha256)
     loaded_hashes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     refused: set[tuple[str, str]] = field(default_factory=set)  # (path, sha256), hashed only
+    other_outcomes: set[str] = field(default_factory=set)  # paths with a row not 'loaded'
 
 
 def manifest_state(con: duckdb.DuckDBPyConnection) -> ManifestState:
     state = ManifestState()
     for path, sha256, status in con.execute(
-        "SELECT path, sha256, status FROM raw.ingested_files "
-        "WHERE status IN (?, ?) AND sha256 IS NOT NULL",
+        "SELECT path, sha256, status FROM raw.ingested_files WHERE status IN (?, ?)",
         [LOADED, REFUSED],
     ).fetchall():
         if status == LOADED:
             state.loaded.add((path, sha256))
             state.loaded_hashes[path].add(sha256)
         else:
-            state.refused.add((path, sha256))
+            state.other_outcomes.add(path)
+            if sha256 is not None:
+                state.refused.add((path, sha256))
     return state
+
+
+def clear_outcomes(con: duckdb.DuckDBPyConnection, paths: list[str], now: datetime) -> None:
+    """Remove the non-loaded rows of `paths`, whose current content is loaded (e.g. a file
+    refused as changed after load, then put back as it was)."""
+    if not paths:
+        return
+    con.register("ingest_cleared_paths", pa.table({"path": pa.array(paths, pa.string())}))
+    try:
+        with transaction(con):
+            replace_outcomes(con, "SELECT path FROM ingest_cleared_paths", now)
+    finally:
+        con.unregister("ingest_cleared_paths")
 
 
 ENTRY_COLUMNS = (
