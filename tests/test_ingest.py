@@ -292,7 +292,7 @@ def test_every_record_ends_in_exactly_one_place(con, landing):
     assert rows(
         con,
         "SELECT records_read, records_stored, records_duplicate, records_quarantined, status "
-        "FROM raw.ingested_files",
+        "FROM raw.ingested_files WHERE path LIKE 'pos/%'",
     ) == [(6, 2, 1, 3, "loaded")]
     assert ingest.accounting_violations(con) == []
     assert ingest.duplicate_event_ids(con) == 0
@@ -302,7 +302,9 @@ def test_every_record_ends_in_exactly_one_place(con, landing):
         "quarantined": 3,
         "duplicates": 1,
         "files": 1,
-        "failed_files": 0,
+        "refused_files": 0,
+        "ignored_entries": 2,  # reference/locations.csv and reference/skus.csv
+        "unknown_entries": 0,
     }
 
 
@@ -358,15 +360,25 @@ def test_loading_the_same_files_twice_changes_nothing(con, landing):
     assert before["duplicates"][0][:3] == ("P1", "pos/01.jsonl", 1)
 
 
-def test_a_copy_of_a_loaded_file_under_another_name_is_skipped(con, landing):
-    write_jsonl(landing / "pos" / "a.jsonl", [event()])
+def test_a_copy_of_a_loaded_file_under_another_name_is_loaded_as_duplicates(con, landing):
+    write_jsonl(landing / "pos" / "a.jsonl", [event(), event(event_id="E2", sku="SKU404")])
     ingest.ingest_files(con, landing)
     (landing / "pos" / "b.jsonl").write_bytes((landing / "pos" / "a.jsonl").read_bytes())
     report = ingest.ingest_files(con, landing)
     assert [(f.path, f.status) for f in report.files] == [
         ("pos/a.jsonl", "skipped"),
-        ("pos/b.jsonl", "skipped"),
+        ("pos/b.jsonl", "loaded"),
     ]
+    # b.jsonl: E1 is a duplicate of a.jsonl's, E2 is quarantined again (unknown_sku)
+    assert rows(
+        con,
+        "SELECT path, records_read, records_stored, records_duplicate, records_quarantined "
+        "FROM raw.ingested_files WHERE status = 'loaded' ORDER BY 1",
+    ) == [("pos/a.jsonl", 2, 1, 0, 1), ("pos/b.jsonl", 2, 0, 1, 1)]
+    assert ingest.accounting_violations(con) == []
+    before = snapshot(con)
+    assert [f.status for f in ingest.ingest_files(con, landing).files] == ["skipped"] * 2
+    assert snapshot(con) == before
 
 
 def test_one_transaction_per_file_gives_the_same_store(tmp_path, landing):
@@ -385,7 +397,7 @@ def test_only_the_given_files_are_loaded(con, landing):
     mixed_landing(landing)
     report = ingest.ingest_files(con, landing, files=[landing / "wms" / "01.csv", "pos/01.jsonl"])
     assert [f.path for f in report.files] == ["pos/01.jsonl", "wms/01.csv"]
-    assert rows(con, "SELECT count(*) FROM raw.ingested_files") == [(2,)]
+    assert rows(con, "SELECT count(*) FROM raw.ingested_files WHERE status = 'loaded'") == [(2,)]
 
 
 def test_a_failure_before_commit_leaves_nothing_and_a_rerun_loads_whole(con, landing, monkeypatch):
@@ -424,34 +436,24 @@ def test_a_failure_in_the_second_batch_keeps_the_first(con, landing, monkeypatch
     assert rows(con, "SELECT path FROM raw.ingested_files") == [("pos/a.jsonl",)]
 
 
-def test_an_unreadable_file_is_recorded_as_failed_and_the_rest_loads(con, landing):
+def test_an_unreadable_file_is_refused_and_the_rest_loads(con, landing):
     write_jsonl(landing / "pos" / "a.jsonl", [event(event_id="A")])
     broken = landing / "pos" / "b.parquet"
     broken.write_bytes(b"PAR1 this is not parquet PAR1")
+    events_files = "SELECT path, status FROM raw.ingested_files WHERE path LIKE 'pos/%' ORDER BY 1"
 
-    with pytest.raises(ingest.IngestFailed, match="pos/b.parquet") as failure:
-        ingest.ingest_files(con, landing)
-    assert failure.value.report.files_loaded == 1
-    assert rows(con, "SELECT path, status FROM raw.ingested_files ORDER BY 1") == [
-        ("pos/a.jsonl", "loaded"),
-        ("pos/b.parquet", "failed"),
-    ]
-    assert (
-        "Parquet"
-        in rows(con, "SELECT error_message FROM raw.ingested_files WHERE status = 'failed'")[0][0]
-    )
-
-    report = ingest.ingest_files(con, landing, raise_on_failure=False)  # retried, fails again
-    assert [f.path for f in report.failures] == ["pos/b.parquet"]
-    assert rows(con, "SELECT count(*) FROM raw.ingested_files WHERE status = 'failed'") == [(1,)]
+    report = ingest.ingest_files(con, landing)
+    assert report.files_loaded == 1
+    assert rows(con, events_files) == [("pos/a.jsonl", "loaded"), ("pos/b.parquet", "refused")]
+    (error,) = rows(con, "SELECT error_message FROM raw.ingested_files WHERE status = 'refused'")
+    assert "Parquet" in error[0]
+    with pytest.raises(ingest.IngestFailed, match="pos/b.parquet"):  # opt-in
+        ingest.ingest_files(con, landing, retry_refused=True, raise_on_failure=True)
 
     broken.unlink()
     write_parquet(broken, [event(event_id="B")])
     ingest.ingest_files(con, landing)
-    assert rows(con, "SELECT path, status FROM raw.ingested_files ORDER BY 1") == [
-        ("pos/a.jsonl", "loaded"),
-        ("pos/b.parquet", "loaded"),
-    ]
+    assert rows(con, events_files) == [("pos/a.jsonl", "loaded"), ("pos/b.parquet", "loaded")]
 
 
 def test_a_file_whose_records_break_the_batch_statement_fails_alone(con, landing, monkeypatch):
@@ -465,14 +467,15 @@ def test_a_file_whose_records_break_the_batch_statement_fails_alone(con, landing
         return real_check(con, relation)
 
     monkeypatch.setattr(engine, "check_records", check)
-    report = ingest.ingest_files(con, landing, raise_on_failure=False)
+    report = ingest.ingest_files(con, landing)
 
     assert [(f.path, f.status) for f in report.files] == [
         ("pos/a.jsonl", "loaded"),
-        ("pos/b.jsonl", "failed"),
+        ("pos/b.jsonl", "refused"),
         ("pos/c.jsonl", "loaded"),
     ]
-    assert "Could not convert" in report.failures[0].error
+    assert "Could not convert" in report.refused[0].error
+    assert report.refused[0].reason == "unreadable_file:judging"
     assert rows(con, "SELECT event_id FROM raw.inventory_events ORDER BY 1") == [("A",), ("C",)]
     assert ingest.accounting_violations(con) == []
 
@@ -771,7 +774,9 @@ def test_replay_after_reference_data_gains_a_location(con, landing):
         ("L3", "unknown_location", True),
     ]
     assert rows(
-        con, "SELECT path, records_stored, records_quarantined FROM raw.ingested_files ORDER BY 1"
+        con,
+        "SELECT path, records_stored, records_quarantined FROM raw.ingested_files "
+        "WHERE status = 'loaded' ORDER BY 1",
     ) == [("erp/c.parquet", 1, 0), ("pos/a.jsonl", 1, 2), ("wms/b.csv", 1, 0)]
     assert ingest.accounting_violations(con) == []
     assert ingest.replay_quarantine(con, reasons=["unknown_location"]).examined == 0

@@ -1,18 +1,31 @@
 """Omnistock's ingestion engine: landed files → the DuckDB event store (plain Python, no Dagster).
 
-Entry points: `ensure_schema`, `load_reference`, `discover_files`, `ingest_files`,
-`replay_quarantine`, and the check helpers `accounting_violations`, `duplicate_event_ids`,
-`quarantine_rate_by_source`, `store_totals`. See docs/architecture.md for the tables.
+Entry points: `ensure_schema`, `load_reference`, `scan_landing`, `discover_files`,
+`ingest_files`, `replay_quarantine`, and the check helpers `accounting_violations`,
+`duplicate_event_ids`, `manifest_entries`, `quarantine_rate_by_source`, `store_totals`. See
+docs/architecture.md for the tables and the manifest's vocabulary.
 """
 
 from omnistock.ingest.checks import (
     accounting_violations,
     duplicate_event_ids,
+    manifest_entries,
     quarantine_rate_by_source,
     store_totals,
 )
 from omnistock.ingest.engine import ingest_files
-from omnistock.ingest.landing import LandingFile, discover_files, landing_file
+from omnistock.ingest.landing import (
+    IGNORED_RULES,
+    UNKNOWN_REASONS,
+    EventFile,
+    LandingEntry,
+    LandingFile,
+    LandingScan,
+    discover_files,
+    landing_file,
+    scan_landing,
+)
+from omnistock.ingest.manifest import FILE_QUARANTINE_REASONS, MANIFEST_STATUSES, REFUSAL_KINDS
 from omnistock.ingest.readers import UnreadableFile
 from omnistock.ingest.reference import ReferenceDataError, load_reference
 from omnistock.ingest.replay import ReplayReport, replay_quarantine
@@ -21,12 +34,20 @@ from omnistock.ingest.rules import QUARANTINE_REASONS
 from omnistock.ingest.schema import ensure_schema
 
 __all__ = [
+    "FILE_QUARANTINE_REASONS",
+    "IGNORED_RULES",
+    "MANIFEST_STATUSES",
     "QUARANTINE_REASONS",
+    "REFUSAL_KINDS",
+    "UNKNOWN_REASONS",
     "AccountingError",
+    "EventFile",
     "FileReport",
     "IngestFailed",
     "IngestReport",
+    "LandingEntry",
     "LandingFile",
+    "LandingScan",
     "ReferenceDataError",
     "ReplayReport",
     "UnreadableFile",
@@ -37,7 +58,9 @@ __all__ = [
     "ingest_files",
     "landing_file",
     "load_reference",
+    "manifest_entries",
     "quarantine_rate_by_source",
     "replay_quarantine",
+    "scan_landing",
     "store_totals",
 ]

@@ -16,8 +16,9 @@ WITH stored AS (
 ), duplicates AS (
     SELECT source_file AS path, count(*) AS n FROM raw.duplicate_events GROUP BY ALL
 ), quarantined AS (
+    -- records only: a whole-file row (source_line 0) stands for a refused file
     SELECT source_file AS path, count(*) AS n FROM raw.quarantined_events
-    WHERE replayed_at IS NULL GROUP BY ALL
+    WHERE replayed_at IS NULL AND source_line > 0 GROUP BY ALL
 )
 SELECT f.path, f.records_read, f.records_stored, f.records_duplicate, f.records_quarantined,
     coalesce(s.n, 0) AS rows_stored, coalesce(d.n, 0) AS rows_duplicate,
@@ -58,8 +59,9 @@ ORDER BY source_system""").fetchall()
 
 
 def store_totals(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Row counts for asset metadata: events, quarantined (not replayed), duplicates, files."""
-    events, quarantined, duplicates, files, failed = row(
+    """Row counts for asset metadata: events, quarantined (not replayed), duplicates, loaded
+    files, refused files, and the entries of the landing folder ignored by rule or unknown."""
+    events, quarantined, duplicates, files, refused, ignored, unknown = row(
         con,
         """
 SELECT
@@ -67,12 +69,28 @@ SELECT
     (SELECT count(*) FROM raw.quarantined_events WHERE replayed_at IS NULL),
     (SELECT count(*) FROM raw.duplicate_events),
     (SELECT count(*) FROM raw.ingested_files WHERE status = 'loaded'),
-    (SELECT count(*) FROM raw.ingested_files WHERE status = 'failed')""",
+    (SELECT count(*) FROM raw.ingested_files WHERE status = 'refused'),
+    (SELECT count(*) FROM raw.ingested_files WHERE status = 'ignored'),
+    (SELECT count(*) FROM raw.ingested_files WHERE status = 'unknown')""",
     )
     return {
         "events": events,
         "quarantined": quarantined,
         "duplicates": duplicates,
         "files": files,
-        "failed_files": failed,
+        "refused_files": refused,
+        "ignored_entries": ignored,
+        "unknown_entries": unknown,
     }
+
+
+def manifest_entries(con: duckdb.DuckDBPyConnection, status: str) -> list[dict]:
+    """The manifest rows with `status` (e.g. 'refused', 'unknown'): path, reason, error."""
+    rows = con.execute(
+        """
+SELECT path, status_reason AS reason, error_message AS error, entry_type, loaded_at
+FROM raw.ingested_files WHERE status = ? ORDER BY path""",
+        [status],
+    )
+    names = [column[0] for column in rows.description]
+    return [dict(zip(names, found, strict=True)) for found in rows.fetchall()]

@@ -12,23 +12,30 @@ document is taken apart.
   records) and handed to DuckDB as an Arrow array pointing into the file's bytes; each line is
   parsed once by `json_transform` into a struct (`json_records_sql`).
 - CSV: records are found in numpy, as lines first and with quote parity only when a quoted
-  value spans lines; pyarrow's CSV parser splits the cells with every column as text; rows with
-  the wrong number of cells are reported by pyarrow and become `malformed`. The raw text is the
-  record's own text, kept in the file's bytes and looked up only for records that end in
-  quarantine (`ParsedCsv.texts`).
-- Parquet: read by pyarrow, the canonical columns cast to text; the line is the 1-based row
+  value spans lines; pyarrow's CSV parser splits the cells with every column as text (only an
+  empty cell is missing: `NA`, `null`, `NaN` are values); rows with the wrong number of cells
+  are reported by pyarrow and become `malformed`. The raw text is the record's own text, kept
+  in the file's bytes and looked up only for records that end in quarantine
+  (`ParsedCsv.texts`). A file the fast path cannot place record by record (an unbalanced
+  quote, CR-only line ends, a bare CR in a value) is parsed by a tolerant Python path that
+  makes the bad records `malformed` and keeps the rest.
+- Parquet: read by pyarrow, the canonical columns cast to text (nested values rendered as JSON
+  text, a row with a binary value that is not UTF-8 `malformed`); the line is the 1-based row
   number and the raw text is the row as stored rendered as JSON, made only for the rows that
   end in quarantine.
+
+`UnreadableFile` (kind `csv_header` or `parquet`) is left for a file that cannot be read as
+its format at all.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -47,7 +54,16 @@ NEWLINE, CARRIAGE_RETURN, QUOTE = ord("\n"), ord("\r"), ord('"')
 
 
 class UnreadableFile(Exception):
-    """The file cannot be read as its format at all; it is recorded with status 'failed'."""
+    """The file cannot be read as its format at all: it is refused (manifest status 'refused',
+    quarantine reason `unreadable_file:<kind>`)."""
+
+    def __init__(self, message: str, kind: str = "file"):
+        super().__init__(message)
+        self.kind = kind  # csv_header | csv | parquet | file
+
+
+class _NeedsTolerantParse(Exception):
+    """The fast CSV path cannot place every record; the tolerant path can."""
 
 
 @dataclass
@@ -228,40 +244,78 @@ class ParsedCsv:
 
 
 def parse_csv_records(data: bytes) -> ParsedCsv:
-    """Parse CSV text: the header line, the rows (canonical fields as text; empty cells are
-    null) and the records' texts.
+    """Parse CSV text: the header line, the rows (canonical fields as text; only an empty cell
+    is missing: `NA`, `null`… stay as sent) and the records' texts.
 
-    Records are first taken to be lines, which is cheaper than following the quotes; when the
-    parser finds fewer records than there are lines, some value holds a line break and the
+    Files are read by the fast path (`_parse_csv_fast`); the few it cannot place record by
+    record (an odd number of quote characters, a carriage return that does not end a CRLF
+    line break, records that do not match the lines) go through the tolerant path
+    (`_parse_csv_tolerantly`), which quarantines the bad records and keeps the rest."""
+    body = data.removeprefix(UTF8_BOM)
+    if _needs_tolerant_parse(body):
+        return _parse_csv_tolerantly(body)
+    try:
+        return _parse_csv_fast(body)
+    except _NeedsTolerantParse:
+        return _parse_csv_tolerantly(body)
+
+
+def _needs_tolerant_parse(body: bytes) -> bool:
+    """An unbalanced quote, or a carriage return that is neither part of a CRLF line break nor
+    the file's last byte (old Mac line ends, a bare CR inside a value): the fast path would
+    misplace records."""
+    if body.count(b'"') % 2:
+        return True
+    if b"\r" not in body:
+        return False
+    buffer = np.frombuffer(body, dtype=np.uint8)
+    returns = np.flatnonzero(buffer[:-1] == CARRIAGE_RETURN)
+    return not (buffer[returns + 1] == NEWLINE).all()
+
+
+def _check_header(header: str, names: list[str]) -> list[str]:
+    """The canonical fields the header names; UnreadableFile when it cannot be used."""
+    if len(set(names)) != len(names):
+        raise UnreadableFile(f"CSV header repeats a column: {header!r}", kind="csv_header")
+    present = [name for name in CANONICAL_FIELDS if name in names]
+    if not present:
+        raise UnreadableFile(
+            f"CSV header names none of the canonical fields: {header!r}", kind="csv_header"
+        )
+    return present
+
+
+def _parse_csv_fast(body: bytes) -> ParsedCsv:
+    """Records are first taken to be lines, which is cheaper than following the quotes; when
+    the parser finds fewer records than there are lines, some value holds a line break and the
     records are split again, quote-aware. (A record spanning lines starts and ends with
     non-blank lines, its opening and closing quote, so it always makes the counts differ.)"""
-    records = split_records(data)
+    records = split_records(body)
     if len(records) == 0:
         return ParsedCsv(
             "", _empty_csv_table(), _texts_table(records.source_line, records.raw_record)
         )
     header = records.raw_record[0].as_py().rstrip("\r\n")
     names = next(csv.reader([header]))
-    if len(set(names)) != len(names):
-        raise UnreadableFile(f"CSV header repeats a column: {header!r}")
-    present = [name for name in CANONICAL_FIELDS if name in names]
-    if not present:
-        raise UnreadableFile(f"CSV header names none of the canonical fields: {header!r}")
+    present = _check_header(header, names)
+    if len(records) == 1:  # a header and no records (with or without a final line break)
+        return ParsedCsv(
+            header,
+            _empty_csv_table(),
+            _texts_table(records.source_line[1:], records.raw_record.slice(1)),
+        )
 
-    text = data.removeprefix(UTF8_BOM)
+    text = body
     if records.undecodable.any():
         text = text.decode("utf-8", errors="replace").encode("utf-8")
     cells, invalid_rows = _parse_cells(text, names, present)
 
     data_records = len(records) - 1  # pyarrow numbers non-blank records from 1 = the header
     if cells.num_rows + len(invalid_rows) < data_records:
-        records = split_records(data, quote_aware=True)
+        records = split_records(body, quote_aware=True)
         data_records = len(records) - 1
     if cells.num_rows + len(invalid_rows) != data_records:
-        raise UnreadableFile(
-            f"CSV records could not be matched to lines ({cells.num_rows} rows + "
-            f"{len(invalid_rows)} malformed vs {data_records} records); stray carriage return?"
-        )
+        raise _NeedsTolerantParse
     is_invalid = np.zeros(len(records), dtype=bool)
     is_invalid[np.asarray(invalid_rows, dtype=np.int64) - 1] = True
     is_invalid[0] = False
@@ -292,6 +346,141 @@ def parse_csv_records(data: bytes) -> ParsedCsv:
     return ParsedCsv(header, pa.concat_tables([valid, malformed.cast(valid.schema)]), texts)
 
 
+# --- CSV, tolerant path: record by record, for the files the fast path cannot place -----------
+
+COMMA = ord(",")
+_CELL_END = re.compile(rb"[,\r\n]")
+_LINE_BREAK = re.compile(rb"[\r\n]")
+
+
+def _ends_cell(body: bytes, at: int, lf_mode: bool) -> bool:
+    """Whether a cell may end at `at`: end of file, a comma or a line break. In a file with LF
+    line breaks a carriage return only ends a cell as part of CRLF (or as the last byte)."""
+    if at >= len(body) or body[at] in (COMMA, NEWLINE):
+        return True
+    return body[at] == CARRIAGE_RETURN and (
+        not lf_mode or at + 1 == len(body) or body[at + 1] == NEWLINE
+    )
+
+
+def _split_record(body: bytes, at: int, lf_mode: bool) -> tuple[list[bytes] | None, int, int]:
+    """The cells of the record starting at `at`, where its text ends and where the next record
+    starts; cells None when it cannot be split (a quoted value that never ends, or whose
+    closing quote is on another line and followed by more text; a bare carriage return in an
+    unquoted value). Otherwise it reads as pyarrow's parser and Python's csv module do: a quote
+    inside an unquoted value is a plain character, and `"ab"cd` is `abcd`."""
+    size, cells = len(body), []
+    while True:
+        if at < size and body[at] == QUOTE:
+            search = at + 1
+            while True:
+                closing = body.find(b'"', search)
+                if closing < 0:
+                    return None, 0, 0
+                if closing + 1 < size and body[closing + 1] == QUOTE:  # an escaped quote
+                    search = closing + 2
+                    continue
+                break
+            opening, at = at, closing + 1
+            cell = body[opening + 1 : closing].replace(b'""', b'"')
+            if not _ends_cell(body, at, lf_mode):
+                if _LINE_BREAK.search(body, opening, closing):
+                    return None, 0, 0  # most likely an opening quote that never closed
+                # `"ab"cd` on one line: read as `abcd`, as pyarrow's parser does
+                found = _CELL_END.search(body, at)
+                end = found.start() if found else size
+                cell, at = cell + body[at:end], end
+        else:
+            found = _CELL_END.search(body, at)
+            end = found.start() if found else size
+            cell, at = body[at:end], end
+        if not _ends_cell(body, at, lf_mode):
+            return None, 0, 0  # a bare carriage return
+        cells.append(cell)
+        if at >= size:
+            return cells, size, size
+        if body[at] == COMMA:
+            at += 1
+            continue
+        end = at
+        if body[at] == CARRIAGE_RETURN and lf_mode and at + 1 < size:
+            at += 1  # the LF of a CRLF
+        return cells, end, at + 1
+
+
+def _tolerant_records(body: bytes) -> Iterator[tuple[int, int, int, list[bytes] | None]]:
+    """(first line, start, end, cells) of every non-blank record. Line breaks are LF or CRLF,
+    or CR alone in a file without any LF (old Mac). A record that cannot be split into cells
+    is its first physical line alone (cells None); the next record starts on the next line, so
+    one unterminated quote does not swallow the rest of the file."""
+    lf_mode = b"\n" in body
+    line_break = b"\n" if lf_mode else b"\r"
+    size, at, line = len(body), 0, 1
+    while at < size:
+        start = at
+        cells, end, at = _split_record(body, start, lf_mode)
+        if cells is None:
+            found = body.find(line_break, start)
+            end, at = (size, size) if found < 0 else (found, found + 1)
+            if lf_mode and end > start and body[end - 1] == CARRIAGE_RETURN:
+                end -= 1
+        first_line, line = line, line + body.count(line_break, start, at)
+        if end > start or cells is None or len(cells) > 1:
+            yield first_line, start, end, cells
+
+
+def _decoded(raw: bytes) -> tuple[str, bool]:
+    """Text of a record, and whether it was valid UTF-8."""
+    try:
+        return raw.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace"), False
+
+
+def _parse_csv_tolerantly(body: bytes) -> ParsedCsv:
+    """The slow path of `parse_csv_records`: Python, record by record. A record that cannot be
+    split into cells, has the wrong number of cells or is not valid UTF-8 is malformed."""
+    records = iter(_tolerant_records(body))
+    first = next(records, None)
+    if first is None:
+        return ParsedCsv(
+            "", _empty_csv_table(), _texts_table(np.zeros(0, np.int64), pa.array([], pa.string()))
+        )
+    _, start, end, header_cells = first
+    header, decodable = _decoded(body[start:end])
+    if header_cells is None or not decodable:
+        raise UnreadableFile(f"CSV header cannot be read: {header[:200]!r}", kind="csv_header")
+    names = [cell.decode("utf-8") for cell in header_cells]
+    present = _check_header(header, names)
+    position = {name: names.index(name) for name in present}
+    lines, texts, malformed = [], [], []
+    values: dict[str, list] = {name: [] for name in CANONICAL_FIELDS}
+    for line, start, end, cells in records:
+        text, decodable = _decoded(body[start:end])
+        bad = cells is None or not decodable or len(cells) != len(names)
+        lines.append(line)
+        texts.append(text)
+        malformed.append(bad)
+        for name in CANONICAL_FIELDS:
+            cell = None if bad or name not in position else cells[position[name]]
+            values[name].append(cell.decode("utf-8") or None if cell else None)
+    is_malformed = np.array(malformed, dtype=bool)
+    rows = pa.table(
+        {
+            "source_line": pa.array(lines, pa.int64()),
+            "raw_record": pa.array(
+                [text if bad else None for text, bad in zip(texts, malformed, strict=True)],
+                pa.string(),
+            ),
+            "malformed": pa.array(is_malformed),
+            **{name: pa.array(values[name], pa.string()) for name in CANONICAL_FIELDS},
+        }
+    )
+    return ParsedCsv(
+        header, rows, _texts_table(np.array(lines, np.int64), pa.array(texts, pa.string()))
+    )
+
+
 def _texts_table(source_line: np.ndarray, raw_record: pa.Array) -> pa.Table:
     return pa.table({"source_line": source_line, "raw_record": raw_record})
 
@@ -315,10 +504,11 @@ def _parse_cells(text: bytes, names: list[str], present: list[str]) -> tuple[pa.
                 column_types=dict.fromkeys(names, pa.string()),
                 include_columns=present,
                 strings_can_be_null=True,
+                null_values=[""],  # values as sent: "NA", "null", "NaN"… are not missing
             ),
         )
     except pa.ArrowInvalid as error:
-        raise UnreadableFile(f"CSV could not be parsed: {error}") from error
+        raise _NeedsTolerantParse from error
     return table, invalid_rows
 
 
@@ -363,29 +553,123 @@ class ParsedParquet:
         picked = self.stored.take(pa.array(lines - 1))
         return picked.add_column(0, "source_line", pa.array(lines))
 
+    def renders_in_duckdb(self) -> bool:
+        """Whether DuckDB can read every stored column (`parquet_raw_sql`); otherwise the raw
+        texts are rendered in Python (`raw_texts_at`)."""
+        return all(_duckdb_reads(column.type) for column in self.stored.schema)
 
-def parquet_rows(path: Path) -> ParsedParquet:
+    def raw_texts_at(self, lines: np.ndarray) -> pa.Table:
+        """source_line and raw_record (the row as JSON) of the stored rows at `lines`."""
+        rows = self.stored.take(pa.array(lines - 1)).to_pylist(maps_as_pydicts="lossy")
+        return pa.table(
+            {
+                "source_line": pa.array(lines, pa.int64()),
+                "raw_record": pa.array([_json_text(row, lossy=True)[0] for row in rows]),
+            }
+        )
+
+
+_DUCKDB_NESTED = (pa.types.is_struct, pa.types.is_list, pa.types.is_large_list, pa.types.is_map)
+_DUCKDB_FLAT = (
+    pa.types.is_integer,
+    pa.types.is_float32,
+    pa.types.is_float64,
+    pa.types.is_boolean,
+    pa.types.is_string,
+    pa.types.is_large_string,
+    pa.types.is_binary,
+    pa.types.is_large_binary,
+    pa.types.is_date,
+    pa.types.is_timestamp,
+    pa.types.is_decimal,
+    pa.types.is_null,
+)
+
+
+def _duckdb_reads(data_type: pa.DataType) -> bool:
+    if any(test(data_type) for test in _DUCKDB_FLAT):
+        return True
+    if pa.types.is_dictionary(data_type):
+        return _duckdb_reads(data_type.value_type)
+    if any(test(data_type) for test in _DUCKDB_NESTED):
+        return all(_duckdb_reads(data_type.field(i).type) for i in range(data_type.num_fields))
+    return False
+
+
+def parquet_rows(data: bytes) -> ParsedParquet:
+    """Read a Parquet file's bytes. A canonical column of another physical type is still read:
+    nested values (a STRUCT, LIST or MAP) become JSON text for validation to judge, and a row
+    holding a binary value that is not UTF-8 is malformed. Only a file pyarrow cannot read at
+    all is unreadable."""
     try:
-        stored = pq.read_table(path)
+        stored = pq.read_table(pa.BufferReader(data))
     except (pa.ArrowException, OSError) as error:
-        raise UnreadableFile(f"Parquet could not be read: {error}") from error
+        raise UnreadableFile(f"Parquet could not be read: {error}", kind="parquet") from error
     rows = stored.num_rows
+    malformed = np.zeros(rows, dtype=bool)
     columns = {
         "source_line": pa.array(np.arange(1, rows + 1, dtype=np.int64)),
         "raw_record": pa.nulls(rows, pa.string()),
-        "malformed": pa.array(np.zeros(rows, dtype=bool)),
     }
     for name in CANONICAL_FIELDS:
         if name not in stored.column_names:
             columns[name] = pa.nulls(rows, pa.string())
             continue
-        try:
-            columns[name] = pc.cast(stored.column(name), pa.string())
-        except pa.ArrowNotImplementedError as error:
-            raise UnreadableFile(
-                f"Parquet column {name} is not text or a number: {error}"
-            ) from error
+        columns[name], unreadable = _as_text(stored.column(name))
+        malformed |= unreadable
+    columns["malformed"] = pa.array(malformed)
     return ParsedParquet(pa.table(columns), stored)
+
+
+def _as_text(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray | pa.Array, np.ndarray]:
+    """A column as text, and which of its values could not be (not UTF-8). Text and numbers
+    are cast by pyarrow; other types (nested, or binary with a value that is not UTF-8) are
+    rendered value by value, which only files of that odd kind pay for."""
+    try:
+        return pc.cast(column, pa.string()), np.zeros(len(column), dtype=bool)
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+        pass
+    texts, unreadable = [], []
+    for value in column.to_pylist(maps_as_pydicts="lossy"):
+        text, readable = _json_text(value) if isinstance(value, dict | list) else _text(value)
+        texts.append(text)
+        unreadable.append(not readable)
+    return pa.array(texts, pa.string()), np.array(unreadable, dtype=bool)
+
+
+def _text(value) -> tuple[str | None, bool]:
+    if value is None or isinstance(value, str):
+        return value, True
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8"), True
+        except UnicodeDecodeError:
+            return None, False
+    return str(value), True
+
+
+def _json_scalar(value, lossy: bool = False):
+    if isinstance(value, bytes):
+        # strict: UnicodeDecodeError makes the value unreadable
+        return value.decode("utf-8", errors="replace" if lossy else "strict")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _json_text(value, lossy: bool = False) -> tuple[str | None, bool]:
+    """A nested value (or a whole row) as compact JSON; (None, False) if it holds bytes that
+    are not UTF-8, unless `lossy` (raw text for the quarantine: bad bytes become U+FFFD)."""
+    try:
+        text = json.dumps(
+            value,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            default=lambda item: _json_scalar(item, lossy),
+        )
+    except (UnicodeDecodeError, ValueError, TypeError):
+        return None, False
+    return text, True
 
 
 # The raw text of Parquet rows (`ParsedParquet.rows_at`, registered under the name given): each

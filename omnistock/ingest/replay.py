@@ -64,7 +64,9 @@ SELECT q.*, lower(q.source_file) LIKE '%.csv' AS is_csv, h.header AS csv_header,
     -- a record that was not valid UTF-8 only holds replacement characters: keep it malformed
     q.reason = 'malformed_record' AND contains(q.raw_record, ?) AS undecodable
 FROM raw.quarantined_events q LEFT JOIN raw.csv_file_headers h ON h.path = q.source_file
-WHERE q.replayed_at IS NULL AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], q.reason))""",
+WHERE q.replayed_at IS NULL AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], q.reason))
+    -- a whole refused file (source_line 0) is retried by ingestion (`retry_refused`)
+    AND q.source_line > 0""",
         [REPLACEMENT_CHARACTER, reason_filter, reason_filter],
     )
     report = ReplayReport()

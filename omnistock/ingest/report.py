@@ -5,24 +5,30 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from omnistock.ingest.landing import LandingEntry
+
 
 @dataclass
 class FileReport:
     path: str
     source_system: str
     file_format: str
-    status: str  # loaded | skipped | failed
+    # loaded | refused | skipped (this content was loaded, or refused, before) | missing (gone
+    # since it was found: nothing to record)
+    status: str
     records_read: int = 0
     records_stored: int = 0
     records_duplicate: int = 0
     records_quarantined: int = 0
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    reason: str | None = None  # refused: unreadable_file:<kind>
 
 
 @dataclass
 class IngestReport:
-    files: list[FileReport] = field(default_factory=list)
+    files: list[FileReport] = field(default_factory=list)  # the event files
+    entries: list[LandingEntry] = field(default_factory=list)  # ignored and unknown entries
 
     def _count(self, status: str) -> int:
         return sum(1 for report in self.files if report.status == status)
@@ -39,12 +45,16 @@ class IngestReport:
         return self._count("skipped")
 
     @property
-    def files_failed(self) -> int:
-        return self._count("failed")
+    def files_refused(self) -> int:
+        return self._count("refused")
 
     @property
-    def failures(self) -> list[FileReport]:
-        return [report for report in self.files if report.status == "failed"]
+    def refused(self) -> list[FileReport]:
+        return [report for report in self.files if report.status == "refused"]
+
+    def entries_with(self, status: str) -> list[LandingEntry]:
+        """The ignored or unknown entries of the landing folder."""
+        return [entry for entry in self.entries if entry.status == status]
 
     @property
     def records_read(self) -> int:
@@ -78,12 +88,13 @@ class IngestReport:
 
 
 class IngestFailed(Exception):
-    """Some files could not be read; they are recorded as 'failed', the others were loaded."""
+    """Some files were refused (opt-in, `ingest_files(raise_on_failure=True)`); they are
+    recorded as 'refused', everything else was loaded and recorded."""
 
     def __init__(self, report: IngestReport):
         self.report = report
-        lines = [f"{failure.path}: {failure.error}" for failure in report.failures]
-        super().__init__(f"{len(lines)} file(s) failed to load:\n" + "\n".join(lines))
+        lines = [f"{refused.path}: {refused.error}" for refused in report.refused]
+        super().__init__(f"{len(lines)} file(s) refused:\n" + "\n".join(lines))
 
 
 class AccountingError(Exception):

@@ -1,9 +1,11 @@
 """The `raw` schema: reference data, the event store, its quarantine, duplicate log and manifest.
 
-Columns follow docs/architecture.md ("Raw tables"). Two additions the engine needs:
-`raw.ingested_files.error_message` (why a file has status 'failed') and
-`raw.csv_file_headers` (the header of each loaded CSV file, so a quarantined CSV line, whose raw
-text is the line alone, can be re-parsed by `replay_quarantine`).
+Columns follow docs/architecture.md ("Raw tables"). `raw.ingested_files` is the manifest of
+the landing folder: one row per entry, with status `loaded`, `refused`, `ignored` or `unknown`
+(`omnistock.ingest.manifest`); only loaded files have record counts, and entries that are not
+event files have no format, size or hash. `raw.csv_file_headers` keeps the header of each loaded
+CSV file, so a quarantined CSV line, whose raw text is the line alone, can be re-parsed by
+`replay_quarantine`.
 
 There is deliberately no PRIMARY KEY/UNIQUE index on `event_id`: an ART index over ~10M keys
 costs memory and insert speed; uniqueness is enforced by anti-joins during ingestion and
@@ -72,17 +74,19 @@ TABLE_DDL: dict[str, str] = {
     """,
     "ingested_files": """
         path VARCHAR NOT NULL,
-        source_system VARCHAR NOT NULL,
-        file_format VARCHAR NOT NULL,
-        size_bytes BIGINT NOT NULL,
-        sha256 VARCHAR NOT NULL,
+        source_system VARCHAR,
+        file_format VARCHAR,
+        size_bytes BIGINT,
+        sha256 VARCHAR,
         records_read BIGINT,
         records_stored BIGINT,
         records_duplicate BIGINT,
         records_quarantined BIGINT,
         status VARCHAR NOT NULL,
         loaded_at TIMESTAMP NOT NULL,
-        error_message VARCHAR
+        error_message VARCHAR,
+        status_reason VARCHAR,
+        entry_type VARCHAR
     """,
     "csv_file_headers": """
         path VARCHAR NOT NULL,
@@ -91,11 +95,23 @@ TABLE_DDL: dict[str, str] = {
 }
 
 # Columns added after the first release; ensure_schema adds them to older warehouses.
-_ADDED_COLUMNS = (("ingested_files", "error_message", "VARCHAR"),)
+_ADDED_COLUMNS = (
+    ("ingested_files", "error_message", "VARCHAR"),
+    ("ingested_files", "status_reason", "VARCHAR"),
+    ("ingested_files", "entry_type", "VARCHAR"),
+)
+# Columns that were NOT NULL when the manifest only listed event files.
+_NOW_NULLABLE = (
+    ("ingested_files", "source_system"),
+    ("ingested_files", "file_format"),
+    ("ingested_files", "size_bytes"),
+    ("ingested_files", "sha256"),
+)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schema `raw` and its tables if they are missing (idempotent)."""
+    """Create schema `raw` and its tables if they are missing, and bring an older warehouse's
+    tables up to date (idempotent)."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     for table, columns in TABLE_DDL.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{table} ({columns})")
@@ -103,8 +119,26 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             f"ALTER TABLE {RAW_SCHEMA}.{table} ADD COLUMN IF NOT EXISTS {column} {column_type}"
         )
+    for table, column in _NOW_NULLABLE:
+        if _is_not_null(con, table, column):
+            con.execute(f"ALTER TABLE {RAW_SCHEMA}.{table} ALTER COLUMN {column} DROP NOT NULL")
+    # Files once marked 'failed' were retried by every run: drop those rows so the next run
+    # loads them with today's readers, or refuses them with a quarantine row.
+    con.execute(f"DELETE FROM {RAW_SCHEMA}.ingested_files WHERE status = 'failed'")
     if _column_type(con, "inventory_events", "content_hash") is not None:
         _drop_stored_hashes(con)
+
+
+def _is_not_null(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return (
+        scalar(
+            con,
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? "
+            "AND table_name = ? AND column_name = ? AND is_nullable = 'NO'",
+            [RAW_SCHEMA, table, column],
+        )
+        > 0
+    )
 
 
 def _column_type(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str | None:

@@ -2,9 +2,10 @@
 
 Files are only *read* one at a time, in Python (numpy/pyarrow), into Arrow tables (in the
 reading thread of `engine`, which is why nothing here touches the database until the batch is
-judged): a file that cannot be read fails alone. The batch is then judged by one SQL statement over those tables, so
-the cost of planning it is paid per batch, not per file, and DuckDB spreads the work over its
-threads.
+judged): a file that cannot be read is refused alone. Reading opens regular files only
+(`landing.read_landed`), so a FIFO swapped in after the scan cannot hang the run. The batch is
+then judged by one SQL statement over those tables, so the cost of planning it is paid per
+batch, not per file, and DuckDB spreads the work over its threads.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from omnistock.ingest.landing import LandingFile
+from omnistock.ingest.landing import LandingFile, read_landed
 from omnistock.ingest.readers import (
     ParsedParquet,
     SourceRelation,
@@ -55,16 +56,17 @@ class Batch:
     def add(self, landed: LandingFile) -> None:
         """Read one file into the batch; raises (and adds nothing) if it cannot be read."""
         header = None
+        data = read_landed(landed.path)
         if landed.file_format == "parquet":
-            parsed_parquet = parquet_rows(landed.path)
+            parsed_parquet = parquet_rows(data)
             table, parts = parsed_parquet.rows, self._rows
             self._parquet[len(self.files)] = parsed_parquet
         elif landed.file_format == "csv":
-            parsed = parse_csv_records(landed.path.read_bytes())
+            parsed = parse_csv_records(data)
             header, table, parts = parsed.header, parsed.rows, self._rows
             self._csv_texts.append(_with_file_seq(parsed.texts, len(self.files)))
         else:
-            table, parts = jsonl_lines(landed.path.read_bytes()), self._jsonl
+            table, parts = jsonl_lines(data), self._jsonl
         parts.append(_with_file_seq(table, len(self.files)))
         self.files.append(StagedFile(landed, table.num_rows, header))
         self.records += table.num_rows
@@ -88,7 +90,8 @@ class Batch:
         return SourceRelation(sql="\nUNION ALL BY NAME\n".join(parts), arrow_tables=tables)
 
     def files_table(self) -> pa.Table:
-        """file_seq, path, source_system, file_format, size_bytes, sha256, csv_header."""
+        """file_seq, path, source_system, file_format, size_bytes, sha256, entry_type,
+        csv_header."""
         landed = [f.landed for f in self.files]
         return pa.table(
             {
@@ -98,6 +101,7 @@ class Batch:
                 "file_format": pa.array([f.file_format for f in landed], pa.string()),
                 "size_bytes": pa.array([f.size for f in landed], pa.int64()),
                 "sha256": pa.array([f.sha256 for f in landed], pa.string()),
+                "entry_type": pa.array([f.entry_type for f in landed], pa.string()),
                 "csv_header": pa.array([f.csv_header for f in self.files], pa.string()),
             }
         )
@@ -123,16 +127,22 @@ WHERE outcome = 'quarantined' AND raw_record IS NULL""")
         missing = con.execute(f"SELECT DISTINCT file_seq FROM {MISSING_RAW}").fetchall()
         for (file_seq,) in missing:
             if file_seq in self._parquet:
+                parsed = self._parquet[file_seq]
                 lines = con.execute(
                     f"SELECT source_line FROM {MISSING_RAW} WHERE file_seq = ? ORDER BY 1",
                     [file_seq],
                 ).fetchnumpy()["source_line"]
-                con.register(PARQUET_RAW_VIEW, self._parquet[file_seq].rows_at(lines))
+                # columns of types DuckDB cannot read are rendered in Python (odd files only)
+                if parsed.renders_in_duckdb():
+                    rendered, raw_sql = parsed.rows_at(lines), parquet_raw_sql(PARQUET_RAW_VIEW)
+                else:
+                    rendered, raw_sql = parsed.raw_texts_at(lines), f"FROM {PARQUET_RAW_VIEW}"
+                con.register(PARQUET_RAW_VIEW, rendered)
                 try:
                     _set_raw_records(
                         con,
                         MISSING_RAW,
-                        f"SELECT ?::BIGINT AS file_seq, * FROM ({parquet_raw_sql(PARQUET_RAW_VIEW)})",
+                        f"SELECT ?::BIGINT AS file_seq, * FROM ({raw_sql})",
                         [file_seq],
                     )
                 finally:

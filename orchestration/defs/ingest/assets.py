@@ -84,19 +84,28 @@ class IngestConfig(dg.Config):
         ),
         _spec(DUPLICATES, "Re-delivered records (same event_id, identical content)."),
         _spec(
-            MANIFEST, "One row per landed file: hash, records read/stored/duplicate/quarantined."
+            MANIFEST,
+            "One row per entry of the landing folder: each event file loaded (hash, records "
+            "read/stored/duplicate/quarantined) or refused (with the error), and every other "
+            "entry ignored by a rule or unknown (with why).",
         ),
     ],
     pool=WAREHOUSE_POOL,
 )
 def inventory_events(config: IngestConfig, duckdb: DuckDBResource, paths: OmnistockPaths):
-    """Load new landing files, each in one transaction; files already loaded are skipped."""
+    """Load new landing files, each in one transaction; files already loaded are skipped.
+
+    A file that cannot be read is refused (manifest and quarantine say why) and the run goes
+    on: the `refused_files` check warns about it. Replaying the quarantine also retries the
+    refused files."""
     landing = paths.settings.landing_dir
     files = [landing / name for name in config.files] or None
     with duckdb.get_connection() as con:
         ingest.ensure_schema(con)
         replayed = ingest.replay_quarantine(con) if config.replay_quarantine else None
-        report = ingest.ingest_files(con, landing, files=files)
+        report = ingest.ingest_files(
+            con, landing, files=files, retry_refused=config.replay_quarantine
+        )
         totals = ingest.store_totals(con)
     by_reason = [{"reason": r, "records": n} for r, n in report.quarantined_by_reason.items()]
     by_source = [{"source": s, "records": n} for s, n in report.quarantined_by_source.items()]
@@ -129,5 +138,12 @@ def inventory_events(config: IngestConfig, duckdb: DuckDBResource, paths: Omnist
     )
     yield dg.MaterializeResult(
         asset_key=MANIFEST,
-        metadata={"dagster/row_count": totals["files"], "files_loaded": report.files_loaded},
+        metadata={
+            "dagster/row_count": totals["files"],
+            "files_loaded": report.files_loaded,
+            "files_refused_this_run": report.files_refused,
+            "files_refused": totals["refused_files"],
+            "entries_ignored": totals["ignored_entries"],
+            "entries_unknown": totals["unknown_entries"],
+        },
     )

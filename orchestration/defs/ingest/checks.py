@@ -61,4 +61,60 @@ def quarantine_rate_by_source(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     )
 
 
-ALL_CHECKS = [accounting_identity, unique_event_ids, quarantine_rate_by_source]
+LISTED_ENTRIES = 50  # entries named in a check's metadata; the count covers them all
+
+
+def _entries_table(entries: list[dict], detail: str) -> dg.MetadataValue:
+    return dg.MetadataValue.md(
+        "\n".join(
+            ["| path | reason | " + detail + " |", "|---|---|---|"]
+            + [
+                f"| `{e['path']}` | {e['reason']} | {(e[detail] or '').replace('|', '/')[:200]} |"
+                for e in entries[:LISTED_ENTRIES]
+            ]
+        )
+    )
+
+
+@dg.asset_check(
+    asset=MANIFEST,
+    description="No landed event file is refused (unreadable, unparseable or changed after "
+    "load). A refused file is in the manifest and the quarantine with the error; fix or "
+    "replace it and it is retried.",
+)
+def refused_files(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        refused = ingest.manifest_entries(con, "refused")
+    return dg.AssetCheckResult(
+        passed=not refused,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"refused_files": len(refused), "files": _entries_table(refused, "error")},
+    )
+
+
+@dg.asset_check(
+    asset=MANIFEST,
+    description="Every entry of the landing folder is described by the contract: no unknown "
+    "folders, file types or special files (entries ignored by rule, like _truth/ or *.tmp, "
+    "are fine).",
+)
+def unknown_landing_entries(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        unknown = ingest.manifest_entries(con, "unknown")
+    return dg.AssetCheckResult(
+        passed=not unknown,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "unknown_entries": len(unknown),
+            "entries": _entries_table(unknown, "entry_type"),
+        },
+    )
+
+
+ALL_CHECKS = [
+    accounting_identity,
+    unique_event_ids,
+    quarantine_rate_by_source,
+    refused_files,
+    unknown_landing_entries,
+]
