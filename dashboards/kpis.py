@@ -192,7 +192,8 @@ def aggregate_kpi(kpi: Kpi, rows: pl.DataFrame) -> float | None:
 
 def daily_kpi(kpi: Kpi, rows: pl.DataFrame) -> pl.DataFrame:
     """(kpi_date, value) per day, aggregated like `aggregate_kpi`."""
-    days = sorted(rows["kpi_date"].unique().to_list()) if not rows.is_empty() else []
+    # a day Python cannot hold arrives as NULL (queries.SnapshotData) and gets no point
+    days = sorted(rows["kpi_date"].drop_nulls().unique().to_list())
     values = [aggregate_kpi(kpi, rows.filter(pl.col("kpi_date") == day)) for day in days]
     return pl.DataFrame(
         {"kpi_date": days, "value": values}, schema={"kpi_date": pl.Date, "value": pl.Float64}
