@@ -18,7 +18,14 @@ from dashboard_fixtures import TABLES, build_warehouse, publish_fixture_snapshot
 from dashboards import figures, queries
 from dashboards.app import create_app, render_page
 from dashboards.filters import Filters, default_period, filter_conditions
-from dashboards.kpis import KPIS, aggregate_kpi, choose_cut, format_change, format_value
+from dashboards.kpis import (
+    HEADLINE_KPIS,
+    KPIS,
+    aggregate_kpi,
+    choose_cut,
+    format_change,
+    format_value,
+)
 from dashboards.pages import PAGES
 from dashboards.report import write_report
 from dashboards.snapshot import (
@@ -634,6 +641,12 @@ def test_report_is_one_offline_html_file(snapshots, tmp_path):
     assert "Orders with an exception" in text and "Which lanes arrive short?" in text
     from_connection = write_report(open_snapshot(snapshots), tmp_path / "again.html")
     assert from_connection.read_text().count("Plotly.newPlot") == 7
+
+
+def test_report_over_all_dates_has_no_previous_period(snapshots, tmp_path):
+    text = write_report(snapshots, tmp_path / "all.html", Filters()).read_text()
+    assert "all dates" in text and text.count("Plotly.newPlot") == 7
+    assert text.count("no previous period") == len(HEADLINE_KPIS) > 0
 
 
 # -- days Python cannot hold --------------------------------------------------------------
