@@ -8,7 +8,7 @@ the query helper passes them to `con.execute(sql, params)`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 
 DEFAULT_WINDOW_DAYS = 14
 
@@ -20,8 +20,13 @@ def default_period(
     the same length to compare with when the data is long enough."""
     if last_day is None:
         return None, None
-    start = last_day - timedelta(days=days - 1)
+    start = days_before(last_day, days - 1)
     return (max(start, first_day) if first_day else start), last_day
+
+
+def days_before(day: date, days: int) -> date:
+    """`day` minus `days` days, or the first day Python knows (year 1) if that is earlier."""
+    return date.fromordinal(max(day.toordinal() - days, date.min.toordinal()))
 
 
 def _as_date(value) -> date | None:
@@ -76,12 +81,10 @@ class Filters:
 
     def previous_period(self) -> Filters | None:
         """The equally long period just before this one (for "change vs previous")."""
-        if self.start is None or self.end is None:
+        if self.start is None or self.end is None or self.start == date.min:
             return None
         length = (self.end - self.start).days + 1
-        return replace(
-            self, start=self.start - timedelta(days=length), end=self.start - timedelta(days=1)
-        )
+        return replace(self, start=days_before(self.start, length), end=days_before(self.start, 1))
 
 
 @dataclass

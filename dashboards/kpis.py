@@ -174,9 +174,10 @@ def choose_cut(kpi: Kpi, filters: Filters, locations: tuple[str, ...] | None) ->
     return KpiCut("all", None, "all")
 
 
-def aggregate_kpi(kpi: Kpi, rows: pl.DataFrame) -> float | None:
-    """One value from daily rows (kpi_date, value_sum, numerator, denominator, weighted)."""
-    if rows.is_empty():
+def aggregate_kpi(kpi: Kpi, rows: pl.DataFrame | None) -> float | None:
+    """One value from daily rows (kpi_date, value_sum, numerator, denominator, weighted);
+    None without rows."""
+    if rows is None or rows.is_empty():
         return None
     if kpi.kind == "level":
         last = rows.filter(pl.col("kpi_date") == rows["kpi_date"].max())
@@ -190,9 +191,23 @@ def aggregate_kpi(kpi: Kpi, rows: pl.DataFrame) -> float | None:
     return float(numerator / denominator)
 
 
+def split_at_period_start(
+    rows: pl.DataFrame, filters: Filters
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """`kpi_history` rows as (this period, the period before), the latter None when there is
+    none: all dates selected, an open end, or nothing before year 1."""
+    if filters.start is None:
+        return rows, None
+    current = rows.filter(pl.col("kpi_date") >= filters.start)
+    if filters.previous_period() is None:
+        return current, None
+    return current, rows.filter(pl.col("kpi_date") < filters.start)
+
+
 def daily_kpi(kpi: Kpi, rows: pl.DataFrame) -> pl.DataFrame:
     """(kpi_date, value) per day, aggregated like `aggregate_kpi`."""
-    days = sorted(rows["kpi_date"].unique().to_list()) if not rows.is_empty() else []
+    # a day Python cannot hold arrives as NULL (queries.SnapshotData) and gets no point
+    days = sorted(rows["kpi_date"].drop_nulls().unique().to_list())
     values = [aggregate_kpi(kpi, rows.filter(pl.col("kpi_date") == day)) for day in days]
     return pl.DataFrame(
         {"kpi_date": days, "value": values}, schema={"kpi_date": pl.Date, "value": pl.Float64}

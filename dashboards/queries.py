@@ -35,11 +35,49 @@ class SnapshotData:
         return list(self.snapshot.manifest.get("tables", {}).get(table, {}).get("columns", []))
 
     def frame(self, sql: str, params: Sequence = ()) -> pl.DataFrame:
-        return self.con.sql(sql, params=list(params)).pl()
+        return self._relation(sql, params).pl()
 
     def row(self, sql: str, params: Sequence = ()) -> tuple:
-        rows = self.con.execute(sql, list(params)).fetchall()  # drains the result
+        rows = self._relation(sql, params).fetchall()  # drains the result
         return rows[0] if rows else ()
+
+    def _relation(self, sql: str, params: Sequence) -> duckdb.DuckDBPyRelation:
+        """The query's result, with every date or timestamp Python cannot hold made NULL.
+
+        DuckDB keeps days far outside Python's years 1..9999 (and ±infinity): it hands them
+        to Python as text ('0001-12-31 (BC)'), polars panics on them. An event stored at
+        0001-01-01T03:00+05:00 lies in year 0 and reaches kpi_daily that way. Such a day can
+        be neither drawn nor picked, so it arrives as an unknown date; its row is kept.
+        """
+        relation = self.con.sql(sql, params=list(params))
+        kinds = [kind.id for kind in relation.types]
+        if not TEMPORAL_TYPES.intersection(kinds):
+            return relation
+        return relation.project(
+            ", ".join(
+                _drawable(name) if kind in TEMPORAL_TYPES else _quote(name)
+                for name, kind in zip(relation.columns, kinds, strict=True)
+            )
+        )
+
+
+TEMPORAL_TYPES = frozenset(
+    {"date", "timestamp", "timestamp with time zone", "timestamp_s", "timestamp_ms", "timestamp_ns"}
+)
+# The days the dashboards can draw and a planner can pick: Python's date range.
+FIRST_DRAWABLE_DAY, LAST_DRAWABLE_DAY = date.min, date.max
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _drawable(name: str) -> str:
+    column = _quote(name)
+    return (
+        f"case when cast({column} as date) between date '{FIRST_DRAWABLE_DAY}' "
+        f"and date '{LAST_DRAWABLE_DAY}' then {column} end as {column}"
+    )
 
 
 @contextmanager
@@ -67,9 +105,13 @@ def _where(conditions: Conditions, *fixed: str) -> tuple[str, list]:
 
 
 def date_bounds(data: SnapshotData) -> tuple[date | None, date | None]:
+    """The first and last day of kpi_daily a planner can pick (see `SnapshotData._relation`)."""
     if not data.has("kpi_daily"):
         return None, None
-    first, last = data.row("select min(kpi_date), max(kpi_date) from kpi_daily")
+    first, last = data.row(
+        "select min(kpi_date), max(kpi_date) from kpi_daily where kpi_date between ? and ?",
+        [FIRST_DRAWABLE_DAY, LAST_DRAWABLE_DAY],
+    )
     return first, last
 
 

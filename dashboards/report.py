@@ -15,7 +15,14 @@ import plotly.graph_objects as go
 
 from . import figures, queries
 from .filters import Filters, default_period
-from .kpis import HEADLINE_KPIS, KPIS, aggregate_kpi, format_change, format_value
+from .kpis import (
+    HEADLINE_KPIS,
+    KPIS,
+    aggregate_kpi,
+    format_change,
+    format_value,
+    split_at_period_start,
+)
 from .queries import SnapshotData, snapshot_data
 from .snapshot import Snapshot, SnapshotReader
 
@@ -43,9 +50,8 @@ def _kpi_table(data: SnapshotData, filters: Filters) -> str:
     body = []
     for name in HEADLINE_KPIS:
         kpi = KPIS[name]
-        mine = rows.filter(rows["kpi_name"] == name)
-        current = aggregate_kpi(kpi, mine.filter(mine["kpi_date"] >= filters.start))
-        previous = aggregate_kpi(kpi, mine.filter(mine["kpi_date"] < filters.start))
+        mine = split_at_period_start(rows.filter(rows["kpi_name"] == name), filters)
+        current, previous = (aggregate_kpi(kpi, part) for part in mine)
         change, tone = format_change(kpi, current, previous)
         body.append(
             f"<tr><td>{html.escape(kpi.label)}</td>"

@@ -137,7 +137,8 @@ def _data_as_of(reader: duckdb.DuckDBPyConnection, staged: dict[str, Path]) -> s
                 0
             ]
             if value is not None:
-                return value.isoformat()
+                # DuckDB hands a day Python cannot hold (before year 1, after 9999) over as text
+                return value if isinstance(value, str) else value.isoformat()
     return None
 
 

@@ -13,12 +13,19 @@ import duckdb
 import plotly.graph_objects as go
 import polars as pl
 import pytest
-from dashboard_fixtures import build_warehouse, publish_fixture_snapshot
+from dashboard_fixtures import TABLES, build_warehouse, publish_fixture_snapshot
 
 from dashboards import figures, queries
 from dashboards.app import create_app, render_page
 from dashboards.filters import Filters, default_period, filter_conditions
-from dashboards.kpis import KPIS, aggregate_kpi, choose_cut, format_change, format_value
+from dashboards.kpis import (
+    HEADLINE_KPIS,
+    KPIS,
+    aggregate_kpi,
+    choose_cut,
+    format_change,
+    format_value,
+)
 from dashboards.pages import PAGES
 from dashboards.report import write_report
 from dashboards.snapshot import (
@@ -634,3 +641,76 @@ def test_report_is_one_offline_html_file(snapshots, tmp_path):
     assert "Orders with an exception" in text and "Which lanes arrive short?" in text
     from_connection = write_report(open_snapshot(snapshots), tmp_path / "again.html")
     assert from_connection.read_text().count("Plotly.newPlot") == 7
+
+
+def test_report_over_all_dates_has_no_previous_period(snapshots, tmp_path):
+    text = write_report(snapshots, tmp_path / "all.html", Filters()).read_text()
+    assert "all dates" in text and text.count("Plotly.newPlot") == 7
+    assert text.count("no previous period") == len(HEADLINE_KPIS) > 0
+
+
+# -- days Python cannot hold --------------------------------------------------------------
+
+# 1 BC, after 9999, infinity: a warehouse ingested before timestamps were bounded can hold
+# them (an event at 0001-01-01T03:00+05:00 is stored in year 0, and kpi_daily follows).
+UNDRAWABLE_DAYS = ("0000-12-31", "10000-01-01", "infinity")
+
+
+@pytest.fixture(scope="module")
+def undrawable_snapshots(tmp_path_factory) -> Path:
+    """The fixture marts plus, in every table with dates, one row copied to each undrawable
+    day (all its date and timestamp columns moved there)."""
+    folder = tmp_path_factory.mktemp("undrawable")
+    warehouse = build_warehouse(folder / "warehouse.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        for relation, columns in TABLES.items():
+            temporal = [name for name, kind in columns.items() if kind in ("date", "timestamp")]
+            for day in UNDRAWABLE_DAYS if temporal else ():
+                moved = ", ".join(f"'{day}'::{columns[name]} as {name}" for name in temporal)
+                con.execute(
+                    f"insert into {relation} select * replace ({moved}) from {relation} limit 1"
+                )
+        publish_snapshot(con, folder / "snapshots")
+    return folder / "snapshots"
+
+
+def test_undrawable_days_reach_python_as_null_and_keep_their_rows(undrawable_snapshots):
+    with queries.snapshot_data(SnapshotReader(undrawable_snapshots)) as data:
+        frame = data.frame(
+            "select date '0000-12-31' as bc, timestamp '10000-01-01' as late, "
+            "'-infinity'::timestamptz as never, date '2026-03-01' as fine, 1 as n"
+        )
+        assert frame.row(0) == (None, None, None, date(2026, 3, 1), 1)
+        assert data.row("select min(kpi_date), max(kpi_date) from kpi_daily") == (None, None)
+        days = data.frame("select kpi_date from kpi_daily")["kpi_date"]
+        assert days.null_count() == len(UNDRAWABLE_DAYS)
+        assert days.n_unique() == 10 + 1  # the fixture's ten days and "unknown"
+        assert queries.date_bounds(data) == (date(2026, 3, 1), date(2026, 3, 10))
+    # the snapshot's clock is the latest as_of, infinity here: published as DuckDB spells it
+    assert read_manifest(undrawable_snapshots)["as_of"] == "9999-12-31T23:59:59.999999"
+
+
+def test_report_app_and_pages_survive_undrawable_days(undrawable_snapshots, tmp_path):
+    text = write_report(undrawable_snapshots, tmp_path / "report.html").read_text()
+    assert text.count("Plotly.newPlot") == 7
+    assert "2026-03-01 to 2026-03-10" in text  # the default period ignores the undrawable days
+    client = create_app(undrawable_snapshots).server.test_client()
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200 and b'"min_date_allowed":"2026-03-01"' in layout.data
+    reader = SnapshotReader(undrawable_snapshots)
+    for filters in (
+        Filters(),  # "all dates": the undrawable rows are in the results
+        Filters(start=date.min, end=date.max),
+        Filters(start=date(2026, 3, 1), end=date(2026, 3, 10), locations=("S002",)),
+    ):
+        for page in PAGES:
+            body, _ = render_page(reader, page.path, filters)
+            assert "page-error" not in str(body), (page.slug, filters)
+            assert EXPECTED_IDS[page.slug] <= _ids(body)
+
+
+def test_periods_stop_at_the_first_day_python_knows():
+    assert default_period(None, date(1, 1, 5)) == (date.min, date(1, 1, 5))
+    previous = Filters(start=date(1, 1, 3), end=date(1, 1, 10)).previous_period()
+    assert (previous.start, previous.end) == (date.min, date(1, 1, 2))
+    assert Filters(start=date.min, end=date(1, 1, 10)).previous_period() is None

@@ -7,7 +7,15 @@ from dash import html
 
 from .. import figures, queries
 from ..filters import Filters
-from ..kpis import HEADLINE_KPIS, KPIS, aggregate_kpi, daily_kpi, format_change, format_value
+from ..kpis import (
+    HEADLINE_KPIS,
+    KPIS,
+    aggregate_kpi,
+    daily_kpi,
+    format_change,
+    format_value,
+    split_at_period_start,
+)
 from ..layout import Page, chart, grid, kpi_tile, missing_table, section
 from ..queries import SnapshotData
 
@@ -17,18 +25,12 @@ def kpi_tiles(data: SnapshotData, filters: Filters) -> list:
     if history is None:
         return [missing_table("overview-kpis", "Headline KPIs", "kpi_daily", wide=True)]
     rows, cuts = history
-    previous = filters.previous_period()
     tiles = []
     for name in HEADLINE_KPIS:
         kpi = KPIS[name]
-        mine = rows.filter(pl.col("kpi_name") == name)
-        current = mine.filter(pl.col("kpi_date") >= filters.start) if filters.start else mine
+        current, previous = split_at_period_start(rows.filter(pl.col("kpi_name") == name), filters)
         value = aggregate_kpi(kpi, current)
-        before = (
-            aggregate_kpi(kpi, mine.filter(pl.col("kpi_date") < filters.start))
-            if previous
-            else None
-        )
+        before = aggregate_kpi(kpi, previous)
         change, tone = format_change(kpi, value, before)
         notes = [cuts[name].note] if cuts[name].note != "all" else []
         if kpi.kind == "percentile":
