@@ -126,7 +126,7 @@ def get_timestamp_window() -> TimestampWindow:
     days_text = os.environ.get("OMNISTOCK_MAX_FUTURE_DAYS") or str(DEFAULT_MAX_FUTURE_DAYS)
     try:
         earliest = naive_utc(datetime.fromisoformat(earliest_text))
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
         raise ValueError(
             f"OMNISTOCK_EARLIEST_TIMESTAMP must be an ISO-8601 timestamp, got {earliest_text!r}"
         ) from error

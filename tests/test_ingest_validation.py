@@ -150,6 +150,7 @@ def test_a_naive_earliest_setting_is_utc_and_fractional_days_count():
     ("name", "value"),
     [
         ("OMNISTOCK_EARLIEST_TIMESTAMP", "last tuesday"),
+        ("OMNISTOCK_EARLIEST_TIMESTAMP", "0001-01-01T00:00:00+01:00"),  # before year 1 in UTC
         ("OMNISTOCK_MAX_FUTURE_DAYS", "-1"),
         ("OMNISTOCK_MAX_FUTURE_DAYS", "nan"),
         ("OMNISTOCK_MAX_FUTURE_DAYS", "a week"),

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from omnistock.config import get_timestamp_window, naive_utc
+from omnistock.config import get_timestamp_window
 from omnistock.ingest.db import scalar
 from omnistock.ingest.readers import SourceRelation
 from omnistock.ingest.rules import (
@@ -271,7 +271,7 @@ def prepare_session(con: duckdb.DuckDBPyConnection, ingested_at: datetime | None
     run at `ingested_at` (default: now), both temp tables private to it. The window is read
     from the environment here, once per run, and bound as parameters."""
     earliest, latest = get_timestamp_window().bounds(
-        utc_now() if ingested_at is None else naive_utc(ingested_at)
+        utc_now() if ingested_at is None else ingested_at
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {BOUNDS_TABLE} AS "
@@ -287,7 +287,7 @@ def clear_checked(con: duckdb.DuckDBPyConnection) -> None:
 
 def check_records(con: duckdb.DuckDBPyConnection, source: SourceRelation) -> int:
     """Judge every record of `source` (a batch of files, or quarantined records) into
-    `ingest_checked`; returns the number of records. One statement: if it fails, nothing of
+    `ingest_checked` (after `prepare_session`); returns the number of records. One statement: if it fails, nothing of
     the source is left behind."""
     with source.registered(con):
         return scalar(con, check_sql(source.sql), source.params)
