@@ -1,4 +1,4 @@
-"""One place for every path setting.
+"""One place for every path setting, and for the time window ingestion accepts.
 
 `OMNISTOCK_HOME` (default `.omnistock/` in the working folder) holds `landing/`,
 `warehouse.duckdb`, `outbox/`, `snapshots/` and `dagster_home/`.
@@ -7,12 +7,18 @@
 The warehouse path is exported back to the environment as an absolute path so that
 dbt's `profiles.yml` (`env_var('OMNISTOCK_WAREHOUSE')`) and the Dagster DuckDB resource
 always read the same file.
+
+`OMNISTOCK_EARLIEST_TIMESTAMP` (default 2000-01-01T00:00:00Z) and `OMNISTOCK_MAX_FUTURE_DAYS`
+(default 7, counted from the time of the ingest run) bound the `occurred_at` and `emitted_at`
+that ingestion stores (SPEC 4.2 `invalid_timestamp`; docs/architecture.md, validation order).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 SOURCE_SYSTEMS = (
@@ -26,6 +32,9 @@ SOURCE_SYSTEMS = (
     "customer_service",
     "integration_gateway",
 )
+
+DEFAULT_EARLIEST_TIMESTAMP = "2000-01-01T00:00:00Z"
+DEFAULT_MAX_FUTURE_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -86,3 +95,48 @@ def export_environment(settings: Settings | None = None) -> Settings:
     ):
         folder.mkdir(parents=True, exist_ok=True)
     return settings
+
+
+@dataclass(frozen=True)
+class TimestampWindow:
+    """The event times ingestion accepts: not before `earliest` (UTC) and not more than
+    `max_future` after the time of the ingest run."""
+
+    earliest: datetime  # UTC, naive like the raw tables' timestamps
+    max_future: timedelta
+
+    def bounds(self, ingested_at: datetime) -> tuple[datetime, datetime]:
+        """(earliest, latest) accepted for an ingest run at `ingested_at` (naive means UTC)."""
+        try:
+            latest = naive_utc(ingested_at) + self.max_future
+        except OverflowError:
+            latest = datetime.max
+        return self.earliest, latest
+
+
+def naive_utc(value: datetime) -> datetime:
+    """`value` in UTC without time zone (a naive value is taken to be UTC already)."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def get_timestamp_window() -> TimestampWindow:
+    """Read the accepted event-time window from the environment; a malformed setting raises
+    ValueError naming it."""
+    earliest_text = os.environ.get("OMNISTOCK_EARLIEST_TIMESTAMP") or DEFAULT_EARLIEST_TIMESTAMP
+    days_text = os.environ.get("OMNISTOCK_MAX_FUTURE_DAYS") or str(DEFAULT_MAX_FUTURE_DAYS)
+    try:
+        earliest = naive_utc(datetime.fromisoformat(earliest_text))
+    except (ValueError, OverflowError) as error:
+        raise ValueError(
+            f"OMNISTOCK_EARLIEST_TIMESTAMP must be an ISO-8601 timestamp, got {earliest_text!r}"
+        ) from error
+    try:
+        days = float(days_text)
+        if not (math.isfinite(days) and days >= 0):
+            raise ValueError(days_text)
+        max_future = timedelta(days=min(days, timedelta.max.days))
+    except ValueError as error:
+        raise ValueError(
+            f"OMNISTOCK_MAX_FUTURE_DAYS must be a number of days >= 0, got {days_text!r}"
+        ) from error
+    return TimestampWindow(earliest=earliest, max_future=max_future)

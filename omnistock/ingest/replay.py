@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import duckdb
 import numpy as np
@@ -30,9 +31,8 @@ from omnistock.ingest.store import (
     insert_duplicates,
     insert_events,
     resolve_duplicates,
-    utc_now,
 )
-from omnistock.ingest.validation import check_records, clear_checked, prepare_session
+from omnistock.ingest.validation import check_records, clear_checked, prepare_session, utc_now
 
 CANDIDATES_TABLE = "ingest_replay_candidates"
 REPLACEMENT_CHARACTER = "\ufffd"
@@ -50,12 +50,16 @@ class ReplayReport:
 
 
 def replay_quarantine(
-    con: duckdb.DuckDBPyConnection, reasons: Iterable[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    reasons: Iterable[str] | None = None,
+    *,
+    ingested_at: datetime | None = None,
 ) -> ReplayReport:
     """Re-validate the quarantined records not replayed yet (only those with one of `reasons`,
-    if given) in one transaction."""
+    if given) in one transaction. The accepted timestamp window is relative to `ingested_at`
+    (default: now), as for an ingest run."""
     ensure_schema(con)
-    prepare_session(con)
+    prepare_session(con, ingested_at)
     reason_filter = sorted(set(reasons)) if reasons is not None else None
     con.execute(
         f"""

@@ -8,13 +8,14 @@ or `quarantined` (with its reason; `duplicate_conflict` when the content differs
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 
 from omnistock.ingest.db import scalar
 from omnistock.ingest.readers import strip_sql
 from omnistock.ingest.validation import CHECKED_TABLE, content_hash_sql
+from omnistock.ingest.validation import utc_now as utc_now  # re-exported for the engine
 
 CONTESTED_TABLE = "ingest_contested"
 OUTCOMES_VIEW = "ingest_outcomes"
@@ -24,11 +25,6 @@ EVENT_COLUMNS = (
     "event_id, schema_version, event_type, source_system, occurred_at, emitted_at, case_id, "
     "location_id, to_location_id, sku, quantity, channel, reason_code, attributes"
 )
-
-
-def utc_now() -> datetime:
-    """Timestamps in the raw tables are UTC without time zone."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def resolve_duplicates(con: duckdb.DuckDBPyConnection) -> None:

@@ -6,13 +6,18 @@ when it passes, its typed canonical values. Duplicates are decided later, per
 batch, against the store (see `store.py`).
 
 The per-event-type rules of SPEC 4.1 (`rules.EVENT_RULES`) are compiled into the CASE chain as
-constant IN-lists, so validation is a single projection over the records.
+constant IN-lists, so validation is a single projection over the records. The accepted time
+window (config `get_timestamp_window`, relative to the time of the run) is bound once per
+session into the one-row table `ingest_timestamp_bounds`, which the statement joins.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import duckdb
 
+from omnistock.config import get_timestamp_window
 from omnistock.ingest.db import scalar
 from omnistock.ingest.readers import SourceRelation
 from omnistock.ingest.rules import (
@@ -28,6 +33,7 @@ from omnistock.ingest.rules import (
 )
 
 CHECKED_TABLE = "ingest_checked"
+BOUNDS_TABLE = "ingest_timestamp_bounds"
 
 CHECKED_COLUMNS = """
     file_seq BIGINT, source_file VARCHAR, source_folder VARCHAR, source_line BIGINT,
@@ -38,12 +44,13 @@ CHECKED_COLUMNS = """
     attributes VARCHAR
 """
 
-# ISO-8601 with an offset or Z (a space instead of T is tolerated, as RFC 3339 allows). The
+# ISO-8601 with an offset or Z (a space instead of T is tolerated, as RFC 3339 allows); real
+# offsets lie within ±14:00, anything beyond (DuckDB would accept +24:00) is refused here. The
 # TIMESTAMPTZ cast then rejects impossible dates; epoch_us makes the UTC value independent of
 # the session time zone.
 ISO_TIMESTAMP = (
     "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"
-    "([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)"
+    "([Zz]|[+-](0[0-9]|1[0-3])(:?[0-5][0-9])?|[+-]14(:?00)?)"
 )
 CONTENT_SEPARATOR = "chr(31)"  # ASCII unit separator between hashed values
 
@@ -124,7 +131,9 @@ def _reason_sql() -> str:
         "THEN 'invalid_value:source_system'",
         *required,
         *attributes,
-        "WHEN occurred_utc IS NULL OR emitted_utc IS NULL THEN 'invalid_timestamp'",
+        "WHEN occurred_utc IS NULL OR emitted_utc IS NULL "
+        "OR NOT (occurred_utc BETWEEN earliest AND latest) "
+        "OR NOT (emitted_utc BETWEEN earliest AND latest) THEN 'invalid_timestamp'",
         f"WHEN quantity IS NOT NULL AND NOT coalesce({_quantity_ok_sql()}, false) "
         "THEN 'invalid_quantity'",
         f"WHEN channel NOT IN ({_literal_list(CHANNELS)}) THEN 'invalid_value:channel'",
@@ -156,21 +165,57 @@ HASHED_CONTENT = (
 )
 
 
+# JSON node types (json_tree) that are numbers: compared by value, whatever their spelling.
+JSON_NUMBER_TYPES = ("UBIGINT", "BIGINT", "HUGEINT", "DOUBLE")
+
+
+def canonical_json_sql(column: str) -> str:
+    """SQL giving a JSON text in which the JSON value in `column` is the same whatever the order
+    of its object keys, at any depth: its nodes (json_tree) as a sorted list of
+    (path, kind, value). Strings compare unescaped; numbers compare by value, so 1, 1.0 and 1e0
+    are the same (the JSON grammar has one number type, and the models read attributes as
+    numbers): an integral double below 2^63 in magnitude is written as that integer, other
+    doubles as DuckDB's shortest round-trip text, integers as sent. Array order counts.
+
+    A correlated subquery per value: modest cost, meant for the few contested records."""
+    number = f"n.type IN ({_literal_list(JSON_NUMBER_TYPES)})"
+    double = "n.atom::DOUBLE"
+    value = (
+        "CASE n.type WHEN 'VARCHAR' THEN n.atom ->> '$' "
+        f"WHEN 'DOUBLE' THEN CASE WHEN {double} = trunc({double}) AND abs({double}) < 9.2e18 "
+        f"THEN {double}::BIGINT::VARCHAR ELSE {double}::VARCHAR END "
+        "ELSE n.atom::VARCHAR END"
+    )
+    node = (
+        f"struct_pack(path := n.fullkey, kind := CASE WHEN {number} THEN 'NUMBER' ELSE n.type END,"
+        f" value := {value})"
+    )
+    return (
+        f"(SELECT to_json(list(node ORDER BY node))::VARCHAR "
+        f"FROM (SELECT {node} AS node FROM json_tree({column}) n))"
+    )
+
+
 def content_hash_sql(table: str | None = None) -> str:
     """md5 over the canonical content after upcast and normalization, so schema_version and the
-    record's spelling (format, whitespace, offset) do not change it, for a row of
-    `ingest_checked` or of the event store (`table`: an alias to qualify the columns with).
+    record's spelling (format, whitespace, offset, the key order and number spelling of
+    `attributes`: see `canonical_json_sql`) do not change it, for a row of `ingest_checked` or
+    of the event store (`table`: an alias to qualify the columns with).
 
     The event store keeps no hash column: the hash is a function of what it stores, and it is
     only needed for the few records whose event_id is contested, so it is computed for those
     alone. Hashes are only compared between records with the same event_id, so the top 63 bits
     of the digest are plenty (and a BIGINT is cheap to keep in the duplicate log)."""
     prefix = f"{table}." if table else ""
-    values = [
-        f"epoch_us({prefix}{name})" if name.endswith("_at") else f"{prefix}{name}"
-        for name in HASHED_CONTENT
-    ]
-    content = f"concat({f', {CONTENT_SEPARATOR}, '.join(values)})"
+
+    def canonical(name: str) -> str:
+        if name.endswith("_at"):
+            return f"epoch_us({prefix}{name})"
+        if name == "attributes":
+            return canonical_json_sql(f"{prefix}{name}")
+        return f"{prefix}{name}"
+
+    content = f"concat({f', {CONTENT_SEPARATOR}, '.join(map(canonical, HASHED_CONTENT))})"
     return f"(md5_number({content}) >> 65)::BIGINT"
 
 
@@ -204,7 +249,7 @@ typed AS (
     )
 ),
 judged AS (
-    SELECT *, {_reason_sql()} AS reason FROM typed
+    SELECT *, {_reason_sql()} AS reason FROM typed CROSS JOIN {BOUNDS_TABLE}
 )
 SELECT file_seq, source_file, source_folder, source_line,
     -- the raw text is only needed in quarantine (Batch.fill_raw_records brings it back for the
@@ -216,8 +261,23 @@ SELECT file_seq, source_file, source_folder, source_line,
 FROM judged"""
 
 
-def prepare_session(con: duckdb.DuckDBPyConnection) -> None:
-    """Give this connection an empty `ingest_checked` (a temp table, private to it)."""
+def utc_now() -> datetime:
+    """Timestamps in the raw tables are UTC without time zone."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def prepare_session(con: duckdb.DuckDBPyConnection, ingested_at: datetime | None = None) -> None:
+    """Give this connection an empty `ingest_checked` and the accepted timestamp window for a
+    run at `ingested_at` (default: now), both temp tables private to it. The window is read
+    from the environment here, once per run, and bound as parameters."""
+    earliest, latest = get_timestamp_window().bounds(
+        utc_now() if ingested_at is None else ingested_at
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {BOUNDS_TABLE} AS "
+        "SELECT ?::TIMESTAMP AS earliest, ?::TIMESTAMP AS latest",
+        [earliest, latest],
+    )
     clear_checked(con)
 
 
@@ -227,7 +287,7 @@ def clear_checked(con: duckdb.DuckDBPyConnection) -> None:
 
 def check_records(con: duckdb.DuckDBPyConnection, source: SourceRelation) -> int:
     """Judge every record of `source` (a batch of files, or quarantined records) into
-    `ingest_checked`; returns the number of records. One statement: if it fails, nothing of
+    `ingest_checked` (after `prepare_session`); returns the number of records. One statement: if it fails, nothing of
     the source is left behind."""
     with source.registered(con):
         return scalar(con, check_sql(source.sql), source.params)
