@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import polars as pl
 
@@ -392,16 +393,18 @@ def outbox_payloads(requests: pl.DataFrame, request_lines: pl.DataFrame) -> list
     ]
 
 
-def write_outbox(payloads: list[dict], outbox_dir: str | Path) -> list[Path]:
+def write_outbox(payloads: list[dict], outbox_dir: str | Path) -> dict[str, Path]:
     """`<outbox_dir>/<request_id>.json`, written whole (tmp + rename) so a store system
-    never reads half a request."""
+    never reads half a request. The name is percent-encoded: a location_id comes from the
+    retailer's reference data and may hold `/` or `..`, which must not leave the outbox.
+    Returns the file written for each request_id."""
     folder = Path(outbox_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    written = {}
     for payload in payloads:
-        path = folder / f"{payload['request_id']}.json"
+        path = folder / f"{quote(payload['request_id'], safe='')}.json"
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_text(json.dumps(payload, indent=2) + "\n")
         os.replace(temporary, path)
-        written.append(path)
+        written[payload["request_id"]] = path
     return written

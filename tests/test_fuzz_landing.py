@@ -8,9 +8,8 @@ record the untouched tiny folder stores (ingested apart, in another DuckDB file)
 with the same content; what each planted file must produce where the contract says; a rerun
 changes nothing.
 
-What needs the ingestion changes of issue 9 items 1-3 (every landing entry in the manifest,
-timestamp bounds, key-order-blind duplicates, the entries that stopped a whole batch) is
-asserted in separate tests marked xfail(strict=False), to be un-marked when those land.
+Every landing entry in the manifest, timestamp bounds, key-order-blind duplicates and the
+entries that once stopped a whole batch ("poison") are asserted in tests of their own.
 """
 
 from __future__ import annotations
@@ -36,11 +35,8 @@ from hostile_landing import (
 from omnistock.ingest import IngestReport, ingest_files, load_reference
 
 SEEDS = (1, 2, 3)
-# the entries that stopped a whole batch in issue 9 are fuzzed apart (see the xfail test)
+# the entries that stopped a whole batch in issue 9 are fuzzed apart (see their own test)
 SURVIVABLE = tuple(family for family in FAMILIES if family != "poison")
-NEEDS_ISSUE_9 = pytest.mark.xfail(
-    strict=False, reason="needs ingestion changes from issue 9 items 1–3"
-)
 HANG_SECONDS = 120  # a FIFO opened for reading blocks forever: fail loudly instead
 MANIFEST_STATUSES = {LOADED, REFUSED, IGNORED, UNKNOWN}
 # reference data is loaded by load_reference, not through the event manifest
@@ -116,7 +112,7 @@ def clean(tiny, tmp_path_factory) -> dict[str, int]:
     """event_id -> content hash of every record the untouched tiny folder stores."""
     warehouse = tmp_path_factory.mktemp("clean") / "w.duckdb"
     report, error = _ingest(tiny, warehouse)
-    assert error is None and report.files_failed == 0
+    assert error is None and report.files_refused == 0
     return dict(Ingested(None, warehouse, report, None).query(CONTENT_SQL))
 
 
@@ -160,7 +156,7 @@ def test_no_exception_escapes(hostile):
     first, _, rerun = hostile
     assert first.error is None, repr(first.error)
     assert rerun.error is None, repr(rerun.error)
-    failed = {f.path for f in first.report.files if f.status in ("failed", REFUSED)}
+    failed = {f.path for f in first.report.files if f.status == REFUSED}
     assert failed and failed.isdisjoint(first.landing.tiny_files)
 
 
@@ -265,13 +261,13 @@ def _landing_entries(landing: Path) -> list[str]:
     return sorted(set(entries) - REFERENCE_FILES)
 
 
-@NEEDS_ISSUE_9
 def test_every_landing_entry_is_in_the_manifest_with_its_outcome(hostile):
     first, _, _ = hostile
     manifest = {
         row[0]: row
         for row in first.query(
-            "select path, status, error_message from raw.ingested_files order by loaded_at"
+            "select path, status, coalesce(error_message, status_reason)"
+            " from raw.ingested_files order by loaded_at"
         )
     }
 
@@ -302,7 +298,6 @@ def test_every_landing_entry_is_in_the_manifest_with_its_outcome(hostile):
             ) == [(True,)], path
 
 
-@NEEDS_ISSUE_9
 def test_timestamps_out_of_bounds_are_quarantined(hostile):
     first, _, _ = hostile
     bounds = {k: v for planted in first.landing.planted for k, v in planted.bounds.items()}
@@ -316,7 +311,6 @@ def test_timestamps_out_of_bounds_are_quarantined(hostile):
     assert quarantined == bounds
 
 
-@NEEDS_ISSUE_9
 def test_attributes_in_another_key_order_are_a_redelivery(hostile):
     first, _, _ = hostile
     [planted] = [p for p in first.landing.planted if p.key_order]
@@ -325,7 +319,6 @@ def test_attributes_in_another_key_order_are_a_redelivery(hostile):
     ) == [(1,)]
 
 
-@NEEDS_ISSUE_9
 @pytest.mark.parametrize("seed", SEEDS[:1])
 def test_entries_that_stopped_a_whole_batch_stop_only_themselves(seed, tiny, runs_dir, clean):
     first, before, rerun = hostile_run(seed, FAMILIES, tiny, runs_dir)

@@ -263,7 +263,16 @@ def test_outbox_payload_and_files(tmp_path):
             ],
         }
     ]
-    paths = write_outbox(payloads, tmp_path / "outbox")
+    paths = list(write_outbox(payloads, tmp_path / "outbox").values())
     assert [p.name for p in paths] == ["CC-S1-20260329.json"]
     assert json.loads(paths[0].read_text()) == payloads[0]
     assert not list((tmp_path / "outbox").glob("*.tmp"))
+
+
+def test_outbox_file_names_stay_inside_the_outbox(tmp_path):
+    """A location_id from reference data may hold `/` or `..`: the file name is encoded."""
+    payload = {"request_id": "CC-../x/S1-20260329", "location_id": "../x/S1", "skus": []}
+    path = write_outbox([payload], tmp_path / "outbox")[payload["request_id"]]
+    assert path.parent == tmp_path / "outbox"
+    assert path.name == "CC-..%2Fx%2FS1-20260329.json"
+    assert json.loads(path.read_text()) == payload

@@ -106,16 +106,18 @@ def ingest_files(
     batch_records: int = DEFAULT_BATCH_RECORDS,
     retry_refused: bool = False,
     raise_on_failure: bool = False,
+    ingested_at: datetime | None = None,
 ) -> IngestReport:
     """Load every event file not loaded yet (or only `files`: paths, absolute or relative to
     the landing folder), and record every other entry of the landing folder in the manifest.
 
     A file whose (path, sha256) was loaded before is skipped, and so is one refused before
     unless `retry_refused`. With `raise_on_failure`, `IngestFailed` is raised at the end if a
-    file was refused (everything else is loaded and recorded by then)."""
+    file was refused (everything else is loaded and recorded by then). `ingested_at` (default:
+    now) is the time the accepted event-time window is measured from."""
     landing_dir = Path(landing_dir)
     ensure_schema(con)
-    prepare_session(con)
+    prepare_session(con, ingested_at)
     scan = scan_landing(landing_dir)
     pending = scan.event_files if files is None else _given_event_files(landing_dir, files)
     report, state = IngestReport(), manifest_state(con)

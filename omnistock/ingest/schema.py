@@ -168,7 +168,9 @@ INSERT INTO {RAW_SCHEMA}.duplicate_events
 SELECT d.event_id, d.source_file, d.source_line, e.content_hash, d.detected_at
 FROM rehashed_duplicates d
 JOIN (SELECT event_id, any_value({content_hash_sql()}) AS content_hash
-      FROM {RAW_SCHEMA}.inventory_events GROUP BY event_id) e USING (event_id)""",
+      FROM {RAW_SCHEMA}.inventory_events
+      WHERE event_id IN (SELECT event_id FROM rehashed_duplicates)
+      GROUP BY event_id) e USING (event_id)""",
         )
         if moved != scalar(con, "SELECT count(*) FROM rehashed_duplicates"):
             raise RuntimeError("a logged duplicate has no stored event; warehouse left as it was")

@@ -61,7 +61,7 @@ def cycle_count_requests(config: CycleCountConfig, duckdb: DuckDBResource, paths
             paths.settings.cycle_count_outbox,
         )
         created = cycle_counts.record_requests(
-            con, requests, lines, {f.stem: str(f) for f in files}
+            con, requests, lines, {request: str(f) for request, f in files.items()}
         )
         status = cycle_counts.refresh_status(con)
         table = con.sql(
