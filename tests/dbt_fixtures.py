@@ -3,6 +3,9 @@
 The dataset covers 2026-03-01 .. 2026-03-04 (``base_events``) plus one more day
 (``day5_events``, with a late event for 2026-03-02) for the incremental test. Every KPI
 value asserted in tests/test_dbt_build.py is worked out by hand from the comments here.
+Every regular feed's last event of a day is at 20:00 (``close_feeds``), so the data horizon
+(the earliest regular-feed watermark) is 2026-03-04 20:00, then 2026-03-05 20:00.
+``regular_feed_events`` is a denser log for the horizon tests (tests/test_dbt_horizon.py).
 The raw DDL follows docs/architecture.md ("Raw tables").
 """
 
@@ -109,8 +112,45 @@ class EventLog:
         )
 
 
+def close_feeds(log: EventLog, day: int) -> None:
+    """Each regular feed but integration_gateway delivers one more event at 20:00 on `day`
+    (the ERP two, so that its day is not thin next to its median day): the feeds' watermarks,
+    and so the horizon, are `day` 20:00. No stock moves, nothing overdue or stalled: a web
+    line requested and confirmed at DC01 in the same second, a marketplace line just placed, a
+    PO created for 5 days later, and a pos and a wms cycle count that match the book."""
+    at = ts(day, 20)
+    web, marketplace = f"O-close-{day}", f"M-close-{day}"
+    log.add("order_placed", "ecommerce", at, web, sku="SKU1", quantity=1, channel="web")
+    log.add("reservation_requested", "oms", at, web, location_id="DC01", sku="SKU1", quantity=1)
+    log.add("reservation_confirmed", "erp", at, web, location_id="DC01", sku="SKU1", quantity=1)
+    log.add(
+        "order_placed", "marketplace", at, marketplace, sku="SKU2", quantity=1, channel="marketplace"
+    )
+    log.add(
+        "po_created",
+        "erp",
+        at,
+        f"P-close-{day}",
+        location_id="DC01",
+        sku="SKU2",
+        quantity=10,
+        attributes={"expected_at": (at + timedelta(days=5)).isoformat() + "Z"},
+    )
+    for source, location in (("pos", "S001"), ("wms", "DC01")):
+        log.add(
+            "cycle_count_completed",
+            source,
+            at,
+            f"C-close-{source}-{day}",
+            location_id=location,
+            sku="SKU1",
+            quantity=1,
+            attributes={"system_quantity": 1},
+        )
+
+
 def base_events() -> list[dict]:
-    """2026-03-01 .. 2026-03-04; the latest occurred_at (as_of) is 2026-03-04 20:00."""
+    """2026-03-01 .. 2026-03-04; the data horizon is 2026-03-04 20:00."""
     log = EventLog(ingested_at=ts(4, 21))
     add, post = log.add, log.post
 
@@ -239,7 +279,7 @@ def base_events() -> list[dict]:
     )
     o6 = add("order_fulfilled", "wms", ts(3, 7), "O6", location_id="S001", sku="SKU1", quantity=1)
     post(o6, ts(3, 8))
-    # O7 marketplace: placed 03-01 00:30 and nothing else: open 91.5 h at as_of (exception,
+    # O7 marketplace: placed 03-01 00:30 and nothing else: open 91.5 h at the horizon (exception,
     # stalled).
     add(
         "order_placed",
@@ -251,7 +291,7 @@ def base_events() -> list[dict]:
         channel="marketplace",
     )
     # O8 web (03-02): reservation timeout at S002 and nothing else: an open failed
-    # reservation; 59 h old at as_of, so neither overdue nor stalled yet.
+    # reservation; 59 h old at the horizon, so neither overdue nor stalled yet.
     add("order_placed", "ecommerce", ts(2, 9), "O8", sku="SKU1", quantity=1, channel="web")
     add("reservation_requested", "oms", ts(2, 9), "O8", location_id="S002", sku="SKU1", quantity=1)
     add(
@@ -371,7 +411,7 @@ def base_events() -> list[dict]:
         quantity=1,
         reason_code="scrap",
     )
-    # R3: received S002 03-01 13:00, never inspected: stalled (79 h at as_of).
+    # R3: received S002 03-01 13:00, never inspected: stalled (79 h at the horizon).
     add("return_initiated", "ecommerce", ts(1, 12), "R3", sku="SKU1", quantity=2, channel="web")
     add("return_received", "pos", ts(1, 13), "R3", location_id="S002", sku="SKU1", quantity=2)
 
@@ -450,11 +490,11 @@ def base_events() -> list[dict]:
         "sale", "pos", ts(3, 8), "tk4", location_id="S002", sku="SKU1", quantity=1, channel="store"
     )
     post(s4, ts(3, 9))
-    # exactly 24 h before as_of and not posted: unreconciled (pos, 03-03)
+    # exactly 24 h before the horizon and not posted: unreconciled (pos, 03-03)
     add(
         "sale", "pos", ts(3, 20), "tk5", location_id="S002", sku="SKU1", quantity=1, channel="store"
     )
-    # 10 h before as_of and not posted: not unreconciled yet
+    # 10 h before the horizon and not posted: not unreconciled yet
     add(
         "sale", "pos", ts(4, 10), "tk6", location_id="S001", sku="SKU2", quantity=1, channel="store"
     )
@@ -543,7 +583,8 @@ def base_events() -> list[dict]:
     # oms_erp 03-04: a disruption at the very end of the data, no recovery yet.
     for minute in (56, 57, 58, 59):
         log.api("oms_erp", ts(4, 19, minute), 500)
-    log.api("oms_erp", ts(4, 20), 0)  # the latest occurred_at: as_of
+    log.api("oms_erp", ts(4, 20), 0)  # integration_gateway's last event
+    close_feeds(log, 4)
     return log.rows
 
 
@@ -591,6 +632,7 @@ def day5_events() -> list[dict]:
     )
     log.api("oms_erp", ts(5, 8), 200)  # recovers the 03-04 disruption
     log.api("oms_erp", ts(5, 20), 200)
+    close_feeds(log, 5)
     return log.rows
 
 

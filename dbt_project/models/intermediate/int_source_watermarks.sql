@@ -1,0 +1,99 @@
+{#- Per source system: the time through which its regular feed is complete (SPEC 5, "The data
+    horizon"). A source's regular flow is made of its full days: a UTC day of occurred_at
+    belongs to it when the source has at least watermark_min_day_share of its median daily
+    event count on that day. The watermark is the latest occurred_at on such a day; the
+    earliest occurred_at on one is where the regular flow starts.
+
+    Why volume per day: a handful of events on a day of their own (cycle-count answers landed
+    after the feed, one record dated 9999-12-31 or 2000-01-01) is far below a normal day of the
+    same source, so it can move neither end; a day the feed really delivered passes easily
+    (a partial last day too, down to a quarter of a normal one). One grouped scan, no
+    thresholds in absolute numbers, the same answer on every rebuild. -#}
+
+with source_days as (
+    select
+        source_system,
+        occurred_date,
+        count(*) as day_events,
+        min(occurred_at) as first_occurred_at,
+        max(occurred_at) as last_occurred_at
+    from {{ ref('stg_inventory_events') }}
+    group by source_system, occurred_date
+),
+
+source_volumes as (
+    select
+        source_system,
+        sum(day_events) as events,
+        max(last_occurred_at) as latest_occurred_at,
+        {{ percentile_cont('day_events', 0.5) }} as median_day_events
+    from source_days
+    group by source_system
+),
+
+regular_days as (
+    select source_days.*
+    from source_days
+    inner join source_volumes
+        on source_days.source_system = source_volumes.source_system
+    where source_days.day_events >= {{ var('watermark_min_day_share') }} * source_volumes.median_day_events
+),
+
+regular_flows as (
+    select
+        source_system,
+        count(*) as regular_days,
+        sum(day_events) as regular_events,
+        min(first_occurred_at) as regular_from_at,
+        max(last_occurred_at) as watermark_at
+    from regular_days
+    group by source_system
+),
+
+watermarks as (
+    select
+        volumes.source_system,
+        volumes.source_system in {{ sql_list(var('regular_feeds')) }} as is_regular_feed,
+        flows.watermark_at,
+        flows.regular_from_at,
+        volumes.latest_occurred_at,
+        volumes.events,
+        flows.regular_events,
+        volumes.events - flows.regular_events as events_outside_regular_days,
+        flows.regular_days,
+        volumes.median_day_events
+    from source_volumes as volumes
+    inner join regular_flows as flows
+        on volumes.source_system = flows.source_system
+),
+
+leader as (
+    select max(watermark_at) as leader_watermark_at
+    from watermarks
+    where is_regular_feed
+)
+
+select
+    cast(watermarks.source_system as {{ dbt.type_string() }}) as source_system,
+    watermarks.is_regular_feed,
+    cast(watermarks.watermark_at as {{ dbt.type_timestamp() }}) as watermark_at,
+    cast(watermarks.regular_from_at as {{ dbt.type_timestamp() }}) as regular_from_at,
+    cast(watermarks.latest_occurred_at as {{ dbt.type_timestamp() }}) as latest_occurred_at,
+    cast(watermarks.events as bigint) as events,
+    cast(watermarks.events_outside_regular_days as bigint) as events_outside_regular_days,
+    cast(watermarks.regular_days as bigint) as regular_days,
+    cast(watermarks.median_day_events as double) as median_day_events,
+    cast(leader.leader_watermark_at as {{ dbt.type_timestamp() }}) as leader_watermark_at,
+    cast(
+        {{ seconds_between('watermarks.watermark_at', 'leader.leader_watermark_at') }} / 3600.0
+        as double
+    ) as lag_behind_leader_h,
+    cast({{ var('source_freshness_max_lag_hours') }} as double) as max_lag_hours,
+    coalesce(
+        watermarks.is_regular_feed
+        and {{ seconds_between('watermarks.watermark_at', 'leader.leader_watermark_at') }}
+            > {{ hours_var_seconds('source_freshness_max_lag_hours') }},
+        false
+    ) as is_lagging
+from watermarks
+cross join leader
