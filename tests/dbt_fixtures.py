@@ -114,7 +114,7 @@ class EventLog:
 
 def close_feeds(log: EventLog, day: int) -> None:
     """Each regular feed but integration_gateway delivers one more event at 20:00 on `day`
-    (the ERP two, so that its day is not thin next to its median day): the feeds' watermarks,
+    (the ERP two, so that its day is not thin next to its typical day): the feeds' watermarks,
     and so the horizon, are `day` 20:00. No stock moves, nothing overdue or stalled: a web
     line requested and confirmed at DC01 in the same second, a marketplace line just placed, a
     PO created for 5 days later, and a pos and a wms cycle count that match the book."""
@@ -124,7 +124,13 @@ def close_feeds(log: EventLog, day: int) -> None:
     log.add("reservation_requested", "oms", at, web, location_id="DC01", sku="SKU1", quantity=1)
     log.add("reservation_confirmed", "erp", at, web, location_id="DC01", sku="SKU1", quantity=1)
     log.add(
-        "order_placed", "marketplace", at, marketplace, sku="SKU2", quantity=1, channel="marketplace"
+        "order_placed",
+        "marketplace",
+        at,
+        marketplace,
+        sku="SKU2",
+        quantity=1,
+        channel="marketplace",
     )
     log.add(
         "po_created",
@@ -633,6 +639,109 @@ def day5_events() -> list[dict]:
     log.api("oms_erp", ts(5, 8), 200)  # recovers the 03-04 disruption
     log.api("oms_erp", ts(5, 20), 200)
     close_feeds(log, 5)
+    return log.rows
+
+
+# One non-stock event type per regular feed, for the steady volume of regular_feed_events.
+FEED_EVENTS = {
+    "pos": ("order_placed", {"sku": "SKU1", "quantity": 1, "channel": "store"}),
+    "ecommerce": ("order_placed", {"sku": "SKU1", "quantity": 1, "channel": "web"}),
+    "marketplace": ("order_placed", {"sku": "SKU2", "quantity": 1, "channel": "marketplace"}),
+    "oms": ("reservation_requested", {"location_id": "DC01", "sku": "SKU2", "quantity": 1}),
+    "wms": ("return_received", {"location_id": "DC01", "sku": "SKU2", "quantity": 1}),
+    "erp": ("refund_issued", {}),
+}
+
+
+def regular_feed_events(last_hour: dict[str, int] | None = None) -> list[dict]:
+    """Two days (2026-03-01, 03-02) in which every regular feed delivers one event every two
+    hours, 00:00 .. 22:00 (12 a day), except that on 03-02 marketplace stops at 18:00 (or
+    each feed at its `last_hour`): the horizon is 03-02 18:00, set by marketplace; the data
+    starts 03-01. Stock events, for a ledger computed by hand:
+
+    - ERP snapshots on 03-01 00:00: S001/SKU1 = 10, S002/SKU1 = 5;
+    - a pos sale of 2 at S001/SKU1 on 03-02 12:00;
+    - a pos adjustment of -1 at S002/SKU2 dated 2000-01-01 (far past: booked on 03-01);
+    - a wms receipt of 5 at DC01/SKU1 dated 9999-12-31 (far future: no day of its own).
+
+    Ledger: S001/SKU1 10, 8; S002/SKU1 5, 5; S002/SKU2 -1, -1 on 03-01, 03-02: six rows. The
+    two stray dates are one event each on a day of their own, far below the feeds' typical day
+    (12 events), so they move no watermark."""
+    last_hour = {"marketplace": 18, **(last_hour or {})}
+    log = EventLog(ingested_at=ts(3, 1), prefix="r")
+    for day in (1, 2):
+        for hour in range(0, 24, 2):
+            for source, (event_type, fields) in FEED_EVENTS.items():
+                if day == 2 and hour > last_hour.get(source, 22):
+                    continue
+                log.add(event_type, source, ts(day, hour), f"{source}-{day}-{hour}", **fields)
+            if day < 2 or hour <= last_hour.get("integration_gateway", 22):
+                log.api("pos_feed", ts(day, hour), 200)
+    for location, quantity in (("S001", 10), ("S002", 5)):
+        log.add(
+            "stock_snapshot",
+            "erp",
+            ts(1),
+            f"snap-{location}",
+            location_id=location,
+            sku="SKU1",
+            quantity=quantity,
+        )
+    log.add("sale", "pos", ts(2, 12), "tk-r1", location_id="S001", sku="SKU1", quantity=2)
+    log.add(
+        "inventory_adjusted",
+        "pos",
+        datetime(2000, 1, 1),
+        "A-past",
+        location_id="S002",
+        sku="SKU2",
+        quantity=-1,
+        reason_code="correction",
+    )
+    log.add(
+        "po_received",
+        "wms",
+        datetime(9999, 12, 31, 23, 59, 59),
+        "P-future",
+        location_id="DC01",
+        sku="SKU1",
+        quantity=5,
+        lag=timedelta(0),
+    )
+    return log.rows
+
+
+def cycle_count_answers() -> list[dict]:
+    """Cycle-count answers landed after the feeds of regular_feed_events, the way the
+    simulator's respond_to_outbox writes them: pos and wms counts dated 2026-03-04 09:00
+    (two days after the horizon), the ERP's correction of the one mismatch and its posting."""
+    log = EventLog(ingested_at=ts(4, 10), prefix="answer")
+    for source, location, minute, counted, book in (
+        ("pos", "S001", 0, 7, 8),
+        ("pos", "S002", 5, 5, 5),
+        ("wms", "DC01", 10, 0, 0),
+    ):
+        log.add(
+            "cycle_count_completed",
+            source,
+            ts(4, 9, minute),
+            f"CC-{location}",
+            location_id=location,
+            sku="SKU1",
+            quantity=counted,
+            attributes={"system_quantity": book},
+        )
+    correction = log.add(
+        "inventory_adjusted",
+        "erp",
+        ts(4, 9, 30),
+        "A-count",
+        location_id="S001",
+        sku="SKU1",
+        quantity=-1,
+        reason_code="correction",
+    )
+    log.post(correction, ts(4, 9, 31))
     return log.rows
 
 

@@ -1,13 +1,18 @@
 {#- Per source system: the time through which its regular feed is complete (SPEC 5, "The data
     horizon"). A source's regular flow is made of its full days: a UTC day of occurred_at
-    belongs to it when the source has at least watermark_min_day_share of its median daily
+    belongs to it when the source has at least watermark_min_day_share of its typical day's
     event count on that day. The watermark is the latest occurred_at on such a day; the
     earliest occurred_at on one is where the regular flow starts.
+
+    The typical day is the median day of the source, taken a second time over the days that
+    pass the share of the first median: stray days at the bottom of a short history can drag
+    the first median down, not the second (up to half of the days may be stray); heavy days
+    (a weekly full stock snapshot) move neither, unless they are half of the days.
 
     Why volume per day: a handful of events on a day of their own (cycle-count answers landed
     after the feed, one record dated 9999-12-31 or 2000-01-01) is far below a normal day of the
     same source, so it can move neither end; a day the feed really delivered passes easily
-    (a partial last day too, down to a quarter of a normal one). One grouped scan, no
+    (a partial last day too, down to a quarter of a normal one). A few grouped scans, no
     thresholds in absolute numbers, the same answer on every rebuild. -#}
 
 with source_days as (
@@ -21,7 +26,9 @@ with source_days as (
     group by source_system, occurred_date
 ),
 
-source_volumes as (
+-- the typical day: the median day, taken again without the days thinner than the share of
+-- the first median (so stray days cannot drag it down on a short history)
+all_days as (
     select
         source_system,
         sum(day_events) as events,
@@ -31,12 +38,25 @@ source_volumes as (
     group by source_system
 ),
 
+source_volumes as (
+    select
+        all_days.source_system,
+        max(all_days.events) as events,
+        max(all_days.latest_occurred_at) as latest_occurred_at,
+        {{ percentile_cont('source_days.day_events', 0.5) }} as typical_day_events
+    from source_days
+    inner join all_days
+        on source_days.source_system = all_days.source_system
+    where source_days.day_events >= {{ var('watermark_min_day_share') }} * all_days.median_day_events
+    group by all_days.source_system
+),
+
 regular_days as (
     select source_days.*
     from source_days
     inner join source_volumes
         on source_days.source_system = source_volumes.source_system
-    where source_days.day_events >= {{ var('watermark_min_day_share') }} * source_volumes.median_day_events
+    where source_days.day_events >= {{ var('watermark_min_day_share') }} * source_volumes.typical_day_events
 ),
 
 regular_flows as (
@@ -61,7 +81,7 @@ watermarks as (
         flows.regular_events,
         volumes.events - flows.regular_events as events_outside_regular_days,
         flows.regular_days,
-        volumes.median_day_events
+        volumes.typical_day_events
     from source_volumes as volumes
     inner join regular_flows as flows
         on volumes.source_system = flows.source_system
@@ -82,7 +102,7 @@ select
     cast(watermarks.events as bigint) as events,
     cast(watermarks.events_outside_regular_days as bigint) as events_outside_regular_days,
     cast(watermarks.regular_days as bigint) as regular_days,
-    cast(watermarks.median_day_events as double) as median_day_events,
+    cast(watermarks.typical_day_events as double) as typical_day_events,
     cast(leader.leader_watermark_at as {{ dbt.type_timestamp() }}) as leader_watermark_at,
     cast(
         {{ seconds_between('watermarks.watermark_at', 'leader.leader_watermark_at') }} / 3600.0

@@ -1,7 +1,8 @@
 -- Every KPI of SPEC 5 in one long table: per day, overall (dimension = 'all') and per named
 -- dimension. Each KPI's logic lives in an intermediate int_kpi__<area> model. A day after the
 -- data horizon's day is incomplete (is_complete = false): some regular feed has not delivered
--- it yet, so its KPIs are partial and must not be shown as a finished day.
+-- it yet, so its KPIs are partial and must not be shown as a finished day. So is a day before
+-- the data's start (only stray records carry such dates).
 
 {%- set kpi_models = [
     'int_kpi__reservations',
@@ -24,7 +25,7 @@ with kpis as (
 ),
 
 horizon as (
-    select horizon_date from {{ ref('int_data_horizon') }}
+    select horizon_date, data_start_date from {{ ref('int_data_horizon') }}
 )
 
 select
@@ -35,7 +36,9 @@ select
     cast(value as double) as value,
     cast(numerator as double) as numerator,
     cast(denominator as double) as denominator,
-    coalesce(kpis.kpi_date <= horizon.horizon_date, false) as is_complete
+    coalesce(
+        kpis.kpi_date >= horizon.data_start_date and kpis.kpi_date <= horizon.horizon_date, false
+    ) as is_complete
 from kpis
 cross join horizon
 where kpis.kpi_date is not null
