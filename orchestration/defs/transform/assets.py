@@ -91,7 +91,7 @@ def read_headline_kpis(warehouse: Path) -> dict[str, Any]:
     return metadata
 
 
-def _concerns_kpi_daily(event: Any, kpi_output: str) -> bool:
+def _concerns_kpi_daily(event: Any, kpi_output: str | None) -> bool:
     """kpi_daily's materialization and its asset-check results (held back together)."""
     if isinstance(event, dg.Output):
         return event.output_name == kpi_output
@@ -110,7 +110,12 @@ def omnistock_dbt_assets(
 ) -> Iterator[Any]:
     settings = export_environment()  # profiles.yml reads OMNISTOCK_WAREHOUSE
     invocation = dbt.cli(dbt_build_args(config), context=context, raise_on_error=False)
-    kpi_output = context.assets_def.get_output_name_for_asset_key(KPI_DAILY_KEY)
+    # a subset run (e.g. a few models picked in the UI) may leave kpi_daily out
+    kpi_output = (
+        context.assets_def.get_output_name_for_asset_key(KPI_DAILY_KEY)
+        if KPI_DAILY_KEY in context.selected_asset_keys
+        else None
+    )
     held_back = []
     for event in invocation.stream():
         if _concerns_kpi_daily(event, kpi_output):
