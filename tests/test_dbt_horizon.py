@@ -14,6 +14,7 @@ from dbt_fixtures import (
     cycle_count_answers,
     query,
     regular_feed_events,
+    ts,
 )
 
 HORIZON = (datetime(2026, 3, 2, 18), date(2026, 3, 2), date(2026, 3, 1), "marketplace")
@@ -142,3 +143,37 @@ def test_late_cycle_count_answers_change_nothing_before_the_horizon(built, tmp_p
         "select value, is_complete from marts.kpi_daily where kpi_date = '2026-03-04' "
         "and kpi_name = 'inventory_record_accuracy' and dimension = 'all'",
     ) == [(2 / 3, False)]
+
+
+def test_ledger_follows_a_horizon_that_moves_back(tmp_path):
+    """oms is late to connect: first the ledger runs to marketplace's 03-02; then oms lands
+    its backlog, which ends 03-01 22:00. The incremental ledger drops 03-02 (pre-hook) and
+    equals a full refresh."""
+    events = regular_feed_events({"oms": -1})  # oms: 03-01 only
+    backlog = [
+        dict(event, ingested_at=ts(3, 6)) for event in events if event["source_system"] == "oms"
+    ]
+    warehouse = create_raw_warehouse(
+        tmp_path / "warehouse.duckdb", [e for e in events if e["source_system"] != "oms"]
+    )
+    dbt = DbtRun(warehouse, tmp_path)
+    ledger_sql = (
+        "select * exclude (ingested_through) from intermediate.int_stock_ledger_daily order by all"
+    )
+
+    dbt("run", "--select", "+int_stock_ledger_daily")
+    assert horizon(warehouse) == [HORIZON]
+    assert {row[2] for row in query(warehouse, ledger_sql)} == {D1, D2}
+
+    append_events(warehouse, backlog)
+    dbt("run", "--select", "+int_stock_ledger_daily")
+    assert horizon(warehouse) == [(datetime(2026, 3, 1, 22), D1, D1, "oms")]
+    incremental = query(warehouse, ledger_sql)
+    assert [(row[0], row[1], row[2]) for row in incremental] == [
+        ("SKU1", "S001", D1),
+        ("SKU1", "S002", D1),
+        ("SKU2", "S002", D1),
+    ]
+
+    dbt("run", "--select", "+int_stock_ledger_daily", "--full-refresh")
+    assert query(warehouse, ledger_sql) == incremental
