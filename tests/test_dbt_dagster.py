@@ -3,7 +3,6 @@ carries the latest complete day's headline KPIs, and the per-feed source freshne
 
 import dagster as dg
 import pytest
-from dagster_duckdb import DuckDBResource
 from dbt_fixtures import base_events, create_raw_warehouse, regular_feed_events
 
 
@@ -95,10 +94,7 @@ def test_freshness_check_warns_on_the_feed_that_lags(transform, tmp_path, monkey
         selection=dg.AssetSelection.assets(
             dg.AssetKey(["staging", "stg_inventory_events"]), transform.WATERMARKS_KEY
         ),
-        resources={
-            "dbt": transform.defs.resources["dbt"],
-            "duckdb": DuckDBResource(database=str(warehouse)),
-        },
+        resources={"dbt": transform.defs.resources["dbt"]},
         instance=dg.DagsterInstance.ephemeral(),
         run_config={"ops": {assets.op.name: {"config": {"unit_tests": False}}}},
     )

@@ -232,6 +232,17 @@ def test_count_results_flow_back_through_ingestion(pipeline):
     assert response_files >= 1
 
 
+def test_every_regular_feed_is_fresh(pipeline):
+    """One freshness check per regular feed runs in the job; on tiny none lags by 12 h."""
+    for result in (pipeline.result, pipeline.loop_result):
+        freshness = {
+            e.check_name: e.passed
+            for e in result.get_asset_check_evaluations()
+            if e.check_name.endswith("_freshness")
+        }
+        assert len(freshness) == 7 and all(freshness.values()), freshness
+
+
 def test_cycle_count_answers_do_not_move_the_horizon(pipeline):
     """The answers land as pos/wms (and ERP) files dated after the feeds: they are stored,
     yet the horizon, every regular feed's watermark and everything measured up to the

@@ -13,9 +13,10 @@ import functools
 from collections.abc import Iterator
 
 import dagster as dg
+import duckdb
 import yaml
-from dagster_duckdb import DuckDBResource
 
+from omnistock.config import get_settings
 from orchestration.resources import WAREHOUSE_POOL
 
 from .project import DBT_PROJECT_DIR
@@ -91,8 +92,10 @@ def freshness_results(
     ],
     pool=WAREHOUSE_POOL,
 )
-def source_freshness(duckdb: DuckDBResource) -> Iterator[dg.AssetCheckResult]:
-    with duckdb.get_connection() as con:
+def source_freshness() -> Iterator[dg.AssetCheckResult]:
+    # the warehouse the dbt profile writes (like the headline KPIs), opened read-only
+    warehouse = get_settings().warehouse
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         cursor = con.execute(
             f"select {', '.join(WATERMARK_COLUMNS)} from intermediate.int_source_watermarks"
         )
