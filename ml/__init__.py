@@ -2,8 +2,9 @@
 
 The order the orchestration calls it in:
 
-1. `ml.inputs.load_risk_inputs(con, as_of)` (as_of: `ml.inputs.data_as_of(con)`): the
-   marts as one polars frame per concern (`ml.features.RiskInputs`); all SQL lives there.
+1. `ml.inputs.load_risk_inputs(con, as_of)` (as_of: `ml.inputs.data_as_of(con)`, the data
+   horizon): the marts as one polars frame per concern (`ml.features.RiskInputs`); all SQL
+   lives there.
 2. `ml.features.location_features` / `location_category_features(inputs, as_of)`.
 3. `ml.detectors.fit_risk_model(features, level)` + `score_risk(model, features)` (or
    `fit_and_score`): location_risk and location_category_risk.

@@ -18,6 +18,8 @@ from .features import DEFAULT_FEATURE_CONFIG, FeatureConfig, RiskInputs, Window,
 
 # Feed lag needs every event naming the location; no mart keeps emitted_at per event.
 EVENTS_TABLE = "staging.stg_inventory_events"
+# The data's "now" as dbt defines it (the earliest regular-feed watermark; SPEC 5).
+HORIZON_TABLE = "intermediate.int_data_horizon"
 
 QUERIES = {
     "locations": "select location_id, location_type, region from marts.dim_locations",
@@ -70,8 +72,10 @@ _PARAMETER = re.compile(r"\$(\w+)")
 
 
 def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The data's "now": the latest occurred_at, as the dbt models use it."""
-    return con.sql(f"select max(occurred_at) from {EVENTS_TABLE}").fetchall()[0][0]
+    """The data's "now": the data horizon the dbt models measure open states at, so a late
+    out-of-band file (cycle-count answers) cannot stretch the windows over empty days."""
+    rows = con.sql(f"select horizon_at from {HORIZON_TABLE}").fetchall()
+    return rows[0][0] if rows else None
 
 
 def load_risk_inputs(

@@ -18,8 +18,9 @@ HEADLINE_KPIS = (
 
 
 def headline_kpis(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float | None]]:
-    """Ratios over the whole period (sum of numerators ÷ sum of denominators); percentiles
-    are the median of the daily values (they cannot be re-aggregated exactly)."""
+    """Ratios over the whole period of complete days (up to the data horizon's day; sum of
+    numerators ÷ sum of denominators); percentiles are the median of the daily values (they
+    cannot be re-aggregated exactly)."""
     return con.execute(
         """
         select kpi_name,
@@ -27,7 +28,7 @@ def headline_kpis(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float | Non
                     then sum(numerator) / nullif(sum(denominator), 0)
                     else median(value) end as value
         from marts.kpi_daily
-        where dimension = 'all' and list_contains(?, kpi_name)
+        where dimension = 'all' and is_complete and list_contains(?, kpi_name)
         group by kpi_name
         order by kpi_name
         """,
@@ -84,7 +85,7 @@ def print_summary(settings: Settings) -> None:
         for reason, count in quarantined.items():
             print(f"  {reason:<42}{count:>8,}")
     if facts.get("headline_kpis"):
-        print("headline KPIs (whole period; percentiles: median day):")
+        print("headline KPIs (complete days up to the data horizon; percentiles: median day):")
     for name, value in facts.get("headline_kpis", []):
         print(f"  {name:<36}{value if value is None else round(value, 4)}")
     if "cycle_count_requests" in facts:

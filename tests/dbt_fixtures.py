@@ -3,6 +3,9 @@
 The dataset covers 2026-03-01 .. 2026-03-04 (``base_events``) plus one more day
 (``day5_events``, with a late event for 2026-03-02) for the incremental test. Every KPI
 value asserted in tests/test_dbt_build.py is worked out by hand from the comments here.
+Every regular feed's last event of a day is at 20:00 (``close_feeds``), so the data horizon
+(the earliest regular-feed watermark) is 2026-03-04 20:00, then 2026-03-05 20:00.
+``regular_feed_events`` is a denser log for the horizon tests (tests/test_dbt_horizon.py).
 The raw DDL follows docs/architecture.md ("Raw tables").
 """
 
@@ -109,8 +112,51 @@ class EventLog:
         )
 
 
+def close_feeds(log: EventLog, day: int) -> None:
+    """Each regular feed but integration_gateway delivers one more event at 20:00 on `day`
+    (the ERP two, so that its day is not thin next to its typical day): the feeds' watermarks,
+    and so the horizon, are `day` 20:00. No stock moves, nothing overdue or stalled: a web
+    line requested and confirmed at DC01 in the same second, a marketplace line just placed, a
+    PO created for 5 days later, and a pos and a wms cycle count that match the book."""
+    at = ts(day, 20)
+    web, marketplace = f"O-close-{day}", f"M-close-{day}"
+    log.add("order_placed", "ecommerce", at, web, sku="SKU1", quantity=1, channel="web")
+    log.add("reservation_requested", "oms", at, web, location_id="DC01", sku="SKU1", quantity=1)
+    log.add("reservation_confirmed", "erp", at, web, location_id="DC01", sku="SKU1", quantity=1)
+    log.add(
+        "order_placed",
+        "marketplace",
+        at,
+        marketplace,
+        sku="SKU2",
+        quantity=1,
+        channel="marketplace",
+    )
+    log.add(
+        "po_created",
+        "erp",
+        at,
+        f"P-close-{day}",
+        location_id="DC01",
+        sku="SKU2",
+        quantity=10,
+        attributes={"expected_at": (at + timedelta(days=5)).isoformat() + "Z"},
+    )
+    for source, location in (("pos", "S001"), ("wms", "DC01")):
+        log.add(
+            "cycle_count_completed",
+            source,
+            at,
+            f"C-close-{source}-{day}",
+            location_id=location,
+            sku="SKU1",
+            quantity=1,
+            attributes={"system_quantity": 1},
+        )
+
+
 def base_events() -> list[dict]:
-    """2026-03-01 .. 2026-03-04; the latest occurred_at (as_of) is 2026-03-04 20:00."""
+    """2026-03-01 .. 2026-03-04; the data horizon is 2026-03-04 20:00."""
     log = EventLog(ingested_at=ts(4, 21))
     add, post = log.add, log.post
 
@@ -239,7 +285,7 @@ def base_events() -> list[dict]:
     )
     o6 = add("order_fulfilled", "wms", ts(3, 7), "O6", location_id="S001", sku="SKU1", quantity=1)
     post(o6, ts(3, 8))
-    # O7 marketplace: placed 03-01 00:30 and nothing else: open 91.5 h at as_of (exception,
+    # O7 marketplace: placed 03-01 00:30 and nothing else: open 91.5 h at the horizon (exception,
     # stalled).
     add(
         "order_placed",
@@ -251,7 +297,7 @@ def base_events() -> list[dict]:
         channel="marketplace",
     )
     # O8 web (03-02): reservation timeout at S002 and nothing else: an open failed
-    # reservation; 59 h old at as_of, so neither overdue nor stalled yet.
+    # reservation; 59 h old at the horizon, so neither overdue nor stalled yet.
     add("order_placed", "ecommerce", ts(2, 9), "O8", sku="SKU1", quantity=1, channel="web")
     add("reservation_requested", "oms", ts(2, 9), "O8", location_id="S002", sku="SKU1", quantity=1)
     add(
@@ -371,7 +417,7 @@ def base_events() -> list[dict]:
         quantity=1,
         reason_code="scrap",
     )
-    # R3: received S002 03-01 13:00, never inspected: stalled (79 h at as_of).
+    # R3: received S002 03-01 13:00, never inspected: stalled (79 h at the horizon).
     add("return_initiated", "ecommerce", ts(1, 12), "R3", sku="SKU1", quantity=2, channel="web")
     add("return_received", "pos", ts(1, 13), "R3", location_id="S002", sku="SKU1", quantity=2)
 
@@ -450,11 +496,11 @@ def base_events() -> list[dict]:
         "sale", "pos", ts(3, 8), "tk4", location_id="S002", sku="SKU1", quantity=1, channel="store"
     )
     post(s4, ts(3, 9))
-    # exactly 24 h before as_of and not posted: unreconciled (pos, 03-03)
+    # exactly 24 h before the horizon and not posted: unreconciled (pos, 03-03)
     add(
         "sale", "pos", ts(3, 20), "tk5", location_id="S002", sku="SKU1", quantity=1, channel="store"
     )
-    # 10 h before as_of and not posted: not unreconciled yet
+    # 10 h before the horizon and not posted: not unreconciled yet
     add(
         "sale", "pos", ts(4, 10), "tk6", location_id="S001", sku="SKU2", quantity=1, channel="store"
     )
@@ -543,7 +589,8 @@ def base_events() -> list[dict]:
     # oms_erp 03-04: a disruption at the very end of the data, no recovery yet.
     for minute in (56, 57, 58, 59):
         log.api("oms_erp", ts(4, 19, minute), 500)
-    log.api("oms_erp", ts(4, 20), 0)  # the latest occurred_at: as_of
+    log.api("oms_erp", ts(4, 20), 0)  # integration_gateway's last event
+    close_feeds(log, 4)
     return log.rows
 
 
@@ -591,6 +638,110 @@ def day5_events() -> list[dict]:
     )
     log.api("oms_erp", ts(5, 8), 200)  # recovers the 03-04 disruption
     log.api("oms_erp", ts(5, 20), 200)
+    close_feeds(log, 5)
+    return log.rows
+
+
+# One non-stock event type per regular feed, for the steady volume of regular_feed_events.
+FEED_EVENTS = {
+    "pos": ("order_placed", {"sku": "SKU1", "quantity": 1, "channel": "store"}),
+    "ecommerce": ("order_placed", {"sku": "SKU1", "quantity": 1, "channel": "web"}),
+    "marketplace": ("order_placed", {"sku": "SKU2", "quantity": 1, "channel": "marketplace"}),
+    "oms": ("reservation_requested", {"location_id": "DC01", "sku": "SKU2", "quantity": 1}),
+    "wms": ("return_received", {"location_id": "DC01", "sku": "SKU2", "quantity": 1}),
+    "erp": ("refund_issued", {}),
+}
+
+
+def regular_feed_events(last_hour: dict[str, int] | None = None) -> list[dict]:
+    """Two days (2026-03-01, 03-02) in which every regular feed delivers one event every two
+    hours, 00:00 .. 22:00 (12 a day), except that on 03-02 marketplace stops at 18:00 (or
+    each feed at its `last_hour`): the horizon is 03-02 18:00, set by marketplace; the data
+    starts 03-01. Stock events, for a ledger computed by hand:
+
+    - ERP snapshots on 03-01 00:00: S001/SKU1 = 10, S002/SKU1 = 5;
+    - a pos sale of 2 at S001/SKU1 on 03-02 12:00;
+    - a pos adjustment of -1 at S002/SKU2 dated 2000-01-01 (far past: booked on 03-01);
+    - a wms receipt of 5 at DC01/SKU1 dated 9999-12-31 (far future: no day of its own).
+
+    Ledger: S001/SKU1 10, 8; S002/SKU1 5, 5; S002/SKU2 -1, -1 on 03-01, 03-02: six rows. The
+    two stray dates are one event each on a day of their own, far below the feeds' typical day
+    (12 events), so they move no watermark."""
+    last_hour = {"marketplace": 18, **(last_hour or {})}
+    log = EventLog(ingested_at=ts(3, 1), prefix="r")
+    for day in (1, 2):
+        for hour in range(0, 24, 2):
+            for source, (event_type, fields) in FEED_EVENTS.items():
+                if day == 2 and hour > last_hour.get(source, 22):
+                    continue
+                log.add(event_type, source, ts(day, hour), f"{source}-{day}-{hour}", **fields)
+            if day < 2 or hour <= last_hour.get("integration_gateway", 22):
+                log.api("pos_feed", ts(day, hour), 200)
+    for location, quantity in (("S001", 10), ("S002", 5)):
+        log.add(
+            "stock_snapshot",
+            "erp",
+            ts(1),
+            f"snap-{location}",
+            location_id=location,
+            sku="SKU1",
+            quantity=quantity,
+        )
+    log.add("sale", "pos", ts(2, 12), "tk-r1", location_id="S001", sku="SKU1", quantity=2)
+    log.add(
+        "inventory_adjusted",
+        "pos",
+        datetime(2000, 1, 1),
+        "A-past",
+        location_id="S002",
+        sku="SKU2",
+        quantity=-1,
+        reason_code="correction",
+    )
+    log.add(
+        "po_received",
+        "wms",
+        datetime(9999, 12, 31, 23, 59, 59),
+        "P-future",
+        location_id="DC01",
+        sku="SKU1",
+        quantity=5,
+        lag=timedelta(0),
+    )
+    return log.rows
+
+
+def cycle_count_answers() -> list[dict]:
+    """Cycle-count answers landed after the feeds of regular_feed_events, the way the
+    simulator's respond_to_outbox writes them: pos and wms counts dated 2026-03-04 09:00
+    (two days after the horizon), the ERP's correction of the one mismatch and its posting."""
+    log = EventLog(ingested_at=ts(4, 10), prefix="answer")
+    for source, location, minute, counted, book in (
+        ("pos", "S001", 0, 7, 8),
+        ("pos", "S002", 5, 5, 5),
+        ("wms", "DC01", 10, 0, 0),
+    ):
+        log.add(
+            "cycle_count_completed",
+            source,
+            ts(4, 9, minute),
+            f"CC-{location}",
+            location_id=location,
+            sku="SKU1",
+            quantity=counted,
+            attributes={"system_quantity": book},
+        )
+    correction = log.add(
+        "inventory_adjusted",
+        "erp",
+        ts(4, 9, 30),
+        "A-count",
+        location_id="S001",
+        sku="SKU1",
+        quantity=-1,
+        reason_code="correction",
+    )
+    log.post(correction, ts(4, 9, 31))
     return log.rows
 
 

@@ -102,7 +102,7 @@ def test_every_spec_kpi_has_an_overall_row(warehouse):
         (D1, "reconciliation_time_p95_h", "all", "all", (2.6, None, 9.0)),
         (D2, "reconciliation_time_p50_h", "event_type", "transfer_received", (2.25, None, 2.0)),
         # unposted: O5's DC01 fulfilment (wms, 03-01), tk3 (pos, 03-02), tk5 (pos, 03-03, exactly
-        # 24 h before as_of); tk6 is only 10 h old
+        # 24 h before the horizon); tk6 is only 10 h old
         (D1, "unreconciled_events", "source_system", "wms", (1.0, None, None)),
         (D3, "unreconciled_events", "all", "all", (1.0, None, None)),
         (D4, "unreconciled_events", "all", "all", (0.0, None, None)),

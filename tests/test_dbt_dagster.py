@@ -1,9 +1,9 @@
-"""The dbt assets in Dagster: graph shape, and a real materialization whose kpi_daily
-event carries the latest day's headline KPIs."""
+"""The dbt assets in Dagster: graph shape, a real materialization whose kpi_daily event
+carries the latest complete day's headline KPIs, and the per-feed source freshness checks."""
 
 import dagster as dg
 import pytest
-from dbt_fixtures import base_events, create_raw_warehouse
+from dbt_fixtures import base_events, create_raw_warehouse, regular_feed_events
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +60,55 @@ def test_materialize_attaches_headline_kpis(transform, tmp_path, monkeypatch):
     evaluations = result.get_asset_check_evaluations()
     assert evaluations and all(evaluation.passed for evaluation in evaluations)
     assert any(e.asset_key == transform.KPI_DAILY_KEY for e in evaluations)
+
+
+def test_pipeline_job_runs_a_freshness_check_per_regular_feed(transform):
+    from orchestration.definitions import defs
+    from orchestration.jobs import PIPELINE_JOB_NAME
+
+    job = defs.resolve_job_def(PIPELINE_JOB_NAME)
+    freshness = {
+        key.name
+        for key in job.asset_layer.asset_graph.asset_check_keys
+        if key.asset_key == transform.WATERMARKS_KEY and key.name.endswith("_freshness")
+    }
+    assert freshness == {
+        f"{feed}_freshness"
+        for feed in ("pos", "ecommerce", "marketplace", "oms", "wms", "erp", "integration_gateway")
+    }
+
+
+def test_freshness_check_warns_on_the_feed_that_lags(transform, tmp_path, monkeypatch):
+    # marketplace stops at 03-02 04:00, every other feed runs to 22:00: 18 h behind (> 12)
+    warehouse = create_raw_warehouse(
+        tmp_path / "warehouse.duckdb", regular_feed_events({"marketplace": 4})
+    )
+    monkeypatch.setenv("OMNISTOCK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("OMNISTOCK_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "dbt_target"))
+    assets = transform.omnistock_dbt_assets
+
+    result = dg.materialize(
+        [assets, transform.source_freshness],
+        selection=dg.AssetSelection.assets(
+            dg.AssetKey(["staging", "stg_inventory_events"]), transform.WATERMARKS_KEY
+        ),
+        resources={"dbt": transform.defs.resources["dbt"]},
+        instance=dg.DagsterInstance.ephemeral(),
+        run_config={"ops": {assets.op.name: {"config": {"unit_tests": False}}}},
+    )
+
+    assert result.success
+    checks = {
+        e.check_name: e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name.endswith("_freshness")
+    }
+    assert len(checks) == 7
+    lagging = checks.pop("marketplace_freshness")
+    assert not lagging.passed
+    assert lagging.severity == dg.AssetCheckSeverity.WARN
+    assert lagging.metadata["lag_behind_leader_h"].value == 18.0
+    assert lagging.metadata["watermark_at"].value == "2026-03-02 04:00:00"
+    assert all(check.passed for check in checks.values()), checks

@@ -21,6 +21,9 @@ INSIDE, BEFORE_WINDOW, BEFORE_HISTORY = "2026-03-28 10:00", "2026-03-10 10:00", 
 MART_DDL = f"""
 create schema marts;
 create schema staging;
+create schema intermediate;
+create table intermediate.int_data_horizon as
+    select timestamp '2026-03-29 12:00' as horizon_at, date '2026-03-29' as horizon_date;
 create table marts.dim_locations as select * from (values
     ('S1', 'store', 'north', 'North 1'), ('D1', 'dc', 'north', 'North DC'))
     t(location_id, location_type, region, location_name);

@@ -60,6 +60,31 @@ def _snapshot(settings) -> dict:
             settings, "select request_id, location_id, status from actions.cycle_count_requests"
         ),
         "counts": _query(settings, "select count(*) from marts.fct_cycle_counts")[0][0],
+        "clock": _clock(settings),
+    }
+
+
+def _clock(settings) -> dict:
+    """The data horizon, the regular feeds' watermarks and what is measured up to the horizon."""
+    [(horizon_at, horizon_date)] = _query(
+        settings, "select horizon_at, horizon_date from intermediate.int_data_horizon"
+    )
+    return {
+        "horizon": (horizon_at, horizon_date),
+        "watermarks": dict(
+            _query(
+                settings,
+                "select source_system, watermark_at from intermediate.int_source_watermarks "
+                "where is_regular_feed",
+            )
+        ),
+        "kpis": _query(
+            settings,
+            "select * from marts.kpi_daily where kpi_date <= ? order by all",
+            [horizon_date],
+        ),
+        "exceptions": _query(settings, "select * from marts.exception_queue order by all"),
+        "stalled": _query(settings, "select * from marts.stalled_cases order by all"),
     }
 
 
@@ -205,6 +230,36 @@ def test_count_results_flow_back_through_ingestion(pipeline):
         "select count(*) from raw.ingested_files where path like '%cycle-count-response%'",
     )
     assert response_files >= 1
+
+
+def test_every_regular_feed_is_fresh(pipeline):
+    """One freshness check per regular feed runs in the job; on tiny none lags by 12 h."""
+    for result in (pipeline.result, pipeline.loop_result):
+        freshness = {
+            e.check_name: e.passed
+            for e in result.get_asset_check_evaluations()
+            if e.check_name.endswith("_freshness")
+        }
+        assert len(freshness) == 7 and all(freshness.values()), freshness
+
+
+def test_cycle_count_answers_do_not_move_the_horizon(pipeline):
+    """The answers land as pos/wms (and ERP) files dated after the feeds: they are stored,
+    yet the horizon, every regular feed's watermark and everything measured up to the
+    horizon stay as they were."""
+    settings = pipeline.settings
+    before = pipeline.before_loop["clock"]
+    [(sources, answered_from)] = _query(
+        settings,
+        "select list(distinct source_system order by source_system), min(occurred_at) "
+        "from staging.stg_inventory_events where source_file like '%cycle-count-response%'",
+    )
+    assert {"pos", "wms"} & set(sources) and set(sources) <= {"pos", "wms", "erp"}
+    assert answered_from > before["horizon"][0]
+    after = _clock(settings)
+    assert len(before["kpis"]) > 100
+    for part in before:
+        assert after[part] == before[part], part
 
 
 def test_snapshot_and_offline_report_are_published(pipeline):

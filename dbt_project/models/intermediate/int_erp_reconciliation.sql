@@ -1,7 +1,7 @@
 -- Every stock-moving event matched to the erp_posted event that posts it
 -- (attributes.posted_event_id). Reconciliation time runs from the posted event's occurred_at
--- to the first posting; an event still unposted 24 h after it occurred, as of the latest
--- occurred_at in the data, is unreconciled (SPEC 5).
+-- to the first posting; an event still unposted 24 h after it occurred, at the data horizon,
+-- is unreconciled (SPEC 5).
 
 with stock_movements as (
     select * from {{ ref('stg_inventory_events') }}
@@ -19,8 +19,8 @@ postings as (
     group by posted_event_id
 ),
 
-as_of as (
-    select as_of from {{ ref('int_data_as_of') }}
+horizon as (
+    select horizon_at from {{ ref('int_data_horizon') }}
 ),
 
 matched as (
@@ -36,9 +36,9 @@ matched as (
         postings.posting_event_id,
         postings.posted_at,
         coalesce(postings.postings, 0) as postings,
-        as_of.as_of
+        horizon.horizon_at
     from stock_movements as movements
-    cross join as_of
+    cross join horizon
     left join postings
         on movements.event_id = postings.posted_event_id
 )
@@ -57,9 +57,9 @@ select
     postings,
     posted_at is not null as is_posted,
     {{ seconds_between('occurred_at', 'posted_at') }} / 3600.0 as reconciliation_time_h,
-    {{ seconds_between('occurred_at', 'as_of') }} / 3600.0 as age_h,
+    {{ seconds_between('occurred_at', 'horizon_at') }} / 3600.0 as age_h,
     (
         posted_at is null
-        and {{ seconds_between('occurred_at', 'as_of') }} >= {{ hours_var_seconds('unreconciled_after_hours') }}
+        and {{ seconds_between('occurred_at', 'horizon_at') }} >= {{ hours_var_seconds('unreconciled_after_hours') }}
     ) as is_unreconciled
 from matched

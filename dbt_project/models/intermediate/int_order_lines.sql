@@ -7,8 +7,8 @@ with order_events as (
     where workflow = 'order'
 ),
 
-as_of as (
-    select as_of from {{ ref('int_data_as_of') }}
+horizon as (
+    select horizon_at from {{ ref('int_data_horizon') }}
 ),
 
 ranked_placements as (
@@ -137,9 +137,9 @@ lines as (
         ) as closed_at,
         activity.last_event_at,
         activity.last_out_of_stock_cancelled_at,
-        as_of.as_of
+        horizon.horizon_at
     from line_activity as activity
-    cross join as_of
+    cross join horizon
     left join line_placements as placements
         on activity.order_id = placements.order_id and activity.sku = placements.sku
     left join order_channels as channels
@@ -163,9 +163,9 @@ exceptions as (
             false
         ) as is_fulfilled_late,
         -- "neither fulfilled nor cancelled 72 h after order_placed": decidable once 72 h have
-        -- passed by as_of; a line closed after the deadline was open at it
+        -- passed by the horizon; a line closed after the deadline was open at it
         coalesce(
-            {{ seconds_between('placed_at', 'as_of') }} >= {{ hours_var_seconds('open_order_line_hours') }}
+            {{ seconds_between('placed_at', 'horizon_at') }} >= {{ hours_var_seconds('open_order_line_hours') }}
             and (
                 closed_at is null
                 or {{ seconds_between('placed_at', 'closed_at') }} > {{ hours_var_seconds('open_order_line_hours') }}

@@ -4,38 +4,55 @@
         incremental_strategy=('merge' if target.type in ('spark', 'databricks') else 'delete+insert'),
         unique_key=['sku', 'location_id', 'ledger_date'],
         on_schema_change='fail',
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where ledger_date > (select horizon_date from {{ ref('int_data_horizon') }}){% endif %}"
+        ],
     )
 }}
 
 {#- Daily book quantity per sku-location, dense from the position's first stock event to the
-    last day of the data. A stock_snapshot sets the book quantity (the day's last snapshot
+    data horizon's day. A stock_snapshot sets the book quantity (the day's last snapshot
     wins; movements at or before it are in it), stock-moving events add their signed delta.
 
+    Bounded by the data horizon (int_data_horizon), so no stored date can blow the calendar
+    up: no day after horizon_date gets a row (events dated later wait until the horizon
+    reaches them), and no position starts before data_start_date (a stock event dated before
+    the data's start is booked on its first day: its effect on the book is kept, its date is
+    not trusted). If the horizon moves back, the pre-hook drops the days beyond it.
+
     Incremental: events ingested since the last build (ingested_through) may be late, so the
-    ledger is rebuilt from the earliest occurred day among them (or from the day after the
+    ledger is rebuilt from the earliest ledger day among them (or from the day after the
     ledger's last day when only new days arrived), starting from the stored closing quantity
     of the day before. Days before that are untouched; the result equals a full refresh. -#}
 
-with stock_events as (
+with horizon as (
+    select horizon_date, data_start_date from {{ ref('int_data_horizon') }}
+),
+
+stock_events as (
     select
-        sku,
-        location_id,
-        event_id,
-        event_type,
-        occurred_at,
-        occurred_date as ledger_date,
-        quantity,
-        stock_delta,
-        ingested_at
-    from {{ ref('stg_inventory_events') }}
-    where event_type in {{ sql_list(['stock_snapshot'] + stock_moving_event_types()) }}
-        and location_id is not null
-        and sku is not null
+        events.sku,
+        events.location_id,
+        events.event_id,
+        events.event_type,
+        events.occurred_at,
+        case
+            when events.occurred_date < horizon.data_start_date then horizon.data_start_date
+            else events.occurred_date
+        end as ledger_date,
+        events.quantity,
+        events.stock_delta,
+        events.ingested_at
+    from {{ ref('stg_inventory_events') }} as events
+    cross join horizon
+    where events.event_type in {{ sql_list(['stock_snapshot'] + stock_moving_event_types()) }}
+        and events.location_id is not null
+        and events.sku is not null
 ),
 
 bounds as (
     select
-        (select last_data_date from {{ ref('int_data_as_of') }}) as last_data_date,
+        (select horizon_date from horizon) as last_ledger_date,
         (select max(ingested_at) from {{ ref('stg_inventory_events') }}) as ingested_through,
         {% if is_incremental() -%}
         least(
@@ -144,7 +161,7 @@ positions as (
 ),
 
 calendar as (
-    {{ date_series('(select reprocess_from from bounds)', '(select last_data_date from bounds)') }}
+    {{ date_series('(select reprocess_from from bounds)', '(select last_ledger_date from bounds)') }}
 ),
 
 position_days as (

@@ -1,14 +1,14 @@
 -- The planner's work list (SPEC 5.1): one row per open exception, ranked by impact (value
--- at cost, then units, then age). Open means, as of the latest occurred_at in the data:
+-- at cost, then units, then age). Open means, at the data horizon (int_data_horizon):
 --   stalled_case        a stalled case (stalled_cases)
 --   oversell            an oversold order line, for exception_lookback_days after the cancellation
---   negative_stock      a sku-location whose book quantity is below zero on the last day
+--   negative_stock      a sku-location whose book quantity is below zero on the horizon's day
 --   unreconciled_event  a stock-moving event without erp_posted after 24 h
 --   failed_reservation  a failed reservation whose line has no confirmed reservation and is
 --                       neither fulfilled nor cancelled (still needs a source)
 
-with as_of as (
-    select as_of, last_data_date from {{ ref('int_data_as_of') }}
+with horizon as (
+    select horizon_at, horizon_date from {{ ref('int_data_horizon') }}
 ),
 
 skus as (
@@ -41,16 +41,16 @@ oversells as (
         lines.ordered_quantity * skus.unit_cost as value_at_cost,
         'confirmed reservation cancelled out_of_stock' as detail
     from {{ ref('int_order_lines') }} as lines
-    cross join as_of
+    cross join horizon
     left join skus on lines.sku = skus.sku
     where lines.is_oversold
-        and {{ seconds_between('lines.oversold_at', 'as_of.as_of') }} <= {{ var('exception_lookback_days') * 86400 }}
+        and {{ seconds_between('lines.oversold_at', 'horizon.horizon_at') }} <= {{ var('exception_lookback_days') * 86400 }}
 ),
 
 last_day_negatives as (
     select ledger.sku, ledger.location_id, ledger.closing_quantity
     from {{ ref('int_stock_ledger_daily') }} as ledger
-    inner join as_of on ledger.ledger_date = as_of.last_data_date
+    inner join horizon on ledger.ledger_date = horizon.horizon_date
     where ledger.closing_quantity < 0
 ),
 
@@ -137,7 +137,7 @@ select
     cast(exceptions.location_id as {{ dbt.type_string() }}) as location_id,
     cast(exceptions.sku as {{ dbt.type_string() }}) as sku,
     cast(exceptions.opened_at as {{ dbt.type_timestamp() }}) as opened_at,
-    cast({{ seconds_between('exceptions.opened_at', 'as_of.as_of') }} / 3600.0 as double) as age_h,
+    cast({{ seconds_between('exceptions.opened_at', 'horizon.horizon_at') }} / 3600.0 as double) as age_h,
     cast(exceptions.units as bigint) as units,
     cast(exceptions.value_at_cost as double) as value_at_cost,
     cast(exceptions.detail as {{ dbt.type_string() }}) as detail,
@@ -149,6 +149,6 @@ select
             exceptions.exception_type,
             exceptions.reference_id
     ) as bigint) as impact_rank,
-    cast(as_of.as_of as {{ dbt.type_timestamp() }}) as as_of
+    cast(horizon.horizon_at as {{ dbt.type_timestamp() }}) as as_of
 from exceptions
-cross join as_of
+cross join horizon

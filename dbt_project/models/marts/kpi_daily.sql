@@ -1,5 +1,8 @@
 -- Every KPI of SPEC 5 in one long table: per day, overall (dimension = 'all') and per named
--- dimension. Each KPI's logic lives in an intermediate int_kpi__<area> model.
+-- dimension. Each KPI's logic lives in an intermediate int_kpi__<area> model. A day after the
+-- data horizon's day is incomplete (is_complete = false): some regular feed has not delivered
+-- it yet, so its KPIs are partial and must not be shown as a finished day. So is a day before
+-- the data's start (only stray records carry such dates).
 
 {%- set kpi_models = [
     'int_kpi__reservations',
@@ -19,6 +22,10 @@ with kpis as (
     from {{ ref(kpi_model) }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
+),
+
+horizon as (
+    select horizon_date, data_start_date from {{ ref('int_data_horizon') }}
 )
 
 select
@@ -28,6 +35,10 @@ select
     cast(dimension_value as {{ dbt.type_string() }}) as dimension_value,
     cast(value as double) as value,
     cast(numerator as double) as numerator,
-    cast(denominator as double) as denominator
+    cast(denominator as double) as denominator,
+    coalesce(
+        kpis.kpi_date >= horizon.data_start_date and kpis.kpi_date <= horizon.horizon_date, false
+    ) as is_complete
 from kpis
-where kpi_date is not null
+cross join horizon
+where kpis.kpi_date is not null

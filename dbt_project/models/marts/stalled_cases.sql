@@ -1,5 +1,5 @@
 -- Cases with no terminal event whose last event is older than the SLA of the stage they sit
--- in, at the latest occurred_at in the data (SPEC 5.1). SLAs come from the
+-- in, at the data horizon (SPEC 5.1). SLAs come from the
 -- stalled_case_sla_hours var (default 72 h, per workflow or per workflow.activity).
 
 with open_cases as (
@@ -7,18 +7,18 @@ with open_cases as (
     where not is_closed
 ),
 
-as_of as (
-    select as_of from {{ ref('int_data_as_of') }}
+horizon as (
+    select horizon_at from {{ ref('int_data_horizon') }}
 ),
 
 aged as (
     select
         open_cases.*,
-        as_of.as_of,
-        {{ seconds_between('open_cases.last_event_at', 'as_of.as_of') }} / 3600.0 as age_h,
+        horizon.horizon_at,
+        {{ seconds_between('open_cases.last_event_at', 'horizon.horizon_at') }} / 3600.0 as age_h,
         {{ stalled_sla_hours('open_cases.workflow', 'open_cases.last_activity') }} as sla_hours
     from open_cases
-    cross join as_of
+    cross join horizon
 )
 
 select
@@ -36,6 +36,6 @@ select
     cast(age_h - sla_hours as double) as hours_over_sla,
     cast(units as bigint) as units,
     cast(value_at_cost as double) as value_at_cost,
-    cast(as_of as {{ dbt.type_timestamp() }}) as as_of
+    cast(horizon_at as {{ dbt.type_timestamp() }}) as as_of
 from aged
 where age_h > sla_hours

@@ -24,13 +24,14 @@ SCHEMA = "intelligence"
 MARTS_READ = (
     "dim_locations", "dim_skus", "fct_cycle_counts", "fct_inventory_adjustments",
     "fct_transfers", "fct_reservations", "fct_order_lines", "fct_stock_positions", "fct_returns",
+    "int_data_horizon",  # as_of: ml.inputs.data_as_of
 )  # fmt: skip
 TOP_N = 10
 
 
 class RiskConfig(dg.Config):
     window_days: int = 14
-    """Trailing window of the features, in days before the latest event."""
+    """Trailing window of the features, in days before the data horizon."""
 
 
 @dg.asset(

@@ -17,6 +17,8 @@ _LAZY = {
     "DbtBuildConfig": ".assets",
     "KPI_DAILY_KEY": ".assets",
     "OmnistockDbtTranslator": ".translator",
+    "source_freshness": ".checks",
+    "WATERMARKS_KEY": ".checks",
 }
 
 

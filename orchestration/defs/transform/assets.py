@@ -3,8 +3,9 @@ checks, unit tests), and the headline KPIs attached to ``marts/kpi_daily``.
 
 Headline KPIs: the kpi_daily materialization is held back until dbt has exited (DuckDB
 allows one writer per file, so the table can only be read once dbt let go of it); it is then
-emitted with the overall KPI rows of the latest day as a Markdown table plus one float per
-headline KPI (which Dagster plots across materializations).
+emitted with the overall KPI rows of the latest complete day (``is_complete``: on or before
+the data horizon's day) as a Markdown table plus one float per headline KPI (which Dagster
+plots across materializations), so a late out-of-band file cannot swap in a near-empty day.
 """
 
 from collections.abc import Iterator
@@ -53,7 +54,8 @@ def dbt_build_args(config: DbtBuildConfig) -> list[str]:
 
 
 def read_headline_kpis(warehouse: Path) -> dict[str, Any]:
-    """Metadata for kpi_daily: the latest day's overall KPI rows (empty if unreadable)."""
+    """Metadata for kpi_daily: the overall KPI rows of the latest complete day (empty if
+    unreadable)."""
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             rows = con.execute(
@@ -61,7 +63,9 @@ def read_headline_kpis(warehouse: Path) -> dict[str, Any]:
                 select kpi_date, kpi_name, value, numerator, denominator
                 from marts.kpi_daily
                 where dimension = 'all'
-                    and kpi_date = (select max(kpi_date) from marts.kpi_daily)
+                    and kpi_date = (
+                        select max(kpi_date) from marts.kpi_daily where is_complete
+                    )
                 order by kpi_name
                 """
             ).fetchall()
@@ -87,7 +91,7 @@ def read_headline_kpis(warehouse: Path) -> dict[str, Any]:
     return metadata
 
 
-def _concerns_kpi_daily(event: Any, kpi_output: str) -> bool:
+def _concerns_kpi_daily(event: Any, kpi_output: str | None) -> bool:
     """kpi_daily's materialization and its asset-check results (held back together)."""
     if isinstance(event, dg.Output):
         return event.output_name == kpi_output
@@ -106,7 +110,12 @@ def omnistock_dbt_assets(
 ) -> Iterator[Any]:
     settings = export_environment()  # profiles.yml reads OMNISTOCK_WAREHOUSE
     invocation = dbt.cli(dbt_build_args(config), context=context, raise_on_error=False)
-    kpi_output = context.assets_def.get_output_name_for_asset_key(KPI_DAILY_KEY)
+    # a subset run (e.g. a few models picked in the UI) may leave kpi_daily out
+    kpi_output = (
+        context.assets_def.get_output_name_for_asset_key(KPI_DAILY_KEY)
+        if KPI_DAILY_KEY in context.selected_asset_keys
+        else None
+    )
     held_back = []
     for event in invocation.stream():
         if _concerns_kpi_daily(event, kpi_output):
