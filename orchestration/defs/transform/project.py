@@ -11,6 +11,7 @@ Everywhere else (CI, tests, deployments) call ``prepare_manifest()`` first, e.g.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import shutil
 import sys
@@ -49,14 +50,54 @@ def get_dbt_project() -> DbtProject:
     return project
 
 
+# What a parse depends on besides the project's files: the engine and target it renders for.
+PARSE_ENVIRONMENT = ("OMNISTOCK_ENGINE", "DBT_TARGET")
+PROJECT_SOURCE_DIRS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
+FINGERPRINT_FILE = "manifest.fingerprint"
+
+
+def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """A hash of everything `dbt parse` reads: the project's source files (path and bytes),
+    its yml files, the dbt version and the environment that picks the target."""
+    from dbt.version import __version__ as dbt_version
+
+    digest = hashlib.sha256(f"dbt {dbt_version}\n".encode())
+    files = [path for path in project_dir.glob("*.yml") if path.is_file()]
+    for folder in PROJECT_SOURCE_DIRS:
+        files.extend(path for path in (project_dir / folder).rglob("*") if path.is_file())
+    for path in sorted(files):
+        digest.update(path.relative_to(project_dir).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name in PARSE_ENVIRONMENT:
+        digest.update(f"{name}={os.environ.get(name, '')}\n".encode())
+    return digest.hexdigest()
+
+
 def prepare_manifest() -> Path:
-    """Run ``dbt parse`` into the project's target folder and return the manifest path."""
+    """Run ``dbt parse`` into the project's target folder and return the manifest path.
+
+    A manifest parsed from the same project (same fingerprint) is reused, so a run does not
+    pay a parse it does not need. The stamp also holds the manifest's own hash: a manifest
+    rewritten since (a `dbt build` with other --vars writes the same path) is parsed again."""
     ensure_warehouse_env()
     project = get_dbt_project()
+    fingerprint = project_fingerprint(project.project_dir)
+    stamp = project.manifest_path.with_name(FINGERPRINT_FILE)
+    if stamp.exists() and project.manifest_path.exists():
+        recorded = stamp.read_text().split()
+        if recorded == [fingerprint, _file_sha256(project.manifest_path)]:
+            return project.manifest_path
+    stamp.unlink(missing_ok=True)
     project.preparer.prepare(project)
     if not project.manifest_path.exists():
         raise FileNotFoundError(f"dbt parse did not write {project.manifest_path}")
+    stamp.write_text(f"{fingerprint} {_file_sha256(project.manifest_path)}\n")
     return project.manifest_path
+
+
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 # Module-level handle for `dagster-dbt project prepare-and-package --file <this file>`.

@@ -1,0 +1,52 @@
+"""The dbt manifest is parsed once per version of the project, not once per run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+
+from orchestration.defs.transform.project import (
+    DBT_PROJECT_DIR,
+    get_dbt_project,
+    prepare_manifest,
+    project_fingerprint,
+)
+
+
+def test_fingerprint_follows_the_project_files_and_the_engine(tmp_path, monkeypatch):
+    copy = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.delenv("OMNISTOCK_ENGINE", raising=False)
+    first = project_fingerprint(copy)
+    assert project_fingerprint(copy) == first
+    # target/ and logs/ are outputs, not inputs
+    (copy / "target").mkdir()
+    (copy / "target" / "run_results.json").write_text("{}")
+    assert project_fingerprint(copy) == first
+
+    model = next((copy / "models" / "marts").glob("*.sql"))
+    model.write_text(model.read_text() + "\n-- a comment changes the parse input\n")
+    edited = project_fingerprint(copy)
+    assert edited != first
+
+    monkeypatch.setenv("OMNISTOCK_ENGINE", "spark")
+    assert project_fingerprint(copy) != edited
+
+
+def test_prepare_manifest_reuses_an_unchanged_parse_and_redoes_a_rewritten_one():
+    manifest = prepare_manifest()  # the session already prepared it: reused or parsed once
+    stamp_before = manifest.with_name("manifest.fingerprint").read_text()
+    mtime = manifest.stat().st_mtime_ns
+    assert prepare_manifest() == manifest
+    assert manifest.stat().st_mtime_ns == mtime  # not parsed again
+
+    # someone else writes the same path (e.g. a dbt build with other --vars)
+    manifest.write_text(json.dumps(json.loads(manifest.read_text())))
+    prepare_manifest()
+    assert manifest.with_name("manifest.fingerprint").read_text().split()[0] == (
+        stamp_before.split()[0]
+    )
+    assert get_dbt_project().manifest_path.stat().st_mtime_ns != mtime
+    recorded_hash = manifest.with_name("manifest.fingerprint").read_text().split()[1]
+    assert recorded_hash == hashlib.sha256(manifest.read_bytes()).hexdigest()
