@@ -50,3 +50,26 @@ def test_prepare_manifest_reuses_an_unchanged_parse_and_redoes_a_rewritten_one()
     assert get_dbt_project().manifest_path.stat().st_mtime_ns != mtime
     recorded_hash = manifest.with_name("manifest.fingerprint").read_text().split()[1]
     assert recorded_hash == hashlib.sha256(manifest.read_bytes()).hexdigest()
+
+
+def test_unit_tests_run_when_the_project_changed_since_they_last_passed(tmp_path):
+    from orchestration.defs.transform.assets import (
+        UNIT_TESTS_STAMP,
+        DbtBuildConfig,
+        dbt_build_args,
+        unit_tests_due,
+    )
+
+    default = DbtBuildConfig()
+    assert unit_tests_due(default, "v1", tmp_path)  # never passed here
+    (tmp_path / UNIT_TESTS_STAMP).write_text("v1\n")
+    assert not unit_tests_due(default, "v1", tmp_path)  # passed on this very project
+    assert unit_tests_due(default, "v2", tmp_path)  # a model changed since
+    assert unit_tests_due(DbtBuildConfig(unit_tests=True), "v1", tmp_path)
+    assert not unit_tests_due(DbtBuildConfig(unit_tests=False), "v2", tmp_path)
+    assert dbt_build_args(default, run_unit_tests=False) == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+    ]
+    assert dbt_build_args(DbtBuildConfig(full_refresh=True)) == ["build", "--full-refresh"]

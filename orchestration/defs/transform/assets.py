@@ -1,5 +1,6 @@
 """The dbt models as Dagster assets, built with one ``dbt build`` (models, data tests as asset
-checks, unit tests), and the headline KPIs attached to ``marts/kpi_daily``.
+checks, and unit tests when the project changed since they last passed), and the headline
+KPIs attached to ``marts/kpi_daily``.
 
 Headline KPIs: the kpi_daily materialization is held back until dbt has exited (DuckDB
 allows one writer per file, so the table can only be read once dbt let go of it); it is then
@@ -18,7 +19,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from omnistock.config import export_environment
 
-from .project import get_dbt_project
+from .project import get_dbt_project, project_fingerprint
 from .translator import OmnistockDbtTranslator
 
 KPI_DAILY_KEY = dg.AssetKey(["marts", "kpi_daily"])
@@ -40,15 +41,27 @@ HEADLINE_KPIS = (
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
     """Rebuild incremental models (stg_inventory_events, the stock ledger) from scratch."""
-    unit_tests: bool = True
-    """Run dbt unit tests before the models they test (skip only to save time)."""
+    unit_tests: bool | None = None
+    """Run dbt unit tests before the models they test. Default: only when the dbt project
+    changed since they last passed (their inputs are fixed rows: the same models give the
+    same verdict on every run); `make test` and CI run them on every change."""
 
 
-def dbt_build_args(config: DbtBuildConfig) -> list[str]:
+UNIT_TESTS_STAMP = "unit_tests.passed"  # the project fingerprint they last passed on
+
+
+def unit_tests_due(config: DbtBuildConfig, fingerprint: str, target_dir: Path) -> bool:
+    if config.unit_tests is not None:
+        return config.unit_tests
+    stamp = target_dir / UNIT_TESTS_STAMP
+    return not (stamp.exists() and stamp.read_text().strip() == fingerprint)
+
+
+def dbt_build_args(config: DbtBuildConfig, run_unit_tests: bool = True) -> list[str]:
     args = ["build"]
     if config.full_refresh:
         args.append("--full-refresh")
-    if not config.unit_tests:
+    if not run_unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
     return args
 
@@ -109,7 +122,12 @@ def omnistock_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
     settings = export_environment()  # profiles.yml reads OMNISTOCK_WAREHOUSE
-    invocation = dbt.cli(dbt_build_args(config), context=context, raise_on_error=False)
+    project = get_dbt_project()
+    fingerprint = project_fingerprint(project.project_dir)
+    run_unit_tests = unit_tests_due(config, fingerprint, project.manifest_path.parent)
+    invocation = dbt.cli(
+        dbt_build_args(config, run_unit_tests), context=context, raise_on_error=False
+    )
     # a subset run (e.g. a few models picked in the UI) may leave kpi_daily out
     kpi_output = (
         context.assets_def.get_output_name_for_asset_key(KPI_DAILY_KEY)
@@ -131,3 +149,5 @@ def omnistock_dbt_assets(
     error = invocation.get_error()
     if error is not None:
         raise error
+    if run_unit_tests and not context.is_subset:
+        (project.manifest_path.parent / UNIT_TESTS_STAMP).write_text(fingerprint + "\n")
