@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import dagster as dg
 import pytest
 
+from orchestration.defs.actions.assets import cycle_count_requests
 from orchestration.defs.actions.sensors import cycle_count_sensor
 from orchestration.defs.intelligence.assets import location_risk
 from orchestration.policy import cycle_count_policy
@@ -25,6 +24,20 @@ def _report_risk(instance, as_of: str, scores: dict[str, float]) -> None:
                         for rank, (loc, score) in enumerate(ranked, start=1)
                     ]
                 ),
+            },
+        )
+    )
+
+
+def _report_requests(instance, requested: dict[str, str]) -> None:
+    """What a cycle_count_requests run records: the latest request per location."""
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(
+            asset_key=cycle_count_requests.key,
+            metadata={
+                "recent_requests": dg.MetadataValue.json(
+                    [{"location_id": loc, "requested_at": at} for loc, at in requested.items()]
+                )
             },
         )
     )
@@ -59,19 +72,37 @@ def test_requests_above_threshold_only_with_run_key_per_location_and_day(instanc
 
 
 def test_cooldown_blocks_a_recount_until_it_expires(instance, monkeypatch):
+    """The cooldown's record is the requests table (as its materialization reports it)."""
     monkeypatch.setenv("OMNISTOCK_COOLDOWN_DAYS", "7")
     _report_risk(instance, "2026-03-08 23:00:00", {"S001": 0.99})
     first = _evaluate(instance, None)
     assert _locations(first) == ["S001"]
+    _report_requests(instance, {"S001": "2026-03-08T23:00:00"})  # the run it started
 
     _report_risk(instance, "2026-03-12 23:00:00", {"S001": 0.99, "S004": 0.97})
     inside = _evaluate(instance, first.cursor)
     assert _locations(inside) == ["S004"]
+    _report_requests(instance, {"S001": "2026-03-08T23:00:00", "S004": "2026-03-12T23:00:00"})
 
     _report_risk(instance, "2026-03-16 23:00:00", {"S001": 0.99, "S004": 0.97})
     after = _evaluate(instance, inside.cursor)
     assert _locations(after) == ["S001"]  # 8 days after S001's request; S004 still cooling
-    assert json.loads(after.cursor)["requested"]["S001"].startswith("2026-03-16")
+
+
+def test_scores_a_pipeline_run_acted_on_start_no_run(instance):
+    """The pipeline job scores and requests in one run: its scores need no sensor run. A run
+    that only scored (a subset picked in the UI) leaves the requests to the sensor."""
+    from orchestration.definitions import defs
+    from orchestration.defs.actions.sensors import _acted_on_by_its_run
+
+    pipeline = defs.resolve_job_def("omnistock_pipeline")
+    whole = instance.create_run_for_job(job_def=pipeline)
+    scoring_only = instance.create_run_for_job(
+        job_def=pipeline, asset_selection=frozenset({location_risk.key})
+    )
+    assert _acted_on_by_its_run(instance, whole.run_id)
+    assert not _acted_on_by_its_run(instance, scoring_only.run_id)
+    assert not _acted_on_by_its_run(instance, "")  # a runless event
 
 
 def test_threshold_is_configurable(instance, monkeypatch):

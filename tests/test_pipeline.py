@@ -276,3 +276,36 @@ def test_snapshot_and_offline_report_are_published(pipeline):
     html = Path(report).read_text(encoding="utf-8")
     assert '<script src="http' not in html  # plotly.js is inlined: opens offline
     assert "Plotly.newPlot" in html
+
+
+def test_a_fresh_start_on_a_finished_pipeline_starts_no_run(pipeline):
+    """`omnistock ui` after `make demo`: the sensors start with empty cursors. Nothing new has
+    landed (the manifest knows every file) and the last risk scores were acted on by the run
+    that made them, so neither sensor requests a run."""
+    import dagster as dg
+
+    from orchestration.defs.actions.sensors import cycle_count_sensor
+    from orchestration.defs.ingest.sensors import landing_sensor
+    from orchestration.resources import resources_for
+
+    paths = resources_for(pipeline.settings)["paths"]
+    with dg.DagsterInstance.get() as instance:
+        with dg.build_sensor_context(instance=instance, resources={"paths": paths}) as context:
+            landing = landing_sensor(context)
+        assert landing.run_requests in (None, [])
+        with dg.build_sensor_context(instance=instance) as context:
+            counts = cycle_count_sensor(context)
+        assert counts.run_requests in (None, [])
+        assert "built the requests" in counts.skip_reason.skip_message
+
+    # a new file is still picked up, alone
+    new_file = pipeline.settings.landing_dir / "pos" / "zz-late.jsonl"
+    new_file.write_text('{"event_id": "late-1"}\n')  # judged by ingestion, not by the sensor
+    try:
+        with dg.build_sensor_context(resources={"paths": paths}) as context:
+            [request] = landing_sensor(context).run_requests
+        assert request.run_config["ops"]["inventory_events"]["config"]["files"] == [
+            "pos/zz-late.jsonl"
+        ]
+    finally:
+        new_file.unlink()

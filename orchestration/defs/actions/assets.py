@@ -64,6 +64,12 @@ def cycle_count_requests(config: CycleCountConfig, duckdb: DuckDBResource, paths
             con, requests, lines, {request: str(f) for request, f in files.items()}
         )
         status = cycle_counts.refresh_status(con)
+        latest_per_location = (
+            cycle_counts.recent_requests(con)
+            .group_by("location_id")
+            .agg(pl.col("requested_at").max())
+            .sort("location_id")
+        )
         table = con.sql(
             "select request_id, location_id, requested_at, status, sku_count, skus_counted, "
             "skus_inaccurate from actions.cycle_count_requests order by requested_at desc, "
@@ -76,6 +82,16 @@ def cycle_count_requests(config: CycleCountConfig, duckdb: DuckDBResource, paths
             "risk_threshold": policy.risk_threshold,
             "cooldown_days": policy.cooldown_days,
             "status": dg.MetadataValue.json(status),
+            # the cooldown's one record, as the cycle-count sensor reads it
+            "recent_requests": dg.MetadataValue.json(
+                [
+                    {
+                        "location_id": row["location_id"],
+                        "requested_at": row["requested_at"].isoformat(),
+                    }
+                    for row in latest_per_location.iter_rows(named=True)
+                ]
+            ),
             "latest_requests": markdown_table(table),
             "outbox": dg.MetadataValue.path(str(paths.settings.cycle_count_outbox)),
         }

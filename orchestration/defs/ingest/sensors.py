@@ -3,25 +3,47 @@
 The run covers everything downstream too (dbt models, risk, cycle-count requests, the
 dashboards' snapshot), so new files flow through to KPIs and actions without a manual run.
 
-The cursor remembers the sha256 of every file already requested (keyed by path, with size and
-mtime so unchanged files are not hashed again on every tick). The run key is derived from the
-hashes of the new files, so the same files never launch two runs.
+A file is new when neither the manifest (`raw.ingested_files`: loaded, or refused with the
+same content) nor the cursor (files already requested, keyed by path with size and mtime so
+unchanged files are not hashed again on every tick) knows its (path, sha256). Comparing with
+the manifest makes a fresh start calm: on a finished demo nothing is new, whatever the cursor.
+The run key is derived from the hashes of the new files, so the same files never launch two
+runs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from omnistock import ingest
+from omnistock.ingest.manifest import manifest_state
+from omnistock.warehouse import table_exists
 from orchestration.jobs import PIPELINE_JOB_NAME
 from orchestration.resources import OmnistockPaths
 
 
 def _load_cursor(raw: str | None) -> dict[str, list]:
     return json.loads(raw) if raw else {}
+
+
+def settled_files(warehouse: Path) -> set[tuple[str, str]] | None:
+    """(path, sha256) of the files the manifest loaded or refused; None while a run holds the
+    warehouse (DuckDB has one writer: a read-only open fails until it lets go)."""
+    if not warehouse.exists():
+        return set()
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            if not table_exists(con, "raw", "ingested_files"):
+                return set()
+            state = manifest_state(con)
+    except duckdb.Error:
+        return None
+    return state.loaded | state.refused
 
 
 @dg.sensor(
@@ -31,15 +53,22 @@ def _load_cursor(raw: str | None) -> dict[str, list]:
     description="Runs the pipeline when new event files land (one run per set of new files).",
 )
 def landing_sensor(context: dg.SensorEvaluationContext, paths: OmnistockPaths):
-    landing = paths.settings.landing_dir
+    settings = paths.settings
+    settled = settled_files(settings.warehouse)
+    if settled is None:
+        return dg.SkipReason("A run is writing the warehouse; looking again on the next tick.")
     seen = _load_cursor(context.cursor)
     new_files: list[tuple[str, str]] = []
-    for landed in ingest.discover_files(landing, known=seen):
-        if seen.get(landed.relative_path, [None])[0] != landed.sha256:
-            new_files.append((landed.relative_path, landed.sha256))
+    for landed in ingest.discover_files(settings.landing_dir, known=seen):
+        key = (landed.relative_path, landed.sha256)
+        if key not in settled and seen.get(landed.relative_path, [None])[0] != landed.sha256:
+            new_files.append(key)
         seen[landed.relative_path] = [landed.sha256, landed.size, landed.mtime_ns]
+    cursor = json.dumps(seen, sort_keys=True)
     if not new_files:
-        return dg.SkipReason(f"No new files in {landing}.")
+        return dg.SensorResult(
+            skip_reason=dg.SkipReason(f"No new files in {settings.landing_dir}."), cursor=cursor
+        )
     run_key = hashlib.sha256("".join(sha for _, sha in sorted(new_files)).encode()).hexdigest()
     return dg.SensorResult(
         run_requests=[
@@ -51,5 +80,5 @@ def landing_sensor(context: dg.SensorEvaluationContext, paths: OmnistockPaths):
                 tags={"omnistock/new_files": str(len(new_files))},
             )
         ],
-        cursor=json.dumps(seen, sort_keys=True),
+        cursor=cursor,
     )
