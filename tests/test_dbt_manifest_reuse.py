@@ -44,8 +44,9 @@ def test_prepare_manifest_reuses_an_unchanged_parse_and_redoes_a_rewritten_one()
     # someone else writes the same path (e.g. a dbt build with other --vars)
     manifest.write_text(json.dumps(json.loads(manifest.read_text())))
     prepare_manifest()
-    assert manifest.with_name("manifest.fingerprint").read_text().split()[0] == (
-        stamp_before.split()[0]
+    assert (
+        manifest.with_name("manifest.fingerprint").read_text().split()[0]
+        == (stamp_before.split()[0])
     )
     assert get_dbt_project().manifest_path.stat().st_mtime_ns != mtime
     recorded_hash = manifest.with_name("manifest.fingerprint").read_text().split()[1]
