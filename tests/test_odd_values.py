@@ -60,7 +60,10 @@ LONG_NOTE = ("x" * 99 + "\u00e9") * 1000  # 100 kB of attributes
 TODAY = datetime.now(UTC).date()
 BASE = TODAY - timedelta(days=3)  # the ordinary flows run on BASE .. BASE+2
 FAR_PAST = date(2000, 1, 2)
-FAR_FUTURE = TODAY + timedelta(days=6)  # within the "now + 7 days" bound ingestion will enforce
+FAR_FUTURE = TODAY + timedelta(days=6)  # within the "now + 7 days" bound ingestion enforces
+# Every regular feed delivers its last event on this day at 20:00, so it is the data horizon:
+# R2 waits there for 8 days (stalled); FAR_FUTURE lies after it (an incomplete day).
+CLOSING_DAY = TODAY + timedelta(days=5)
 
 
 def at(day: date, hour: int = 0, minute: int = 0, second: int = 0, offset: str = "Z") -> str:
@@ -186,7 +189,27 @@ def odd_events() -> dict[str, list[dict]]:
             attributes["note"] = LONG_NOTE
         log.add("api_call", "integration_gateway", at(BASE, 14, minute), f"call-{minute}",
                 attributes=attributes)  # fmt: skip
+    close_feeds(log)
     return log.events
+
+
+def close_feeds(log: Landing) -> None:
+    """One neutral event per regular feed at CLOSING_DAY 20:00 (their watermarks, hence the
+    horizon): nothing moves stock, nothing is overdue at the horizon."""
+    moment = at(CLOSING_DAY, 20)
+    log.add("order_placed", "ecommerce", moment, "O-close", channel="web", sku="SKU1", quantity=1)
+    log.add("reservation_requested", "oms", moment, "O-close", location_id="DC01", sku="SKU1",
+            quantity=1)  # fmt: skip
+    log.add("reservation_confirmed", "erp", moment, "O-close", location_id="DC01", sku="SKU1",
+            quantity=1)  # fmt: skip
+    log.add("order_placed", "marketplace", moment, "M-close", channel="marketplace", sku="SKU1",
+            quantity=1)  # fmt: skip
+    log.add("return_initiated", "pos", moment, "R-close", channel="store", sku="SKU1", quantity=1)
+    log.add("return_received", "wms", moment, "R-close", location_id="DC01", sku="SKU1",
+            quantity=1)  # fmt: skip
+    log.add("api_call", "integration_gateway", moment, "call-close",
+            attributes={"integration": "erp_availability", "status_code": 200, "latency_ms": 40,
+                        "attempt": 1})  # fmt: skip
 
 
 def write_landing(landing: Path) -> dict[str, list[dict]]:
@@ -279,7 +302,7 @@ def test_every_odd_record_is_stored_as_sent(odd_run):
             "select event_id, case_id, reason_code, attributes from raw.inventory_events"
         )
     }
-    assert set(stored) == set(sent) and len(sent) == 40
+    assert set(stored) == set(sent) and len(sent) == 40 + 7  # 7 closing the feeds
     assert odd_run.query("select count(*) from raw.quarantined_events") == [(0,)]
     assert stored[LONG_EVENT_ID][0] == LONG_CASE_ID and len(LONG_CASE_ID) == 10_000
     [sale] = odd_run.sent("sale")
@@ -320,21 +343,36 @@ def test_far_apart_days_make_kpi_rows_on_both_ends(odd_run):
             [day, dimension, value],
         )
 
+    assert odd_run.query("select horizon_date from intermediate.int_data_horizon") == [
+        (CLOSING_DAY,)
+    ]
     # the odd location's only snapshot in 2000 says 0 on hand
     assert stockout(FAR_PAST, "location_id", ODD_LOCATION) == [(1.0, 1.0, 1.0)]
-    # S001/SKU1 is snapshotted at 0 on FAR_FUTURE; the odd location holds
+    # no day is expanded past the horizon: S001/SKU1's FAR_FUTURE snapshot is stored but
+    # waits for the horizon; the odd location holds, on the horizon's day,
     # 3 - 2 (O1) + 1 (R1) - 1 (shrink) + 4 (T1) - 1 (sale) + 10 (P1) = 14
-    assert stockout(FAR_FUTURE) == [(0.5, 1.0, 2.0)]
+    assert stockout(FAR_FUTURE) == []
+    assert odd_run.query("select max(position_date) from marts.fct_stock_positions") == [
+        (CLOSING_DAY,)
+    ]
+    assert odd_run.query(
+        "select count(*) from raw.inventory_events where case_id = 'snap-far-future'"
+    ) == [(1,)]
     assert odd_run.query(
         "select closing_quantity from marts.fct_stock_positions where location_id = ? "
         "and position_date = ?",
-        [ODD_LOCATION, FAR_FUTURE],
+        [ODD_LOCATION, CLOSING_DAY],
     ) == [(14,)]
+    # days after the horizon are flagged incomplete
+    assert odd_run.query(
+        "select bool_or(is_complete) from marts.kpi_daily where kpi_date > ?", [CLOSING_DAY]
+    ) == [(False,)]
 
 
 def test_snapshot_keeps_the_odd_values_and_the_far_days(odd_run, data):
     assert queries.date_bounds(data) == (FAR_PAST, FAR_FUTURE)
-    assert read_manifest(odd_run.settings.snapshots_dir)["as_of"] == f"{FAR_FUTURE}T00:00:00"
+    # "as of" is the data horizon, not the latest (far-future) event
+    assert read_manifest(odd_run.settings.snapshots_dir)["as_of"] == f"{CLOSING_DAY}T20:00:00"
     assert data.row(
         "select location_name, region from dim_locations where location_id = ?", [ODD_LOCATION]
     ) == (ODD_LOCATION_NAME, ODD_REGION)
