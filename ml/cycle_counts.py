@@ -115,8 +115,8 @@ def _count_history(inputs: RiskInputs, as_of: datetime, config: FeatureConfig) -
         .sort("counted_at")
         .with_columns(
             pl.col("counted_at").shift(1).over("location_id", "sku").alias("previous_count_at"),
-            (pl.col("counted_quantity") != pl.col("system_quantity")).alias("is_discrepant"),
-            (pl.col("counted_quantity") - pl.col("system_quantity")).abs().alias("variance_units"),
+            (~pl.col("is_accurate")).alias("is_discrepant"),
+            pl.col("variance_quantity").abs().alias("variance_units"),
         )
         .with_columns(
             (
@@ -227,7 +227,7 @@ def estimate_sku_discrepancies(
     )
     drift = 1 - (-hazard * record_age).exp()
     phantom = pl.col("phantom_probability")
-    negative = pl.col("book_quantity") < 0
+    negative = pl.col("is_negative").fill_null(False)
     typical_units = pl.col("typical_discrepancy_units").fill_null(1.0)
     return (
         phantom_positions(inputs.stock_positions, as_of, config)
@@ -282,7 +282,7 @@ def _sku_reason(rate: pl.Expr, config: FeatureConfig) -> pl.Expr:
     book = pl.col("book_quantity").cast(pl.String)
     days = pl.col("days_since_last_count").round(0).cast(pl.Int64)
     parts = [
-        pl.when(pl.col("book_quantity") < 0).then(pl.format("negative book {}", book)),
+        pl.when(pl.col("is_negative")).then(pl.format("negative book {}", book)),
         pl.when(pl.col("phantom_probability") >= 0.5).then(
             pl.format("book {}, no sales for {} days (usually sells)", book, pl.col("silent_days"))
         ),

@@ -14,6 +14,12 @@ Input frames: `RiskInputs`, one frame per concern, columns and types in `INPUT_S
 (transfer line's first receipt; return line's receipt), first_requested_at (reservation),
 oversold_at (the out_of_stock cancellation after a confirmation), occurred_at/emitted_at.
 stock_positions has one row per sku-location and day, as fct_stock_positions.
+
+Business rules are the marts' flags, never recomputed here (dbt owns them): a count is
+accurate by fct_cycle_counts.is_accurate (with its variance_quantity), a transfer line is
+short by fct_transfers.is_received_short, a position-day is negative by
+fct_stock_positions.is_negative, and a return line is stalled by fct_returns.is_stalled (the
+stage SLAs of the dbt var stalled_case_sla_hours, judged at the data horizon).
 """
 
 from __future__ import annotations
@@ -55,7 +61,6 @@ class FeatureConfig:
     phantom_min_selling_days: int = 3
     # Prior share of usual sellers whose shelf is empty while the book is not.
     phantom_prior: float = 0.005
-    return_stall_hours: float = 72.0
     # The ERP's nightly stock snapshot is a scheduled export, hours "late" by design: it
     # would drown the location's own feed lag.
     lag_excluded_event_types: tuple[str, ...] = ("stock_snapshot",)
@@ -72,8 +77,8 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "location_id": _TEXT,
         "sku": _TEXT,
         "counted_at": _TIME,
-        "counted_quantity": _COUNT,
-        "system_quantity": _COUNT,
+        "is_accurate": pl.Boolean,
+        "variance_quantity": _COUNT,  # counted - system; null when the book is unknown
     },
     "adjustments": {
         "location_id": _TEXT,
@@ -87,8 +92,7 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "destination_location_id": _TEXT,
         "sku": _TEXT,
         "received_at": _TIME,
-        "shipped_quantity": _COUNT,
-        "received_quantity": _COUNT,
+        "is_received_short": pl.Boolean,
     },
     "reservations": {
         "location_id": _TEXT,
@@ -104,6 +108,7 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "sku": _TEXT,
         "position_date": pl.Date,
         "closing_quantity": _COUNT,
+        "is_negative": pl.Boolean,
         "sales_quantity": _COUNT,
         "transfer_out_quantity": _COUNT,
     },
@@ -117,9 +122,7 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "location_id": _TEXT,
         "sku": _TEXT,
         "received_at": _TIME,
-        "inspected_at": _TIME,
-        "disposition": _TEXT,
-        "restocked_at": _TIME,
+        "is_stalled": pl.Boolean,
     },
 }
 
@@ -218,8 +221,9 @@ def phantom_positions(
     `phantom_probability` is the posterior that the shelf is empty while the book is not
     (prior `phantom_prior`), for usual sellers with book stock > 0; `is_phantom` when ≥ 0.5.
 
-    Columns: location_id, sku, book_quantity, last_sale_date, selling_days, silent_days,
-    silence_probability, is_usual_seller, phantom_probability, is_phantom.
+    Columns: location_id, sku, book_quantity, is_negative (the mart's flag on the last day),
+    last_sale_date, selling_days, silent_days, silence_probability, is_usual_seller,
+    phantom_probability, is_phantom.
     """
     history = Window.ending(as_of, config.history_days)
     selling = pl.col("sales_quantity") > 0
@@ -230,6 +234,7 @@ def phantom_positions(
             pl.col("position_date").min().alias("first_date"),
             pl.col("position_date").max().alias("last_date"),
             pl.col("closing_quantity").sort_by("position_date").last().alias("book_quantity"),
+            pl.col("is_negative").sort_by("position_date").last().alias("is_negative"),
             pl.col("position_date").filter(selling).max().alias("last_sale_date"),
             selling.sum().alias("selling_days"),
         )
@@ -252,6 +257,7 @@ def phantom_positions(
             "location_id",
             "sku",
             "book_quantity",
+            "is_negative",
             "last_sale_date",
             "selling_days",
             "silent_days",
@@ -268,18 +274,17 @@ def phantom_positions(
 
 
 def _count_parts(inputs: RiskInputs, window: Window, keys: tuple[str, ...]) -> pl.DataFrame:
-    """Any difference makes a count discrepant; the units that matter are the ones the book
-    claims but the shelf lacks (shrink, phantom stock). Surpluses are mostly receipts booked
-    late and, counted as units, drown the losses in noise."""
-    counted, system = pl.col("counted_quantity"), pl.col("system_quantity")
+    """A count that is not accurate (the mart's is_accurate) is discrepant; the units that
+    matter are the ones the book claims but the shelf lacks (shrink, phantom stock). Surpluses
+    are mostly receipts booked late and, counted as units, drown the losses in noise."""
     return (
         _keyed(inputs.cycle_counts, inputs.skus, keys)
         .filter(window.contains("counted_at"))
         .group_by(keys)
         .agg(
             pl.len().alias("counts"),
-            (counted != system).sum().alias("discrepant_counts"),
-            (system - counted).clip(lower_bound=0).sum().alias("count_shortage_units"),
+            (~pl.col("is_accurate")).sum().alias("discrepant_counts"),
+            (-pl.col("variance_quantity")).clip(lower_bound=0).sum().alias("count_shortage_units"),
         )
     )
 
@@ -304,10 +309,7 @@ def _position_parts(inputs: RiskInputs, window: Window, keys: tuple[str, ...]) -
         .group_by(keys)
         .agg(
             pl.col("sku").n_unique().alias("sku_locations"),
-            pl.col("sku")
-            .filter(pl.col("closing_quantity") < 0)
-            .n_unique()
-            .alias("negative_sku_locations"),
+            pl.col("sku").filter(pl.col("is_negative")).n_unique().alias("negative_sku_locations"),
             (pl.col("sales_quantity") + pl.col("transfer_out_quantity"))
             .sum()
             .alias("throughput_units"),
@@ -330,9 +332,10 @@ def _phantom_parts(
 
 
 def _transfer_parts(inputs: RiskInputs, window: Window, keys: tuple[str, ...]) -> pl.DataFrame:
-    """Short receipts (received < shipped) by the receiving and by the shipping location."""
+    """Short receipts (the mart's is_received_short) by the receiving and by the shipping
+    location."""
     received = inputs.transfers.filter(window.contains("received_at"))
-    short = pl.col("received_quantity") < pl.col("shipped_quantity")
+    short = pl.col("is_received_short").fill_null(False)
     sides = []
     for side, location_column in (
         ("inbound", "destination_location_id"),
@@ -341,8 +344,7 @@ def _transfer_parts(inputs: RiskInputs, window: Window, keys: tuple[str, ...]) -
         lines = received.select(
             pl.col(location_column).alias("location_id"),
             "sku",
-            "shipped_quantity",
-            "received_quantity",
+            "is_received_short",
         )
         sides.append(
             _keyed(lines, inputs.skus, keys)
@@ -382,23 +384,16 @@ def _lag_parts(inputs: RiskInputs, window: Window, config: FeatureConfig) -> pl.
     )
 
 
-def _return_parts(
-    inputs: RiskInputs, window: Window, keys: tuple[str, ...], config: FeatureConfig
-) -> pl.DataFrame:
-    """Return lines received in the window that sit, open, past the SLA at as_of (SPEC 5.1:
-    closed = restocked, or inspected with a disposition other than restock)."""
-    as_of = window.end
-    inspected = pl.col("inspected_at") <= as_of
-    closed = (pl.col("restocked_at") <= as_of) | (inspected & (pl.col("disposition") != "restock"))
-    last_event_at = pl.when(inspected).then(pl.col("inspected_at")).otherwise(pl.col("received_at"))
-    overdue = last_event_at <= as_of - timedelta(hours=config.return_stall_hours)
+def _return_parts(inputs: RiskInputs, window: Window, keys: tuple[str, ...]) -> pl.DataFrame:
+    """Return lines received in the window that are stalled (fct_returns.is_stalled: open past
+    the SLA of their stage at the data horizon)."""
     return (
         _keyed(inputs.returns, inputs.skus, keys)
         .filter(window.contains("received_at"))
         .group_by(keys)
         .agg(
             pl.len().alias("returns_received"),
-            (~closed.fill_null(False) & overdue).sum().alias("stalled_returns"),
+            pl.col("is_stalled").fill_null(False).sum().alias("stalled_returns"),
         )
     )
 
@@ -452,7 +447,7 @@ def build_features(
             _phantom_parts(inputs, as_of, keys, config),
             _transfer_parts(inputs, window, keys),
             _reservation_parts(inputs, window, keys),
-            _return_parts(inputs, window, keys, config),
+            _return_parts(inputs, window, keys),
         ],
         keys,
     )

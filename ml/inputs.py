@@ -4,7 +4,8 @@ All of ml's SQL lives here, with values as bound parameters (`con.sql(sql, param
 in DuckDB 2 `.pl()` is a relation method). Frames cover the trailing history
 (`FeatureConfig.history_days`, at least the window) for the concerns that look back further
 than the feature window (cycle counts for days since last count, stock positions for the
-sales history), and the feature window for the rest.
+sales history), and the feature window for the rest. Rules come as the marts' flags
+(is_accurate, is_received_short, is_negative, is_stalled): ml never recomputes them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ QUERIES = {
     "locations": "select location_id, location_type, region from marts.dim_locations",
     "skus": "select sku, category, abc_class, unit_cost from marts.dim_skus",
     "cycle_counts": """
-        select location_id, sku, counted_at, counted_quantity, system_quantity
+        select location_id, sku, counted_at, is_accurate, variance_quantity
         from marts.fct_cycle_counts
         where counted_at > $history_start and counted_at <= $as_of
     """,
@@ -35,8 +36,7 @@ QUERIES = {
         where adjusted_at > $window_start and adjusted_at <= $as_of
     """,
     "transfers": """
-        select origin_location_id, destination_location_id, sku, received_at,
-               shipped_quantity, received_quantity
+        select origin_location_id, destination_location_id, sku, received_at, is_received_short
         from marts.fct_transfers
         where received_at > $window_start and received_at <= $as_of
     """,
@@ -51,7 +51,7 @@ QUERIES = {
         where is_oversold and cancelled_at > $window_start and cancelled_at <= $as_of
     """,
     "stock_positions": """
-        select location_id, sku, position_date, closing_quantity, sales_quantity,
+        select location_id, sku, position_date, closing_quantity, is_negative, sales_quantity,
                transfer_out_quantity
         from marts.fct_stock_positions
         where position_date between $history_first_day and $as_of_day
@@ -62,7 +62,7 @@ QUERIES = {
         where location_id is not null and occurred_at > $window_start and occurred_at <= $as_of
     """,
     "returns": """
-        select location_id, sku, received_at, inspected_at, disposition, restocked_at
+        select location_id, sku, received_at, is_stalled
         from marts.fct_returns
         where received_at > $window_start and received_at <= $as_of
     """,

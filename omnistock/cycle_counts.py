@@ -2,7 +2,8 @@
 
 A request is `open` when written to the outbox and `counted` once cycle_count_completed events
 for its location arrive after it was requested (the results: SKUs counted, how many were
-wrong, the units and value corrected).
+wrong, the units and value corrected). "Wrong" and the variance are fct_cycle_counts'
+is_accurate and variance_quantity / variance_value_at_cost (dbt owns the rule).
 """
 
 from __future__ import annotations
@@ -123,20 +124,16 @@ def refresh_status(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                     line.request_id,
                     max(count_.counted_at) as counted_at,
                     count(distinct count_.sku) as skus_counted,
-                    count(distinct count_.sku) filter (
-                        where count_.counted_quantity <> count_.system_quantity
-                    ) as skus_inaccurate,
-                    sum(abs(count_.counted_quantity - count_.system_quantity))::bigint
-                        as units_corrected,
-                    sum(abs(count_.counted_quantity - count_.system_quantity) * sku.unit_cost)
-                        as value_corrected
+                    count(distinct count_.sku) filter (where not count_.is_accurate)
+                        as skus_inaccurate,
+                    sum(abs(count_.variance_quantity))::bigint as units_corrected,
+                    sum(abs(count_.variance_value_at_cost)) as value_corrected
                 from {SCHEMA}.cycle_count_request_lines as line
                 join {SCHEMA}.cycle_count_requests as req using (request_id)
                 join marts.fct_cycle_counts as count_
                     on count_.location_id = line.location_id
                     and count_.sku = line.sku
                     and count_.counted_at >= req.requested_at
-                left join marts.dim_skus as sku on sku.sku = line.sku
                 group by line.request_id
             ) as results
             where request.request_id = results.request_id

@@ -22,6 +22,7 @@ SPEC_KPIS = {
     "reconciliation_time_p50_h",
     "reconciliation_time_p95_h",
     "unreconciled_events",
+    "unposted_backlog",  # SPEC 5: the open backlog at the horizon, a figure of its own
     "stockout_rate",
     "negative_stock_positions",
     "inventory_record_accuracy",
@@ -102,10 +103,15 @@ def test_every_spec_kpi_has_an_overall_row(warehouse):
         (D1, "reconciliation_time_p95_h", "all", "all", (2.6, None, 9.0)),
         (D2, "reconciliation_time_p50_h", "event_type", "transfer_received", (2.25, None, 2.0)),
         # unposted: O5's DC01 fulfilment (wms, 03-01), tk3 (pos, 03-02), tk5 (pos, 03-03, exactly
-        # 24 h before the horizon); tk6 is only 10 h old
-        (D1, "unreconciled_events", "source_system", "wms", (1.0, None, None)),
-        (D3, "unreconciled_events", "all", "all", (1.0, None, None)),
-        (D4, "unreconciled_events", "all", "all", (0.0, None, None)),
+        # 24 h before the horizon: judged); every posting came within 3 h. Denominator: the
+        # day's judged stock moves (03-01: 7 of wms; 03-03: O6, P1, tk4, tk5, A2). tk6 is only
+        # 10 h old: 03-04 has nothing judged, so no row (test_unjudged_day_has_no_row)
+        (D1, "unreconciled_events", "source_system", "wms", (1.0, 1.0, 7.0)),
+        (D3, "unreconciled_events", "all", "all", (1.0, 1.0, 5.0)),
+        # the backlog at the horizon (03-04): the same three moves, still unposted
+        (D4, "unposted_backlog", "all", "all", (3.0, None, None)),
+        (D4, "unposted_backlog", "source_system", "pos", (2.0, None, None)),
+        (D4, "unposted_backlog", "source_system", "wms", (1.0, None, None)),
         # S001/SKU2 sold out on 03-01 (3 - 3); S002/SKU2 has no snapshot and goes negative
         (D1, "stockout_rate", "all", "all", (0.2, 1.0, 5.0)),
         (D2, "stockout_rate", "location_id", "S001", (0.5, 1.0, 2.0)),
@@ -186,28 +192,78 @@ def test_stock_ledger_closing_quantities(warehouse):
     assert ("SKU2", "S002", D1) not in rows
 
 
+def test_unjudged_day_has_no_row(warehouse):
+    def days(name):
+        sql = "select distinct kpi_date from marts.kpi_daily where kpi_name = ? order by 1"
+        return [day for (day,) in query(warehouse, sql, [name])]
+
+    # 03-04's only stock move (tk6) is younger than 24 h at the horizon: not judged yet
+    assert days("unreconciled_events") == [D1, D2, D3]
+    # the backlog is a state at the horizon: the horizon's day only
+    assert days("unposted_backlog") == [D4]
+
+
 def test_stalled_cases_and_exception_queue(warehouse):
+    # stage SLAs (dbt_project.yml): order_placed and reservation_failed 6 h, return_received
+    # 30 h, transfer_shipped 42 h; the PO created at the horizon is due in 5 days
     assert query(
         warehouse,
-        "select workflow, case_key, stage, age_h from marts.stalled_cases order by case_key",
+        "select workflow, case_key, stage, age_h, sla_hours from marts.stalled_cases "
+        "order by case_key",
     ) == [
-        ("order", "O7|SKU2", "order_placed", 91.5),
-        ("return", "R3|SKU1", "return_received", 79.0),
+        ("order", "O7|SKU2", "order_placed", 91.5, 6.0),
+        ("order", "O8|SKU1", "reservation_failed", pytest.approx(59 - 5 / 3600), 6.0),
+        ("return", "R3|SKU1", "return_received", 79.0, 30.0),
+        ("transfer", "T3|SKU2", "transfer_shipped", 58.0, 42.0),
     ]
     queue = query(
         warehouse,
-        "select exception_type, reference_id, location_id, units, "
+        "select exception_type, reference_id, location_id, event_type, units, "
         "value_at_cost from marts.exception_queue order by impact_rank",
     )
+    # O8 (failed at S002, never confirmed, still open) is listed once, as failed_reservation;
+    # the unposted moves: tk5 (S002, SKU1), O5's DC01 fulfilment, tk3 (S002, SKU2)
     assert queue == [
-        ("oversell", "O3|SKU2", "S001", 5, 20.0),
-        ("stalled_case", "return:R3|SKU1", "S002", 2, 20.0),
-        ("negative_stock", "S002|SKU2", "S002", 3, 12.0),
-        ("failed_reservation", "O8|SKU1|S002", "S002", 1, 10.0),
-        ("unreconciled_event", queue[4][1], "S002", 1, 10.0),
-        ("stalled_case", "order:O7|SKU2", None, 1, 4.0),
-        ("unreconciled_event", queue[6][1], "DC01", 1, 4.0),
-        ("unreconciled_event", queue[7][1], "S002", 1, 4.0),
+        ("oversell", "O3|SKU2", "S001", "order_cancelled", 5, 20.0),
+        ("stalled_case", "return:R3|SKU1", "S002", "return_received", 2, 20.0),
+        ("negative_stock", "S002|SKU2", "S002", None, 3, 12.0),
+        ("stalled_case", "transfer:T3|SKU2", "DC01", "transfer_shipped", 3, 12.0),
+        ("failed_reservation", "O8|SKU1", "S002", "reservation_failed", 1, 10.0),
+        ("unreconciled_event", queue[5][1], "S002", "sale", 1, 10.0),
+        ("stalled_case", "order:O7|SKU2", None, "order_placed", 1, 4.0),
+        ("unreconciled_event", queue[7][1], "DC01", "order_fulfilled", 1, 4.0),
+        ("unreconciled_event", queue[8][1], "S002", "sale", 1, 4.0),
+    ]
+    [(min_age,)] = query(warehouse, "select min(age_h) from marts.exception_queue")
+    assert min_age >= 0
+
+
+def test_case_marts_carry_the_sla_flags(warehouse):
+    stalled = query(
+        warehouse,
+        "select 'return', return_id, sla_hours from marts.fct_returns where is_stalled "
+        "union all select 'transfer', transfer_id, sla_hours from marts.fct_transfers "
+        "where is_stalled union all select 'order', order_id, sla_hours "
+        "from marts.fct_order_lines where is_stalled order by 1, 2",
+    )
+    assert stalled == [
+        ("order", "O7", 6.0),
+        ("order", "O8", 6.0),
+        ("return", "R3", 30.0),
+        ("transfer", "T3", 42.0),
+    ]
+    # closed lines have no SLA; P-close-4 is due 5 days + 24 h after the horizon
+    assert query(warehouse, "select sla_hours from marts.fct_returns where return_id = 'R1'") == [
+        (None,)
+    ]
+    assert query(
+        warehouse,
+        "select po_id, due_at, is_late, is_fully_received from marts.fct_purchase_orders "
+        "order by po_id",
+    ) == [
+        ("P-close-4", datetime(2026, 3, 10, 20), False, False),
+        ("P1", datetime(2026, 3, 4, 18), False, True),
+        ("P2", datetime(2026, 3, 3, 6), False, True),
     ]
 
 

@@ -80,8 +80,9 @@ SKUS = [
 ]
 
 
-def daily(sku, book, sold_days=()):
-    """Positions 03-02 .. 03-29 at S1; one unit sold on the given day offsets."""
+def daily(sku, book, sold_days=(), negative=False):
+    """Positions 03-02 .. 03-29 at S1 (fct_stock_positions, its is_negative flag set by hand);
+    one unit sold on the given day offsets."""
     first = date(2026, 3, 2)
     return [
         {
@@ -89,6 +90,7 @@ def daily(sku, book, sold_days=()):
             "sku": sku,
             "position_date": first + timedelta(days=d),
             "closing_quantity": book,
+            "is_negative": negative,
             "sales_quantity": int(d in sold_days),
             "transfer_out_quantity": 0,
         }
@@ -97,25 +99,25 @@ def daily(sku, book, sold_days=()):
 
 
 def sku_inputs() -> RiskInputs:
-    counts = [  # A1 14 days ago, 2 short; F1 2 days ago, right
+    counts = [  # fct_cycle_counts: A1 14 days ago, 2 short (3 of 5); F1 2 days ago, right
         {
             "location_id": "S1",
             "sku": "A1",
             "counted_at": AS_OF - timedelta(days=14),
-            "counted_quantity": 3,
-            "system_quantity": 5,
+            "is_accurate": False,
+            "variance_quantity": -2,
         },
         {
             "location_id": "S1",
             "sku": "F1",
             "counted_at": AS_OF - timedelta(days=2),
-            "counted_quantity": 4,
-            "system_quantity": 4,
+            "is_accurate": True,
+            "variance_quantity": 0,
         },
     ]
     positions = (
         daily("A1", 5, range(18))  # sold daily until 03-19, silent since: phantom
-        + daily("A2", -2)
+        + daily("A2", -2, negative=True)
         + daily("F1", 4)
         + daily("F2", 4)
     )

@@ -1,4 +1,8 @@
-"""ml.features on hand-built inputs; every expected value is worked out in the comments."""
+"""ml.features on hand-built inputs; every expected value is worked out in the comments.
+
+The inputs carry the marts' rule flags as dbt computes them (is_accurate, variance_quantity,
+is_received_short, is_negative, is_stalled), set by hand here: ml reads them, never recomputes.
+"""
 
 from __future__ import annotations
 
@@ -45,22 +49,25 @@ def row(frame: pl.DataFrame, **keys) -> dict:
     return matches.row(0, named=True)
 
 
-def count(sku, counted, system, days_ago, location="S1"):
+def count(sku, accurate, variance, days_ago, location="S1"):
+    """fct_cycle_counts: is_accurate and variance_quantity (counted - system)."""
     return {
         "location_id": location,
         "sku": sku,
         "counted_at": days_before(days_ago),
-        "counted_quantity": counted,
-        "system_quantity": system,
+        "is_accurate": accurate,
+        "variance_quantity": variance,
     }
 
 
-def position(sku, day, closing=5, sales=0, transfer_out=0, location="S1"):
+def position(sku, day, closing=5, sales=0, transfer_out=0, location="S1", negative=False):
+    """fct_stock_positions, with its is_negative flag."""
     return {
         "location_id": location,
         "sku": sku,
         "position_date": day,
         "closing_quantity": closing,
+        "is_negative": negative,
         "sales_quantity": sales,
         "transfer_out_quantity": transfer_out,
     }
@@ -70,11 +77,11 @@ def test_count_discrepancy_rate_and_units():
     # S1: 2 of 4 counts in the window are off -> rate 0.5. A2 is 3 short (book 6, shelf 3),
     # F1 one over: shortage 3 units / 4 counts. The count 20 days ago is outside the window.
     counts = [
-        count("A1", 5, 5, 1),
-        count("A2", 3, 6, 2),
-        count("F1", 2, 1, 3),
-        count("A1", 4, 4, 4),
-        count("A2", 0, 9, 20),
+        count("A1", True, 0, 1),
+        count("A2", False, -3, 2),
+        count("F1", False, 1, 3),
+        count("A1", True, 0, 4),
+        count("A2", False, -9, 20),
     ]
     features = location_features(inputs(cycle_counts=counts), AS_OF)
     s1 = row(features, location_id="S1")
@@ -91,6 +98,13 @@ def test_count_discrepancy_rate_and_units():
     assert apparel["count_shortage_units_per_count"] == 1.0
     food = row(by_category, location_id="S1", category="food")
     assert (food["count_discrepancy_rate"], food["count_shortage_units_per_count"]) == (1.0, 0.0)
+
+
+def test_count_with_an_unknown_book_is_discrepant_without_units():
+    # fct_cycle_counts: a null system_quantity makes is_accurate false and the variance null
+    counts = [count("A1", False, None, 1, location="S2"), count("F1", True, 0, 2, location="S2")]
+    s2 = row(location_features(inputs(cycle_counts=counts), AS_OF), location_id="S2")
+    assert (s2["count_discrepancy_rate"], s2["count_shortage_units_per_count"]) == (0.5, 0.0)
 
 
 def test_shrink_and_damage_per_unit_of_throughput():
@@ -139,24 +153,24 @@ def test_shrink_and_damage_per_unit_of_throughput():
     assert s1["damage_units_per_throughput"] == pytest.approx(1 / 20)
 
 
-def transfer(origin, destination, sku, shipped, received, days_ago):
+def transfer(origin, destination, sku, short, days_ago):
+    """fct_transfers: a received line with its is_received_short flag."""
     return {
         "origin_location_id": origin,
         "destination_location_id": destination,
         "sku": sku,
         "received_at": days_before(days_ago),
-        "shipped_quantity": shipped,
-        "received_quantity": received,
+        "is_received_short": short,
     }
 
 
 def test_short_receipt_counts_at_the_destination_and_against_the_origin():
     # D1 ships three lines; the one to S1 of A1 arrives short (8 of 10).
     transfers = [
-        transfer("D1", "S1", "A1", 10, 8, 2),
-        transfer("D1", "S1", "F1", 5, 5, 2),
-        transfer("D1", "S2", "A1", 4, 4, 3),
-        transfer("D1", "S2", "A1", 4, 1, 40),
+        transfer("D1", "S1", "A1", True, 2),
+        transfer("D1", "S1", "F1", False, 2),
+        transfer("D1", "S2", "A1", False, 3),
+        transfer("D1", "S2", "A1", True, 40),
     ]  # received before the window
     features = location_features(inputs(transfers=transfers), AS_OF)
     assert row(features, location_id="S1")["inbound_short_receipt_rate"] == 0.5
@@ -204,12 +218,12 @@ def test_reservation_failures_and_oversells():
 def test_negative_stock_share_of_sku_locations():
     # Four sku-locations in the window; A1 dipped below zero on one day -> 1 / 4.
     positions = [
-        position("A1", date(2026, 3, 20), closing=-1),
+        position("A1", date(2026, 3, 20), closing=-1, negative=True),
         position("A1", date(2026, 3, 21), closing=2),
         position("A2", date(2026, 3, 20)),
         position("F1", date(2026, 3, 20)),
         position("F2", date(2026, 3, 20)),
-        position("F2", date(2026, 3, 1), closing=-5),
+        position("F2", date(2026, 3, 1), closing=-5, negative=True),
     ]  # before the window
     s1 = row(location_features(inputs(stock_positions=positions), AS_OF), location_id="S1")
     assert s1["sku_locations"] == 4
@@ -293,28 +307,29 @@ def test_feed_lag_p95_ignores_the_nightly_snapshot():
     assert s1["feed_lag_p95_min"] == pytest.approx(9.55)
 
 
-def test_stalled_returns_at_as_of():
-    def line(received, inspected=None, disposition=None, restocked=None):
+def test_stalled_returns_are_the_marts_flag():
+    def line(received, stalled, location="D1"):
+        """fct_returns: is_stalled as dbt judged it at the horizon (stage SLAs)."""
         return {
-            "location_id": "D1",
+            "location_id": location,
             "sku": "A1",
             "received_at": days_before(received),
-            "inspected_at": None if inspected is None else days_before(inspected),
-            "disposition": disposition,
-            "restocked_at": None if restocked is None else days_before(restocked),
+            "is_stalled": stalled,
         }
 
     returns = [
-        line(5),  # never inspected: stalled
-        line(5, 4, "scrap"),  # disposed: closed
-        line(5, 1, "restock"),  # awaiting restock for only a day
-        line(1),  # received yesterday: within the 72 h SLA
-        line(4, 3.5, "restock"),  # awaiting restock for 3.5 days: stalled
-        line(5, -1, "scrap"),  # inspected after as_of: at as_of still waiting: stalled
+        line(5, True),
+        line(5, False),
+        line(1, False),
+        line(4, True),
+        line(20, True),  # received before the window: not counted
+        line(2, None, location="S1"),  # no flag: not stalled
     ]
-    d1 = row(location_features(inputs(returns=returns), AS_OF), location_id="D1")
-    assert d1["returns_received"] == 6
-    assert d1["stalled_return_rate"] == 0.5
+    features = location_features(inputs(returns=returns), AS_OF)
+    d1 = row(features, location_id="D1")
+    assert d1["returns_received"] == 4
+    assert d1["stalled_return_rate"] == 0.5  # 2 of the 4 received in the window
+    assert row(features, location_id="S1")["stalled_return_rate"] == 0.0
 
 
 def test_frame_shape_every_location_and_aware_as_of():
@@ -324,7 +339,7 @@ def test_frame_shape_every_location_and_aware_as_of():
     assert features["as_of"].to_list() == [AS_OF] * 3
     assert features.select(pl.col(LOCATION_FEATURES).is_null().all()).row(0) == (True,) * 12
 
-    counts = [count("A1", 5, 4, 1, location="S2")]
+    counts = [count("A1", False, 1, 1, location="S2")]
     by_category = location_category_features(inputs(cycle_counts=counts), AS_OF)
     assert by_category.select("location_id", "category", "location_type").rows() == [
         ("S2", "apparel", "store")

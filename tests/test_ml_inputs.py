@@ -30,21 +30,18 @@ create table marts.dim_locations as select * from (values
 create table marts.dim_skus as select * from (values ('A1', 'apparel', 'A', 10.0, 20.0))
     t(sku, category, abc_class, unit_cost, unit_price);
 create table marts.fct_cycle_counts as select location_id, sku, counted_at::timestamp
-    as counted_at, counted_quantity::bigint as counted_quantity,
-    system_quantity::bigint as system_quantity from (values
-    ('S1', 'A1', '{INSIDE}', 3, 5), ('S1', 'A1', '{BEFORE_WINDOW}', 5, 5),
-    ('S1', 'A1', '{BEFORE_HISTORY}', 1, 5), ('S1', 'A1', '2026-03-30', 1, 5))
-    t(location_id, sku, counted_at, counted_quantity, system_quantity);
+    as counted_at, is_accurate, variance_quantity::bigint as variance_quantity from (values
+    ('S1', 'A1', '{INSIDE}', false, -2), ('S1', 'A1', '{BEFORE_WINDOW}', true, 0),
+    ('S1', 'A1', '{BEFORE_HISTORY}', false, -4), ('S1', 'A1', '2026-03-30', false, -4))
+    t(location_id, sku, counted_at, is_accurate, variance_quantity);
 create table marts.fct_inventory_adjustments as select location_id, sku,
     adjusted_at::timestamp as adjusted_at, reason_code, quantity::bigint as quantity from (values
     ('S1', 'A1', '{INSIDE}', 'shrink', -2), ('S1', 'A1', '{BEFORE_WINDOW}', 'shrink', -9))
     t(location_id, sku, adjusted_at, reason_code, quantity);
 create table marts.fct_transfers as select origin_location_id, destination_location_id, sku,
-    received_at::timestamp as received_at, shipped_quantity::bigint as shipped_quantity,
-    received_quantity::bigint as received_quantity from (values
-    ('D1', 'S1', 'A1', '{INSIDE}', 10, 8), ('D1', 'S1', 'A1', null, 10, null))
-    t(origin_location_id, destination_location_id, sku, received_at, shipped_quantity,
-      received_quantity);
+    received_at::timestamp as received_at, is_received_short from (values
+    ('D1', 'S1', 'A1', '{INSIDE}', true), ('D1', 'S1', 'A1', null, null))
+    t(origin_location_id, destination_location_id, sku, received_at, is_received_short);
 create table marts.fct_reservations as select location_id, sku,
     first_requested_at::timestamp as first_requested_at, requests::bigint as requests,
     confirmations::bigint as confirmations, failures::bigint as failures from (values
@@ -56,21 +53,19 @@ create table marts.fct_order_lines as select oversell_location_id, sku,
     t(oversell_location_id, sku, cancelled_at, is_oversold);
 create table marts.fct_stock_positions as select location_id, sku,
     position_date::date as position_date, closing_quantity::bigint as closing_quantity,
-    sales_quantity::bigint as sales_quantity, transfer_out_quantity::bigint
+    is_negative, sales_quantity::bigint as sales_quantity, transfer_out_quantity::bigint
     as transfer_out_quantity from (values
-    ('S1', 'A1', '2026-03-28', 4, 1, 0), ('S1', 'A1', '2026-03-05', 4, 1, 0),
-    ('S1', 'A1', '2026-02-20', 4, 1, 0)) t(location_id, sku, position_date, closing_quantity,
-    sales_quantity, transfer_out_quantity);
+    ('S1', 'A1', '2026-03-28', 4, false, 1, 0), ('S1', 'A1', '2026-03-05', 4, false, 1, 0),
+    ('S1', 'A1', '2026-02-20', 4, false, 1, 0)) t(location_id, sku, position_date,
+    closing_quantity, is_negative, sales_quantity, transfer_out_quantity);
 create table staging.stg_inventory_events as select location_id, event_type,
     occurred_at::timestamp as occurred_at, emitted_at::timestamp as emitted_at from (values
     ('S1', 'sale', '{INSIDE}', '2026-03-28 10:20'), (null, 'api_call', '{INSIDE}', '{INSIDE}'),
     ('S1', 'sale', '2026-03-29 12:00', '2026-03-29 12:01'))
     t(location_id, event_type, occurred_at, emitted_at);
 create table marts.fct_returns as select location_id, sku, received_at::timestamp
-    as received_at, inspected_at::timestamp as inspected_at, disposition,
-    restocked_at::timestamp as restocked_at from (values
-    ('D1', 'A1', '{INSIDE}', null, null, null)) t(location_id, sku, received_at, inspected_at,
-    disposition, restocked_at);
+    as received_at, is_stalled from (values
+    ('D1', 'A1', '{INSIDE}', true)) t(location_id, sku, received_at, is_stalled);
 """
 
 

@@ -22,6 +22,9 @@ select
     counts.quantity as counted_quantity,
     counts.system_quantity,
     counts.quantity - counts.system_quantity as variance_quantity,
+    -- the one definition of an accurate count (ml/ and the request table read it): a count
+    -- whose system_quantity is null (not an integer) is not accurate, since SPEC 5 divides by
+    -- all counts and nothing shows the record right
     coalesce(counts.quantity = counts.system_quantity, false) as is_accurate,
     skus.unit_cost,
     (counts.quantity - counts.system_quantity) * skus.unit_cost as variance_value_at_cost

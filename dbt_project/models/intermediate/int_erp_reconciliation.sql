@@ -1,7 +1,12 @@
 -- Every stock-moving event matched to the erp_posted event that posts it
 -- (attributes.posted_event_id). Reconciliation time runs from the posted event's occurred_at
--- to the first posting; an event still unposted 24 h after it occurred, at the data horizon,
--- is unreconciled (SPEC 5).
+-- to the first posting. SPEC 5, with the unreconciled_after_hours var (24 h):
+--   is_judged               the event is at least 24 h old at the data horizon (younger ones
+--                           are not judged yet)
+--   is_unreconciled         judged and not posted within 24 h: posted later, or not at all
+--                           (the unreconciled_events KPI, on the event's day)
+--   is_unposted_at_horizon  judged and not posted by the horizon (the open backlog: the
+--                           exception queue and the unposted_backlog KPI)
 
 with stock_movements as (
     select * from {{ ref('stg_inventory_events') }}
@@ -36,7 +41,9 @@ matched as (
         postings.posting_event_id,
         postings.posted_at,
         coalesce(postings.postings, 0) as postings,
-        horizon.horizon_at
+        horizon.horizon_at,
+        {{ seconds_between('movements.occurred_at', 'horizon.horizon_at') }}
+            >= {{ hours_var_seconds('unreconciled_after_hours') }} as is_judged
     from stock_movements as movements
     cross join horizon
     left join postings
@@ -58,8 +65,10 @@ select
     posted_at is not null as is_posted,
     {{ seconds_between('occurred_at', 'posted_at') }} / 3600.0 as reconciliation_time_h,
     {{ seconds_between('occurred_at', 'horizon_at') }} / 3600.0 as age_h,
-    (
-        posted_at is null
-        and {{ seconds_between('occurred_at', 'horizon_at') }} >= {{ hours_var_seconds('unreconciled_after_hours') }}
-    ) as is_unreconciled
+    is_judged,
+    is_judged and not coalesce(
+        {{ seconds_between('occurred_at', 'posted_at') }} <= {{ hours_var_seconds('unreconciled_after_hours') }},
+        false
+    ) as is_unreconciled,
+    is_judged and not coalesce(posted_at <= horizon_at, false) as is_unposted_at_horizon
 from matched

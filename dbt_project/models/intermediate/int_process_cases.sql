@@ -1,9 +1,17 @@
--- One row per case of the event log: first and last activity, whether a terminal event
--- closed it, where it last was, and its units and value at cost (the quantity of its opening
--- activity, e.g. order_placed, transfer_requested, po_created).
+-- One row per case of the event log as the data horizon sees it: first and last activity,
+-- whether a terminal event closed it, where it last was, and its units and value at cost (the
+-- quantity of its opening activity, e.g. order_placed, transfer_requested, po_created).
+-- Events after horizon_at are not seen yet (SPEC 5.1: open states are judged at the horizon),
+-- so a case is open or stalled whatever a leading or late feed says about later hours.
 
-with event_log as (
-    select * from {{ ref('int_event_log') }}
+with horizon as (
+    select horizon_at from {{ ref('int_data_horizon') }}
+),
+
+event_log as (
+    select event_log.*
+    from {{ ref('int_event_log') }} as event_log
+    inner join horizon on event_log.occurred_at <= horizon.horizon_at
 ),
 
 skus as (

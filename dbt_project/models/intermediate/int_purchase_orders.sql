@@ -1,23 +1,41 @@
 -- Purchase orders (case_id): creation, supplier acknowledgement (which may revise the
 -- expected date), receipts. expected_at is the latest revision by occurred_at (SPEC 5:
 -- "on or before the latest expected_at").
+-- Lateness (SPEC 5.1), judged at the data horizon from the events up to it: a PO is late
+-- once the horizon is past its due_at (the latest expected_at known at the horizon plus
+-- the po_late_grace_hours var) and its receipts by then fall short of the ordered quantity.
 
 with po_events as (
     select * from {{ ref('stg_inventory_events') }}
     where workflow = 'replenishment'
 ),
 
+horizon as (
+    select horizon_at from {{ ref('int_data_horizon') }}
+),
+
+revisions as (
+    select
+        case_id as po_id,
+        expected_at,
+        occurred_at <= horizon.horizon_at as is_known_at_horizon,
+        row_number() over (partition by case_id order by occurred_at desc, event_id desc) as recency,
+        row_number() over (
+            partition by case_id, occurred_at <= horizon.horizon_at
+            order by occurred_at desc, event_id desc
+        ) as recency_within_known
+    from po_events
+    cross join horizon
+    where event_type in ('po_created', 'po_acknowledged') and expected_at is not null
+),
+
 latest_expectations as (
-    select po_id, expected_at
-    from (
-        select
-            case_id as po_id,
-            expected_at,
-            row_number() over (partition by case_id order by occurred_at desc, event_id desc) as recency
-        from po_events
-        where event_type in ('po_created', 'po_acknowledged') and expected_at is not null
-    ) as ranked
-    where recency = 1
+    select
+        po_id,
+        max(case when recency = 1 then expected_at end) as expected_at,
+        max(case when is_known_at_horizon and recency_within_known = 1 then expected_at end) as horizon_expected_at
+    from revisions
+    group by po_id
 ),
 
 pos as (
@@ -36,29 +54,49 @@ pos as (
         min(case when event_type = 'po_received' then occurred_at end) as first_received_at,
         max(case when event_type = 'po_received' then occurred_at end) as last_received_at,
         sum(case when event_type = 'po_received' then quantity else 0 end) as received_quantity,
+        sum(
+            case when event_type = 'po_received' and occurred_at <= horizon.horizon_at then quantity else 0 end
+        ) as received_by_horizon_quantity,
         sum(case when event_type = 'po_received' then 1 else 0 end) as receipts,
-        max(occurred_at) as last_event_at
+        max(occurred_at) as last_event_at,
+        min(horizon.horizon_at) as horizon_at
     from po_events
+    cross join horizon
     group by case_id
+),
+
+due as (
+    select
+        pos.*,
+        expectations.expected_at,
+        {{ dbt.dateadd('second', (var('po_late_grace_hours') * 3600) | int, 'expectations.horizon_expected_at') }} as due_at
+    from pos
+    left join latest_expectations as expectations
+        on pos.po_id = expectations.po_id
 )
 
 select
-    pos.po_id,
-    pos.location_id,
-    pos.supplier_id,
-    pos.created_at,
-    pos.acknowledged_at,
-    pos.originally_expected_at,
-    expectations.expected_at,
-    pos.first_received_at,
-    pos.last_received_at,
-    pos.sku_count,
-    pos.ordered_quantity,
-    pos.received_quantity,
-    pos.receipts,
-    pos.receipts > 0 as is_received,
-    {{ seconds_between('expectations.expected_at', 'pos.first_received_at') }} / 3600.0 as receipt_delay_h,
-    pos.last_event_at
-from pos
-left join latest_expectations as expectations
-    on pos.po_id = expectations.po_id
+    po_id,
+    location_id,
+    supplier_id,
+    created_at,
+    acknowledged_at,
+    originally_expected_at,
+    expected_at,
+    first_received_at,
+    last_received_at,
+    sku_count,
+    ordered_quantity,
+    received_quantity,
+    receipts,
+    receipts > 0 as is_received,
+    receipts > 0 and received_quantity >= ordered_quantity as is_fully_received,
+    {{ seconds_between('expected_at', 'first_received_at') }} / 3600.0 as receipt_delay_h,
+    cast(due_at as {{ dbt.type_timestamp() }}) as due_at,
+    coalesce(
+        horizon_at > due_at
+        and not (received_by_horizon_quantity > 0 and received_by_horizon_quantity >= ordered_quantity),
+        false
+    ) as is_late,
+    last_event_at
+from due

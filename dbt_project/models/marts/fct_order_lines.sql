@@ -6,6 +6,11 @@ orders as (
     select order_id, has_split_fulfilment, has_exception from {{ ref('int_orders') }}
 ),
 
+case_slas as (
+    select case_key, is_open, sla_hours, is_stalled from {{ ref('int_case_sla') }}
+    where workflow = 'order'
+),
+
 skus as (
     select sku, unit_cost, unit_price from {{ ref('stg_skus') }}
 )
@@ -38,9 +43,13 @@ select
     cast(orders.has_split_fulfilment as boolean) as order_has_split_fulfilment,
     cast(orders.has_exception as boolean) as order_has_exception,
     cast(lines.ordered_quantity * skus.unit_price as double) as ordered_value_at_price,
-    cast(lines.ordered_quantity * skus.unit_cost as double) as ordered_value_at_cost
+    cast(lines.ordered_quantity * skus.unit_cost as double) as ordered_value_at_cost,
+    cast(case when case_slas.is_open then case_slas.sla_hours end as double) as sla_hours,
+    cast(coalesce(case_slas.is_stalled, false) as boolean) as is_stalled
 from lines
 left join orders
     on lines.order_id = orders.order_id
+left join case_slas
+    on case_slas.case_key = {{ dbt.concat(['lines.order_id', "'|'", 'lines.sku']) }}
 left join skus
     on lines.sku = skus.sku

@@ -14,5 +14,8 @@ select
     cast(receipts as bigint) as receipts,
     cast(is_received as boolean) as is_received,
     cast(first_received_at <= expected_at as boolean) as is_first_receipt_on_time,
-    cast(receipt_delay_h as double) as receipt_delay_h
+    cast(receipt_delay_h as double) as receipt_delay_h,
+    cast(is_fully_received as boolean) as is_fully_received,
+    cast(due_at as {{ dbt.type_timestamp() }}) as due_at,
+    cast(is_late as boolean) as is_late
 from {{ ref('int_purchase_orders') }}

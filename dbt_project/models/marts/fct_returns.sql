@@ -1,3 +1,8 @@
+with case_slas as (
+    select case_key, is_open, sla_hours, is_stalled from {{ ref('int_case_sla') }}
+    where workflow = 'return'
+)
+
 select
     cast(return_id as {{ dbt.type_string() }}) as return_id,
     cast(sku as {{ dbt.type_string() }}) as sku,
@@ -15,5 +20,9 @@ select
     cast(restocked_quantity as bigint) as restocked_quantity,
     cast(disposition_time_h as double) as disposition_time_h,
     cast(is_closed as boolean) as is_closed,
-    cast(return_status as {{ dbt.type_string() }}) as return_status
-from {{ ref('int_returns') }}
+    cast(return_status as {{ dbt.type_string() }}) as return_status,
+    cast(case when case_slas.is_open then case_slas.sla_hours end as double) as sla_hours,
+    cast(coalesce(case_slas.is_stalled, false) as boolean) as is_stalled
+from {{ ref('int_returns') }} as lines
+left join case_slas
+    on case_slas.case_key = {{ dbt.concat(['lines.return_id', "'|'", 'lines.sku']) }}

@@ -1,3 +1,8 @@
+with case_slas as (
+    select case_key, is_open, sla_hours, is_stalled from {{ ref('int_case_sla') }}
+    where workflow = 'transfer'
+)
+
 select
     cast(transfer_id as {{ dbt.type_string() }}) as transfer_id,
     cast(sku as {{ dbt.type_string() }}) as sku,
@@ -15,5 +20,9 @@ select
     cast(is_received_in_full as boolean) as is_received_in_full,
     cast(is_received_short as boolean) as is_received_short,
     cast(cycle_time_h as double) as cycle_time_h,
-    cast(transfer_status as {{ dbt.type_string() }}) as transfer_status
-from {{ ref('int_transfers') }}
+    cast(transfer_status as {{ dbt.type_string() }}) as transfer_status,
+    cast(case when case_slas.is_open then case_slas.sla_hours end as double) as sla_hours,
+    cast(coalesce(case_slas.is_stalled, false) as boolean) as is_stalled
+from {{ ref('int_transfers') }} as lines
+left join case_slas
+    on case_slas.case_key = {{ dbt.concat(['lines.transfer_id', "'|'", 'lines.sku']) }}
