@@ -840,3 +840,19 @@ def publish_fixture_snapshot(tmp_path: Path, with_risk_tables: bool = True) -> P
     with duckdb.connect(str(warehouse), read_only=True) as con:
         publish_snapshot(con, snapshots)
     return snapshots
+
+
+def find_component(component, element_id: str):
+    """The component with this id in a rendered page (depth first)."""
+    stack = [component]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend(node)
+            continue
+        if getattr(node, "id", None) == element_id:
+            return node
+        children = getattr(node, "children", None)
+        if children is not None and not isinstance(children, str):
+            stack.append(children)
+    raise LookupError(element_id)

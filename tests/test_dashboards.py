@@ -14,7 +14,7 @@ import duckdb
 import plotly.graph_objects as go
 import polars as pl
 import pytest
-from dashboard_fixtures import TABLES, build_warehouse, publish_fixture_snapshot
+from dashboard_fixtures import TABLES, build_warehouse, find_component, publish_fixture_snapshot
 
 from dashboards import figures, queries
 from dashboards.app import create_app, render_page
@@ -345,9 +345,9 @@ def test_a_period_percentile_is_recomputed_from_observations(latency_snapshot):
     assert (
         "p95 80 s" in histogram.layout.title.text and "5 confirmed" in histogram.layout.title.text
     )
-    tile = _find(body, "tile-reservation-latency-p95-s")
-    assert _find(tile, "tile-value-reservation-latency-p95-s").children == "80.4 s"
-    spark = _find(tile, "spark-reservation-latency-p95-s").figure
+    tile = find_component(body, "tile-reservation-latency-p95-s")
+    assert find_component(tile, "tile-value-reservation-latency-p95-s").children == "80.4 s"
+    spark = find_component(tile, "spark-reservation-latency-p95-s").figure
     period_line = next(trace for trace in spark.data if trace.name == "period")
     assert list(period_line.y) == pytest.approx([80.4, 80.4])
 
@@ -358,16 +358,16 @@ def test_a_kpi_the_filters_cannot_cut_says_so_on_the_tile_and_the_chart(snapshot
     all regions' 16%; the reservation failure rate is cut by location: S001's 1 of 50."""
     filters = Filters(start=date(2026, 3, 3), end=date(2026, 3, 9), regions=("north",))
     body, _ = render_page(SnapshotReader(snapshots), "/overview", filters)
-    tile = _find(body, "tile-order-exception-rate")
-    assert _find(tile, "tile-value-order-exception-rate").children == "–"
+    tile = find_component(body, "tile-order-exception-rate")
+    assert find_component(tile, "tile-value-order-exception-rate").children == "–"
     assert "not available by region" in str(tile)
-    spark = _find(tile, "spark-order-exception-rate").figure
+    spark = find_component(tile, "spark-order-exception-rate").figure
     assert [a.text for a in spark.layout.annotations] == ["not available by region"]
     assert not spark.data[0].x
-    chart = _find(body, "overview-order-exceptions").figure
+    chart = find_component(body, "overview-order-exceptions").figure
     assert "not available by region" in chart.layout.annotations[0].text
-    assert _find(body, "tile-value-reservation-failure-rate").children == "2.0%"
-    assert "selected locations" in str(_find(body, "tile-reservation-failure-rate"))
+    assert find_component(body, "tile-value-reservation-failure-rate").children == "2.0%"
+    assert "selected locations" in str(find_component(body, "tile-reservation-failure-rate"))
     # a ratio by channel and by location at once: kpi_daily cuts one dimension at a time
     both = replace(filters, channels=("web",))
     rate = queries.kpi_catalog(data)["reservation_failure_rate"]
@@ -430,25 +430,11 @@ def test_the_default_window_is_dbts_current_period_and_its_tiles_match_kpi_perio
     window = queries.kpi_window(data)
     assert window == (date(2026, 3, 3), date(2026, 3, 9))
     body, _ = render_page(SnapshotReader(snapshots), "/overview", Filters(*window))
-    assert _find(body, "tile-value-order-exception-rate").children == "16.0%"
-    assert _find(body, "tile-value-reservation-latency-p95-s").children == "2 min"  # 97.5 s
-    assert "KPIs complete through 2026-03-09" in str(_find(body, "data-clock").children)
-
-
-def _find(component, element_id: str):
-    """The component with this id in a rendered page (depth first)."""
-    stack = [component]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list | tuple):
-            stack.extend(node)
-            continue
-        if getattr(node, "id", None) == element_id:
-            return node
-        children = getattr(node, "children", None)
-        if children is not None and not isinstance(children, str):
-            stack.append(children)
-    raise LookupError(element_id)
+    assert find_component(body, "tile-value-order-exception-rate").children == "16.0%"
+    assert (
+        find_component(body, "tile-value-reservation-latency-p95-s").children == "2 min"
+    )  # 97.5 s
+    assert "KPIs complete through 2026-03-09" in str(find_component(body, "data-clock").children)
 
 
 def test_location_risk_reads_optional_columns_and_features(data):
