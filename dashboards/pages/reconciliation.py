@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import figures, queries
 from ..filters import Filters
 from ..layout import Column, Page, chart, grid, section, table
@@ -21,6 +23,7 @@ BACKLOG_COLUMNS = (
 
 
 def render(data: SnapshotData, filters: Filters) -> list:
+    filters = replace(filters, channels=())  # stock moves have no sales channel
     backlog = queries.exception_queue(data, filters, exception_type="unreconciled_event")
     backlog_table = table(
         "reconciliation-backlog-table",
