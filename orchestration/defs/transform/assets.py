@@ -114,7 +114,9 @@ def omnistock_dbt_assets(
     )
     # what follows kpi_daily waits with it: a multi-asset yields in topological order
     outputs = {context.assets_def.get_output_name_for_asset_key(key) for key in held_keys}
-    kpi_output = context.assets_def.get_output_name_for_asset_key(KPI_DAILY_KEY)
+    kpi_output = (
+        context.assets_def.get_output_name_for_asset_key(KPI_DAILY_KEY) if held_keys else None
+    )
     held_back = []
     for event in invocation.stream():
         if _concerns(event, held_keys, outputs):
