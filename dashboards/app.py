@@ -17,7 +17,7 @@ from dash import Dash, Input, Output, dcc, html
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from . import queries
-from .filters import Filters, default_period
+from .filters import Filters
 from .layout import message_page, page_header
 from .pages import HOME, PAGES, PAGES_BY_PATH
 from .queries import snapshot_data
@@ -37,13 +37,11 @@ FILTER_INPUTS = (
 
 @dataclass(frozen=True)
 class FilterDefaults:
-    first_day: date | None
+    first_day: date | None  # the days a planner can pick
     last_day: date | None
     options: dict
-
-    @property
-    def start(self) -> date | None:
-        return default_period(self.first_day, self.last_day)[0]
+    start: date | None = None  # the default window: it ends at the data horizon
+    end: date | None = None
 
 
 def _filter_defaults(reader: SnapshotReader) -> FilterDefaults:
@@ -51,7 +49,8 @@ def _filter_defaults(reader: SnapshotReader) -> FilterDefaults:
         if data is None:
             return FilterDefaults(None, None, {"channels": [], "regions": [], "locations": []})
         first, last = queries.date_bounds(data)
-        return FilterDefaults(first, last, queries.filter_options(data))
+        start, end = queries.kpi_window(data)
+        return FilterDefaults(first, last, queries.filter_options(data), start, end)
 
 
 def _filter_bar(defaults: FilterDefaults) -> html.Div:
@@ -64,7 +63,7 @@ def _filter_bar(defaults: FilterDefaults) -> html.Div:
                     dcc.DatePickerRange(
                         id="filter-dates",
                         start_date=defaults.start,
-                        end_date=defaults.last_day,
+                        end_date=defaults.end,
                         min_date_allowed=defaults.first_day,
                         max_date_allowed=defaults.last_day,
                         display_format="YYYY-MM-DD",
@@ -184,11 +183,12 @@ def render_page(
                 [message_page("Page not found", f"There is no page at {pathname}."), html.Ul(links)]
             ), status
         try:
-            return [page_header(page, snapshot.as_of), *page.render(data, filters)], status
+            header = page_header(page, snapshot.as_of, snapshot.horizon_date)
+            return [header, *page.render(data, filters)], status
         except Exception as error:  # a broken page must not take the app down with it
             log.exception("page %s failed to render", page.path)
             return [
-                page_header(page, snapshot.as_of),
+                page_header(page, snapshot.as_of, snapshot.horizon_date),
                 html.Div(
                     [html.H3("This page could not be drawn"), html.Pre(repr(error))],
                     className="card page-error",
@@ -243,7 +243,7 @@ def _register_callbacks(app: Dash, reader: SnapshotReader) -> None:
     )
     def reset_filters(_clicks):
         defaults = _filter_defaults(reader)
-        return defaults.start, defaults.last_day, [], [], []
+        return defaults.start, defaults.end, [], [], []
 
 
 def create_app(snapshots_dir: Path | str) -> Dash:

@@ -10,11 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 import polars as pl
 
 from .kpis import Kpi
+
+if TYPE_CHECKING:
+    from .queries import KpiValues
 
 FONT = "Inter, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
 INK = "#1f2937"
@@ -231,24 +235,44 @@ def _dumbbell(
 # -- overview -----------------------------------------------------------------------------
 
 
-def kpi_sparkline(daily: pl.DataFrame, kpi: Kpi) -> go.Figure:
-    """A tiny trend of one KPI's daily values (no axes: the tile carries the numbers)."""
+def kpi_sparkline(
+    daily: pl.DataFrame, kpi: Kpi, period_value: float | None, note: str | None = None
+) -> go.Figure:
+    """A tiny trend of one KPI's daily values (no axes: the tile carries the numbers), with
+    the window's value (the tile's) as a dotted line; `note` replaces an unavailable trend."""
     figure = go.Figure()
-    rows = daily.drop_nulls("value").sort("kpi_date")
-    hover = (
-        "%{x|%b %d}: %{y:.1%}<extra></extra>"
-        if kpi.unit == "ratio"
-        else "%{x|%b %d}: %{y:,.1f}<extra></extra>"
-    )
+    rows = daily.drop_nulls(["kpi_date", "value"]).sort("kpi_date")
+    number = "%{y:.1%}" if kpi.unit == "ratio" else "%{y:,.1f}"
     figure.add_scatter(
+        name="daily",
         x=rows["kpi_date"].to_list(),
         y=rows["value"].to_list(),
         mode="lines",
         line={"color": ACCENT, "width": 2},
         fill="tozeroy",
         fillcolor="rgba(37, 99, 235, 0.08)",
-        hovertemplate=hover,
+        hovertemplate=f"%{{x|%b %d}}: {number}<extra></extra>",
     )
+    if period_value is not None and rows.height:
+        days = rows["kpi_date"].to_list()
+        figure.add_scatter(
+            name="period",
+            x=[days[0], days[-1]],
+            y=[period_value, period_value],
+            mode="lines",
+            line={"color": MUTED, "width": 1, "dash": "dot"},
+            hovertemplate=f"selected dates: {number}<extra></extra>",
+        )
+    if note:
+        figure.add_annotation(
+            text=note,
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            font={"size": 11, "color": MUTED},
+        )
     figure.update_layout(
         height=56,
         margin={"l": 0, "r": 0, "t": 4, "b": 0},
@@ -327,12 +351,14 @@ def latency_bucket(seconds: float) -> str:
     return LATENCY_BUCKETS[-1][1]
 
 
-def reservation_latency_histogram(latencies: pl.DataFrame) -> go.Figure:
+def reservation_latency_histogram(latencies: pl.DataFrame, percentiles: KpiValues) -> go.Figure:
+    """The confirmed reservations by latency bucket and channel; p50 and p95 are the KPIs'
+    values over the same rows (the Overview tile's p95)."""
     title = "How long do reservations take to confirm?"
     if latencies.is_empty():
-        return empty_figure(title)
-    quantiles = latencies["latency_s"]
-    p50, p95 = quantiles.quantile(0.5, "linear"), quantiles.quantile(0.95, "linear")
+        return empty_figure(title, percentiles.unavailable or "No data for the selected filters.")
+    p50 = percentiles.value("reservation_latency_p50_s")
+    p95 = percentiles.value("reservation_latency_p95_s")
     labels = [label for _, label in LATENCY_BUCKETS]
     bucketed = (
         latencies.with_columns(
@@ -455,19 +481,23 @@ def oversold_skus(frame: pl.DataFrame) -> go.Figure:
     return figure
 
 
-def order_exception_rate_by_channel(orders: pl.DataFrame) -> go.Figure:
+def order_exception_rate_by_channel(rates: KpiValues) -> go.Figure:
+    """order_exception_rate per day and channel; the subtitle's overall rate is the
+    window's (the Overview tile's)."""
     title = "Which channels' orders hit exceptions?"
-    if orders.is_empty():
+    if rates.unavailable:
+        return empty_figure(title, f"Orders with an exception: {rates.unavailable}.")
+    if rates.frame.is_empty():
         return empty_figure(title)
-    rates = orders.with_columns(exception_rate=pl.col("orders_with_exception") / pl.col("orders"))
-    overall = orders["orders_with_exception"].sum() / max(orders["orders"].sum(), 1)
+    overall = rates.totals.get("order_exception_rate")
+    overall_text = "–" if overall is None else f"{overall:.1%}"
     return _lines_by_group(
-        rates,
-        "order_date",
-        "exception_rate",
+        rates.frame,
+        "kpi_date",
+        "value",
         "channel",
         title,
-        f"Share of orders with ≥1 exception per day · overall {overall:.1%}",
+        f"Share of orders with ≥1 exception per day · overall {overall_text}",
         y_title="orders with an exception",
         y_format=".0%",
     )
@@ -638,17 +668,17 @@ def stalled_by_location(stalled: pl.DataFrame, top: int = TOP_N) -> go.Figure:
 # -- reconciliation -----------------------------------------------------------------------
 
 
-def posting_lag_trend(frame: pl.DataFrame) -> go.Figure:
+def posting_lag_trend(lags: KpiValues) -> go.Figure:
     title = "How long until stock moves are posted to the ERP?"
-    if frame.is_empty():
+    if lags.unavailable:
+        return empty_figure(title, f"ERP posting lag: {lags.unavailable}.")
+    if lags.frame.is_empty():
         return empty_figure(title, "No ERP postings in the selected dates.")
-    long = frame.unpivot(
-        index="kpi_date", on=["p50_h", "p95_h"], variable_name="percentile", value_name="hours"
-    ).with_columns(pl.col("percentile").str.head(3))
+    long = lags.frame.with_columns(percentile=pl.col("kpi_name").str.extract(r"_(p\d+)_"))
     return _lines_by_group(
         long,
         "kpi_date",
-        "hours",
+        "value",
         "percentile",
         title,
         "Posting lag in hours (erp_posted − the move), by day of the move",
@@ -656,20 +686,22 @@ def posting_lag_trend(frame: pl.DataFrame) -> go.Figure:
     )
 
 
-def posting_lag_by_event_type(frame: pl.DataFrame) -> go.Figure:
+def posting_lag_by_event_type(lags: KpiValues) -> go.Figure:
     title = "Which stock moves post slowest?"
-    if frame.is_empty():
+    if lags.unavailable:
+        return empty_figure(title, f"ERP posting lag: {lags.unavailable}.")
+    if lags.frame.is_empty():
         return empty_figure(title, "No ERP postings in the selected dates.")
-    rows = frame.sort("p95_h")
+    rows = lags.frame.sort("value")
     figure = base_figure(
-        title, "p95 posting lag in hours by event type (mean of daily p95, weighted by postings)"
+        title, "p95 posting lag in hours by event type, over the postings of the selected dates"
     )
     figure.add_bar(
-        x=rows["p95_h"].to_list(),
+        x=rows["value"].to_list(),
         y=rows["event_type"].to_list(),
         orientation="h",
         marker={"color": ACCENT},
-        customdata=rows["postings"].to_list(),
+        customdata=rows["observations"].to_list(),
         hovertemplate="%{y}: p95 %{x:.1f} h<br>%{customdata:,.0f} postings<extra></extra>",
         showlegend=False,
     )
@@ -677,18 +709,20 @@ def posting_lag_by_event_type(frame: pl.DataFrame) -> go.Figure:
     return figure
 
 
-def unreconciled_by_day(frame: pl.DataFrame) -> go.Figure:
+def unreconciled_by_day(unposted: KpiValues) -> go.Figure:
     title = "Which feeds leave stock moves unposted?"
-    if frame.is_empty() or not frame["events"].sum():
+    if unposted.unavailable:
+        return empty_figure(title, f"Unposted stock moves: {unposted.unavailable}.")
+    total = unposted.totals.get("unreconciled_events")
+    if unposted.frame.is_empty() or not total:
         return empty_figure(title, "Every stock move in the selected dates reached the ERP.")
     return _stacked_bars(
-        frame,
+        unposted.frame,
         "kpi_date",
-        "events",
+        "value",
         "source_system",
         title,
-        f"{frame['events'].sum():,.0f} moves without an ERP posting after 24 h, "
-        "by day of the move and source",
+        f"{total:,.0f} moves not posted within 24 h, by day of the move and source",
         y_title="unposted moves",
     )
 

@@ -1,217 +1,120 @@
-"""What the dashboards know about each KPI of kpi_daily: label, unit, direction, how it
-re-aggregates over days and dimension values, and which dimension answers which filter."""
+"""What the dashboards know about a KPI: nothing of their own. Names, labels, units,
+directions, the headline flag, how a KPI aggregates and which dimension answers which
+filter come from the dbt project's catalog (`kpi_catalog` in the snapshot); the one
+aggregation over a window and the filters is `queries.kpi_values`. Here: the catalog row as
+a record, which rows answer the filters, and how a value reads."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-import polars as pl
 
 from .filters import Filters
 
 
 @dataclass(frozen=True)
 class Kpi:
+    """One row of kpi_catalog (dbt_project/seeds/kpi_catalog.csv)."""
+
     name: str
     label: str
-    unit: str  # "ratio" (0-1), "s", "h", "min" or "count"
-    # ratio: sum(numerator)/sum(denominator); mean: the same (sum / observations);
-    # count: sum of values; percentile: observation-weighted mean of the daily values
-    # (percentiles do not re-aggregate exactly); level: the last day's value.
-    kind: str
+    unit: str  # ratio (0-1), s, h, min or count
+    aggregation: str  # ratio, mean, count, level or percentile
     higher_is_better: bool
-    location_dimension: str | None = None  # "location_id" or "origin" when cut by location
-    channel_dimension: bool = False
+    is_headline: bool = False
+    percentile: float | None = None
+    observation_family: str | None = None  # kpi_observations.kpi_family of a percentile
+    channel_dimension: str | None = None  # the dimension that answers a channel filter
+    location_dimension: str | None = None  # ... a location or region filter
+
+    @classmethod
+    def from_catalog(cls, row: Mapping) -> Kpi:
+        return cls(
+            name=row["kpi_name"],
+            label=row["label"],
+            unit=row["unit"],
+            aggregation=row["aggregation"],
+            higher_is_better=bool(row["higher_is_better"]),
+            is_headline=bool(row["is_headline"]),
+            percentile=row.get("percentile"),
+            observation_family=row.get("observation_family"),
+            channel_dimension=row.get("channel_dimension"),
+            location_dimension=row.get("location_dimension"),
+        )
 
 
-KPIS: dict[str, Kpi] = {
-    k.name: k
-    for k in (
-        Kpi(
-            "order_exception_rate",
-            "Orders with an exception",
-            "ratio",
-            "ratio",
-            False,
-            channel_dimension=True,
-        ),
-        Kpi(
-            "reservation_failure_rate",
-            "Reservation failure rate",
-            "ratio",
-            "ratio",
-            False,
-            "location_id",
-            True,
-        ),
-        Kpi(
-            "reservation_latency_p50_s",
-            "Reservation latency p50",
-            "s",
-            "percentile",
-            False,
-            "location_id",
-            True,
-        ),
-        Kpi(
-            "reservation_latency_p95_s",
-            "Reservation latency p95",
-            "s",
-            "percentile",
-            False,
-            "location_id",
-            True,
-        ),
-        Kpi("oversell_incidents", "Oversells", "count", "count", False, "location_id", True),
-        Kpi("transfer_accuracy", "Transfers received in full", "ratio", "ratio", True, "origin"),
-        Kpi(
-            "transfer_cycle_time_p50_h",
-            "Transfer cycle time p50",
-            "h",
-            "percentile",
-            False,
-            "origin",
-        ),
-        Kpi(
-            "transfer_cycle_time_p95_h",
-            "Transfer cycle time p95",
-            "h",
-            "percentile",
-            False,
-            "origin",
-        ),
-        Kpi(
-            "returns_disposition_time_p50_h",
-            "Return disposition p50",
-            "h",
-            "percentile",
-            False,
-            "location_id",
-        ),
-        Kpi(
-            "returns_disposition_time_p95_h",
-            "Return disposition p95",
-            "h",
-            "percentile",
-            False,
-            "location_id",
-        ),
-        Kpi("reconciliation_time_p50_h", "ERP posting lag p50", "h", "percentile", False),
-        Kpi("reconciliation_time_p95_h", "ERP posting lag p95", "h", "percentile", False),
-        Kpi("unreconciled_events", "Unposted stock moves", "count", "count", False),
-        Kpi("stockout_rate", "Stockout rate", "ratio", "ratio", False, "location_id"),
-        Kpi(
-            "negative_stock_positions",
-            "Negative stock positions",
-            "count",
-            "level",
-            False,
-            "location_id",
-        ),
-        Kpi(
-            "inventory_record_accuracy",
-            "Inventory record accuracy",
-            "ratio",
-            "ratio",
-            True,
-            "location_id",
-        ),
-        Kpi(
-            "supplier_on_time_rate",
-            "Supplier on-time receipts",
-            "ratio",
-            "ratio",
-            True,
-            "location_id",
-        ),
-        Kpi("source_delivery_lag_p95_min", "Feed delivery lag p95", "min", "percentile", False),
-        Kpi("api_failure_rate", "API failure rate", "ratio", "ratio", False),
-        Kpi("integration_disruptions", "Integration disruptions", "count", "count", False),
-        Kpi("disruption_recovery_time_min", "Disruption recovery time", "min", "mean", False),
-    )
+# How a cut reads under a tile ("selected locations").
+DIMENSION_WORDS = {
+    "channel": "channels",
+    "location_id": "locations",
+    "origin": "shipping locations",
 }
-
-HEADLINE_KPIS: tuple[str, ...] = (
-    "order_exception_rate",
-    "reservation_failure_rate",
-    "reservation_latency_p95_s",
-    "oversell_incidents",
-    "transfer_accuracy",
-    "returns_disposition_time_p95_h",
-    "reconciliation_time_p95_h",
-    "unreconciled_events",
-    "inventory_record_accuracy",
-    "stockout_rate",
-    "supplier_on_time_rate",
-    "api_failure_rate",
-)
 
 
 @dataclass(frozen=True)
 class KpiCut:
-    """Which kpi_daily rows answer the filters: a dimension and (optionally) its values."""
+    """Which rows answer the filters for one KPI: (dimension, selected values) pairs, or
+    why the filters cannot be answered."""
 
-    dimension: str
-    values: tuple[str, ...] | None
-    note: str  # how the filters were honoured, shown under the tile
+    dimensions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    unavailable: str | None = None  # e.g. "not available by region"
+
+    @property
+    def available(self) -> bool:
+        return self.unavailable is None
+
+    @property
+    def note(self) -> str:
+        """What the tile and its chart say about the filters ("" when nothing is filtered)."""
+        if self.unavailable:
+            return self.unavailable
+        if not self.dimensions:
+            return ""
+        return "selected " + " and ".join(DIMENSION_WORDS[d] for d, _ in self.dimensions)
 
 
-def choose_cut(kpi: Kpi, filters: Filters, locations: tuple[str, ...] | None) -> KpiCut:
-    """Location filters win over channel filters (kpi_daily cuts by one dimension at a time).
+def _location_word(filters: Filters) -> str:
+    return "region" if filters.regions and not filters.locations else "location"
+
+
+def choose_cut(
+    kpi: Kpi,
+    filters: Filters,
+    locations: tuple[str, ...] | None,
+    by: Sequence[str] = (),
+) -> KpiCut:
+    """The rows of `kpi` that answer the filters, also broken down by the dimensions in `by`
+    (kpi_date aside).
 
     `locations` is the resolved location set (selected locations within selected regions),
-    None when no location filter is set.
+    None without a location filter. A filter the KPI is not reported by makes it
+    unavailable rather than silently ignored. kpi_daily holds one dimension per row, so a
+    ratio or count answers at most one dimension at a time; a percentile is recomputed from
+    its observations, which carry all of its dimensions at once.
     """
+    cuts: list[tuple[str, tuple[str, ...]]] = []
+    missing: list[str] = []
     if locations is not None:
         if kpi.location_dimension:
-            return KpiCut(kpi.location_dimension, locations, "selected locations")
-        if not (filters.channels and kpi.channel_dimension):
-            return KpiCut("all", None, "all locations (not reported by location)")
+            cuts.append((kpi.location_dimension, tuple(locations)))
+        else:
+            missing.append(_location_word(filters))
     if filters.channels:
         if kpi.channel_dimension:
-            return KpiCut("channel", filters.channels, "selected channels")
-        return KpiCut("all", None, "all channels (not reported by channel)")
-    return KpiCut("all", None, "all")
-
-
-def aggregate_kpi(kpi: Kpi, rows: pl.DataFrame | None) -> float | None:
-    """One value from daily rows (kpi_date, value_sum, numerator, denominator, weighted);
-    None without rows."""
-    if rows is None or rows.is_empty():
-        return None
-    if kpi.kind == "level":
-        last = rows.filter(pl.col("kpi_date") == rows["kpi_date"].max())
-        return float(last["value_sum"].sum())
-    if kpi.kind == "count":
-        return float(rows["value_sum"].sum())
-    denominator = rows["denominator"].sum()
-    if not denominator:
-        return None
-    numerator = rows["weighted"].sum() if kpi.kind == "percentile" else rows["numerator"].sum()
-    return float(numerator / denominator)
-
-
-def split_at_period_start(
-    rows: pl.DataFrame, filters: Filters
-) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """`kpi_history` rows as (this period, the period before), the latter None when there is
-    none: all dates selected, an open end, or nothing before year 1."""
-    if filters.start is None:
-        return rows, None
-    current = rows.filter(pl.col("kpi_date") >= filters.start)
-    if filters.previous_period() is None:
-        return current, None
-    return current, rows.filter(pl.col("kpi_date") < filters.start)
-
-
-def daily_kpi(kpi: Kpi, rows: pl.DataFrame) -> pl.DataFrame:
-    """(kpi_date, value) per day, aggregated like `aggregate_kpi`."""
-    # a day Python cannot hold arrives as NULL (queries.SnapshotData) and gets no point
-    days = sorted(rows["kpi_date"].drop_nulls().unique().to_list())
-    values = [aggregate_kpi(kpi, rows.filter(pl.col("kpi_date") == day)) for day in days]
-    return pl.DataFrame(
-        {"kpi_date": days, "value": values}, schema={"kpi_date": pl.Date, "value": pl.Float64}
-    )
+            cuts.append((kpi.channel_dimension, tuple(filters.channels)))
+        else:
+            missing.append("channel")
+    if missing:
+        return KpiCut(unavailable="not available by " + " or ".join(missing))
+    breakdown = [key for key in by if key != "kpi_date"]
+    dimensions = list(dict.fromkeys([d for d, _ in cuts] + breakdown))
+    if kpi.aggregation != "percentile" and len(dimensions) > 1:
+        words = [
+            _location_word(filters) if d == kpi.location_dimension else d.replace("_", " ")
+            for d in dimensions
+        ]
+        return KpiCut(unavailable=f"not available by {' and '.join(words)} together")
+    return KpiCut(tuple(cuts))
 
 
 def format_value(kpi: Kpi, value: float | None) -> str:

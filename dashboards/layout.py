@@ -227,7 +227,16 @@ def kpi_tile(
     )
 
 
-def page_header(page: Page, as_of: str | None) -> html.Div:
+def _clock(as_of: str | None, horizon_date: date | None) -> str:
+    parts = [f"KPIs complete through {horizon_date}"] if horizon_date else []
+    parts += [f"data as of {as_of}"] if as_of else []
+    text = " · ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def page_header(page: Page, as_of: str | None, horizon_date: date | None = None) -> html.Div:
+    """Title, question, the filters the page honours and the data's clock: KPIs count the
+    days up to the data horizon's day, later days are incomplete and left out."""
     applies = [html.Span(FILTER_LABELS[name], className="chip") for name in page.applies]
     scope = (
         ["Filtered by: ", *applies]
@@ -241,7 +250,7 @@ def page_header(page: Page, as_of: str | None) -> html.Div:
             html.Div(
                 [
                     html.Span(scope, className="scope"),
-                    html.Span(f"Data as of {as_of}" if as_of else "", className="as-of"),
+                    html.Span(_clock(as_of, horizon_date), className="as-of", id="data-clock"),
                 ],
                 className="header-meta",
             ),

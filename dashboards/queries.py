@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
 import polars as pl
 
-from .filters import Conditions, Filters, filter_conditions
-from .kpis import KPIS, KpiCut, choose_cut
+from .filters import Conditions, Filters, default_period, filter_conditions
+from .kpis import Kpi, KpiCut, choose_cut
 from .snapshot import Snapshot, SnapshotReader
 
 
@@ -147,63 +147,195 @@ def resolve_locations(data: SnapshotData, filters: Filters) -> tuple[str, ...] |
     return tuple(rows["location_id"].to_list())
 
 
-# -- kpi_daily ----------------------------------------------------------------------------
+# -- KPIs: the catalog and the one aggregation ----------------------------------------------
 
 
-def kpi_rows(
-    data: SnapshotData, kpi_names: Sequence[str], cut: KpiCut, start: date | None, end: date | None
-) -> pl.DataFrame:
-    """Daily sums per KPI for one cut: kpi_name, kpi_date, value_sum, numerator, denominator,
-    weighted (value x denominator, for observation-weighted percentiles)."""
-    conditions = Conditions()
-    conditions.add("list_contains(?::varchar[], kpi_name)", list(kpi_names))
-    conditions.add("dimension = ?", cut.dimension)
-    if cut.values is not None:
-        conditions.add("list_contains(?::varchar[], dimension_value)", list(cut.values))
-    if start:
-        conditions.add("kpi_date >= ?", start)
-    if end:
-        conditions.add("kpi_date <= ?", end)
-    where, params = _where(conditions)
-    return data.frame(
-        f"""
-        select kpi_name, kpi_date, sum(value) as value_sum, sum(numerator) as numerator,
-            sum(denominator) as denominator, sum(value * denominator) as weighted
-        from kpi_daily {where}
-        group by kpi_name, kpi_date
-        order by kpi_name, kpi_date
-        """,
+def kpi_catalog(data: SnapshotData) -> dict[str, Kpi] | None:
+    """The dbt catalog's KPIs by name, in display order (None without the table)."""
+    if not data.has("kpi_catalog"):
+        return None
+    rows = data.frame("select * from kpi_catalog order by display_order, kpi_name")
+    return {row["kpi_name"]: Kpi.from_catalog(row) for row in rows.iter_rows(named=True)}
+
+
+def headline_kpis(data: SnapshotData) -> list[Kpi] | None:
+    catalog = kpi_catalog(data)
+    return None if catalog is None else [kpi for kpi in catalog.values() if kpi.is_headline]
+
+
+# The dimension columns of kpi_observations (dbt macro kpi_observation_dimensions).
+OBSERVATION_COLUMNS = (
+    "channel",
+    "location_id",
+    "origin",
+    "destination",
+    "source_system",
+    "event_type",
+)
+
+
+@dataclass(frozen=True)
+class KpiValues:
+    """KPI values under the filters: `frame` holds kpi_name, the `by` keys, value and
+    observations (summed denominators, or the number of observations of a percentile);
+    `cuts` says per KPI which rows answered (or why none could); `totals` holds each KPI's
+    value over the whole window (the tile's), when asked for."""
+
+    by: tuple[str, ...]
+    frame: pl.DataFrame
+    cuts: dict[str, KpiCut]
+    totals: dict[str, float | None] = field(default_factory=dict)
+
+    def value(self, name: str) -> float | None:
+        """The single value of a KPI (without `by` keys); None without data."""
+        rows = self.of(name)
+        return rows["value"][0] if rows.height else None
+
+    def of(self, name: str) -> pl.DataFrame:
+        return self.frame.filter(pl.col("kpi_name") == name)
+
+    @property
+    def unavailable(self) -> str | None:
+        """Why the filters cannot be answered, when they cannot for any of the KPIs."""
+        notes = [cut.unavailable for cut in self.cuts.values()]
+        return notes[0] if notes and all(notes) else None
+
+
+def _complete_days(filters: Filters) -> Conditions:
+    """The complete days (on or before the data horizon's day) of the filters' dates."""
+    conditions = Conditions().add("is_complete")
+    if filters.start:
+        conditions.add("kpi_date >= ?", filters.start)
+    if filters.end:
+        conditions.add("kpi_date <= ?", filters.end)
+    return conditions
+
+
+def _observation_conditions(
+    kpi: Kpi, cut: KpiCut, filters: Filters, breakdown: Sequence[str] = ()
+) -> Conditions:
+    """The kpi_observations rows of a percentile KPI under its cut (and with a value for
+    each breakdown dimension)."""
+    unknown = {d for d, _ in cut.dimensions}.union(breakdown) - set(OBSERVATION_COLUMNS)
+    if unknown:
+        raise ValueError(f"kpi_observations has no column {sorted(unknown)}")
+    conditions = _complete_days(filters).add("kpi_family = ?", kpi.observation_family)
+    for dimension, values in cut.dimensions:
+        conditions.add(f"list_contains(?::varchar[], {dimension})", list(values))
+    for dimension in breakdown:
+        conditions.add(f"{dimension} is not null")
+    return conditions
+
+
+def _kpi_query(kpi: Kpi, cut: KpiCut, filters: Filters, by: Sequence[str]) -> tuple[str, list]:
+    """One KPI's select (kpi_name, by keys, value, observations) over complete days:
+    ratio and mean = sum(numerator) / sum(denominator) of kpi_daily; count = sum(value);
+    level = the sum on the window's last day with rows; percentile = quantile_cont over
+    the window's observations in kpi_observations (never a mean of daily values)."""
+    breakdown = [key for key in by if key != "kpi_date"]
+    if kpi.aggregation == "percentile":
+        conditions = _observation_conditions(kpi, cut, filters, breakdown)
+        keys = list(by)
+        value = f"quantile_cont(observation_value, {float(kpi.percentile)!r})"
+        observations, source = "count(*)", "kpi_observations"
+    else:
+        dimensions = list(dict.fromkeys([d for d, _ in cut.dimensions] + breakdown))
+        conditions = _complete_days(filters).add("kpi_name = ?", kpi.name)
+        conditions.add("dimension = ?", dimensions[0] if dimensions else "all")
+        for _, values in cut.dimensions:
+            conditions.add("list_contains(?::varchar[], dimension_value)", list(values))
+        keys = [key if key == "kpi_date" else f'dimension_value as "{key}"' for key in by]
+        value = (
+            "sum(value)"
+            if kpi.aggregation in ("count", "level")
+            else "sum(numerator) / nullif(sum(denominator), 0)"
+        )
+        observations, source = "sum(denominator)", "kpi_daily"
+    where = conditions.where()
+    if kpi.aggregation == "level" and "kpi_date" not in by:
+        # a level is a stock, not a flow: the window's last day with rows stands
+        where = f"{where} and kpi_date = (select max(kpi_date) from {source} {where})"
+        params = [kpi.name, *conditions.params, *conditions.params]
+    else:
+        params = [kpi.name, *conditions.params]
+    group_by = "group by " + ", ".join(f'"{key}"' for key in by) if by else ""
+    select = ", ".join(["? as kpi_name", *keys])
+    return (
+        f"select {select}, cast({value} as double) as value, "
+        f"cast({observations} as double) as observations from {source} {where} {group_by}",
         params,
     )
 
 
-def kpi_history(
-    data: SnapshotData, kpi_names: Sequence[str], filters: Filters
-) -> tuple[pl.DataFrame, dict[str, KpiCut]] | None:
-    """Daily rows of the KPIs from the start of the previous period to the end of this one,
-    each cut the way the filters ask; also returns the cut used per KPI."""
+def kpi_values(
+    data: SnapshotData,
+    kpis: Sequence[Kpi],
+    filters: Filters,
+    by: Sequence[str] = (),
+    *,
+    totals: bool = False,
+) -> KpiValues | None:
+    """The KPIs under the filters (dates, channel, region, location), per `by` key (kpi_date
+    and / or one dimension) or over the whole window: the one aggregation every tile, the
+    chart beside it and the report use, so they read the same rows. Days after the data
+    horizon are incomplete and never counted. None without kpi_daily."""
     if not data.has("kpi_daily"):
         return None
     locations = resolve_locations(data, filters)
-    previous = filters.previous_period()
-    start = previous.start if previous else filters.start
-    cuts = {name: choose_cut(KPIS[name], filters, locations) for name in kpi_names}
-    frames = []
-    for cut in set(cuts.values()):
-        names = [name for name, c in cuts.items() if c == cut]
-        frames.append(kpi_rows(data, names, cut, start, filters.end))
-    return pl.concat(frames, how="vertical_relaxed"), cuts
+    by = tuple(by)
+    cuts = {kpi.name: choose_cut(kpi, filters, locations, by) for kpi in kpis}
+    parts, params = [], []
+    for kpi in kpis:
+        if not cuts[kpi.name].available:
+            continue
+        if kpi.aggregation == "percentile" and not data.has("kpi_observations"):
+            cuts[kpi.name] = KpiCut(unavailable="no observations in the snapshot")
+            continue
+        sql, kpi_params = _kpi_query(kpi, cuts[kpi.name], filters, by)
+        parts.append(sql)
+        params += kpi_params
+    schema = {"kpi_name": pl.String, **dict.fromkeys(by, pl.String), "value": pl.Float64}
+    if "kpi_date" in by:
+        schema["kpi_date"] = pl.Date
+    schema["observations"] = pl.Float64
+    frame = (
+        data.frame(" union all ".join(parts) + " order by all", params)
+        if parts
+        else pl.DataFrame(schema=schema)
+    )
+    overall = {}
+    if totals and by:
+        whole = kpi_values(data, kpis, filters)
+        overall = {kpi.name: whole.value(kpi.name) for kpi in kpis}
+    return KpiValues(by, frame, cuts, overall)
+
+
+def kpi_window(data: SnapshotData) -> tuple[date | None, date | None]:
+    """The default window: dbt's current standard period (kpi_period: the last complete
+    days up to the data horizon), else the last days up to the horizon or the last day."""
+    if data.has("kpi_period"):
+        start, end = data.row(
+            "select min(period_start), max(period_end) from kpi_period "
+            "where period = 'current' and period_start >= ? and period_end <= ?",
+            [FIRST_DRAWABLE_DAY, LAST_DRAWABLE_DAY],
+        )
+        if start and end:
+            return start, end
+    first, last = date_bounds(data)
+    horizon = data.snapshot.horizon_date
+    return default_period(first, min(horizon, last) if horizon and last else last)
 
 
 def kpi_by_dimension(
     data: SnapshotData, kpi_name: str, dimension: str, filters: Filters, value_alias: str = "value"
 ) -> pl.DataFrame | None:
     """kpi_date, dimension_value, value, numerator, denominator of one KPI cut by one
-    dimension within the date range (dimensions other than location are not filterable)."""
+    dimension within the date range, complete days only (dimensions other than location
+    are not filterable)."""
     if not data.has("kpi_daily"):
         return None
     conditions = filter_conditions(filters, date_column="kpi_date")
-    where, params = _where(conditions, "kpi_name = ?", "dimension = ?")
+    where, params = _where(conditions, "kpi_name = ?", "dimension = ?", "is_complete")
     return data.frame(
         f"""
         select kpi_date, dimension_value, value as {value_alias}, numerator, denominator
@@ -288,20 +420,27 @@ def exception_value_by_location(
 
 
 def reservation_latencies(data: SnapshotData, filters: Filters) -> pl.DataFrame | None:
-    """channel, latency_s of every confirmed reservation in the filters."""
-    if not data.has("fct_reservations"):
+    """channel, latency_s of every confirmed reservation in the filters: the observations
+    of the reservation latency KPIs (kpi_observations, complete days), cut as they are."""
+    kpis = _catalog_kpis(data, "reservation_latency_p95_s")
+    if not kpis or not data.has("kpi_observations"):
         return None
-    conditions = filter_conditions(
-        filters,
-        date_column="reservation_date",
-        channel_column="channel",
-        location_columns=("location_id",),
-    )
-    where, params = _where(conditions, "latency_s is not null")
+    cut = choose_cut(kpis[0], filters, resolve_locations(data, filters))
+    conditions = _observation_conditions(kpis[0], cut, filters)
+    if not cut.available:
+        conditions.add("false")
+    where, params = _where(conditions)
     return data.frame(
-        f"select coalesce(channel, 'unknown') as channel, latency_s from fct_reservations {where}",
+        "select channel, observation_value as latency_s "
+        f"from kpi_observations {where} order by channel, latency_s",
         params,
     )
+
+
+def reservation_latency_percentiles(data: SnapshotData, filters: Filters) -> KpiValues | None:
+    """Reservation latency p50 and p95 over the window (the Overview tile's p95)."""
+    kpis = _catalog_kpis(data, "reservation_latency_p50_s", "reservation_latency_p95_s")
+    return None if kpis is None else kpi_values(data, kpis, filters)
 
 
 def reservation_failure_reasons(data: SnapshotData, filters: Filters) -> pl.DataFrame | None:
@@ -521,53 +660,39 @@ def stalled_cases(
 # -- reconciliation -----------------------------------------------------------------------
 
 
-def posting_lag_by_day(data: SnapshotData, filters: Filters) -> pl.DataFrame | None:
-    """kpi_date, p50_h, p95_h of the ERP posting lag (overall)."""
-    if not data.has("kpi_daily"):
+def _catalog_kpis(data: SnapshotData, *names: str) -> list[Kpi] | None:
+    catalog = kpi_catalog(data)
+    return None if catalog is None else [catalog[name] for name in names if name in catalog]
+
+
+def posting_lag_by_day(data: SnapshotData, filters: Filters) -> KpiValues | None:
+    """reconciliation_time_p50_h and _p95_h per kpi_date (the day of the move)."""
+    kpis = _catalog_kpis(data, "reconciliation_time_p50_h", "reconciliation_time_p95_h")
+    return None if kpis is None else kpi_values(data, kpis, filters, ("kpi_date",))
+
+
+def posting_lag_by_event_type(data: SnapshotData, filters: Filters) -> KpiValues | None:
+    """reconciliation_time_p95_h per event_type over the window (recomputed from the
+    postings), observations = postings."""
+    kpis = _catalog_kpis(data, "reconciliation_time_p95_h")
+    return None if kpis is None else kpi_values(data, kpis, filters, ("event_type",))
+
+
+def unreconciled_by_day(data: SnapshotData, filters: Filters) -> KpiValues | None:
+    """unreconciled_events per kpi_date and source_system, with the window's total."""
+    kpis = _catalog_kpis(data, "unreconciled_events")
+    if kpis is None:
         return None
-    where, params = _where(
-        filter_conditions(filters, date_column="kpi_date"),
-        "dimension = 'all'",
-        "kpi_name in ('reconciliation_time_p50_h', 'reconciliation_time_p95_h')",
-    )
-    return data.frame(
-        f"""
-        pivot (select kpi_date, kpi_name, value from kpi_daily {where})
-        on kpi_name in ('reconciliation_time_p50_h' as p50_h, 'reconciliation_time_p95_h' as p95_h)
-        using first(value)
-        order by kpi_date
-        """,
-        params,
-    )
+    return kpi_values(data, kpis, filters, ("kpi_date", "source_system"), totals=True)
 
 
-def posting_lag_by_event_type(data: SnapshotData, filters: Filters) -> pl.DataFrame | None:
-    """event_type, postings, p95_h (observation-weighted mean of the daily p95)."""
-    rows = kpi_by_dimension(data, "reconciliation_time_p95_h", "event_type", filters)
-    if rows is None:
+def order_exception_rate_by_channel(data: SnapshotData, filters: Filters) -> KpiValues | None:
+    """order_exception_rate per kpi_date and channel, with the window's overall rate (the
+    Overview tile's)."""
+    kpis = _catalog_kpis(data, "order_exception_rate")
+    if kpis is None:
         return None
-    return (
-        rows.group_by(pl.col("dimension_value").alias("event_type"))
-        .agg(
-            pl.col("denominator").sum().alias("postings"),
-            ((pl.col("value") * pl.col("denominator")).sum() / pl.col("denominator").sum()).alias(
-                "p95_h"
-            ),
-        )
-        .sort("p95_h", descending=True)
-    )
-
-
-def unreconciled_by_day(data: SnapshotData, filters: Filters) -> pl.DataFrame | None:
-    """kpi_date, source_system, events: stock moves without an ERP posting after 24 h."""
-    rows = kpi_by_dimension(data, "unreconciled_events", "source_system", filters)
-    if rows is None:
-        return None
-    return rows.select(
-        "kpi_date",
-        pl.col("dimension_value").alias("source_system"),
-        pl.col("value").alias("events"),
-    )
+    return kpi_values(data, kpis, filters, ("kpi_date", "channel"), totals=True)
 
 
 def unreconciled_backlog(data: SnapshotData, filters: Filters) -> pl.DataFrame | None:

@@ -14,15 +14,8 @@ import duckdb
 import plotly.graph_objects as go
 
 from . import figures, queries
-from .filters import Filters, default_period
-from .kpis import (
-    HEADLINE_KPIS,
-    KPIS,
-    aggregate_kpi,
-    format_change,
-    format_value,
-    split_at_period_start,
-)
+from .filters import Filters
+from .kpis import format_change, format_value
 from .queries import SnapshotData, snapshot_data
 from .snapshot import Snapshot, SnapshotReader
 
@@ -43,36 +36,42 @@ td.num { text-align: right; } .good { color: #15803d; } .bad { color: #b91c1c; }
 
 
 def _kpi_table(data: SnapshotData, filters: Filters) -> str:
-    history = queries.kpi_history(data, HEADLINE_KPIS, filters)
-    if history is None:
-        return "<p>The snapshot has no kpi_daily table.</p>"
-    rows, _ = history
+    """The headline KPIs of the catalog, as the Overview tiles compute them."""
+    headline = queries.headline_kpis(data)
+    current = None if headline is None else queries.kpi_values(data, headline, filters)
+    if current is None:
+        return "<p>The snapshot has no KPI tables (kpi_catalog, kpi_daily).</p>"
+    previous_period = filters.previous_period()
+    previous = previous_period and queries.kpi_values(data, headline, previous_period)
     body = []
-    for name in HEADLINE_KPIS:
-        kpi = KPIS[name]
-        mine = split_at_period_start(rows.filter(rows["kpi_name"] == name), filters)
-        current, previous = (aggregate_kpi(kpi, part) for part in mine)
-        change, tone = format_change(kpi, current, previous)
+    for kpi in headline:
+        value = current.value(kpi.name)
+        before = previous.value(kpi.name) if previous else None
+        change, tone = format_change(kpi, value, before)
+        note = current.cuts[kpi.name].note
         body.append(
-            f"<tr><td>{html.escape(kpi.label)}</td>"
-            f"<td class='num'>{html.escape(format_value(kpi, current))}</td>"
-            f"<td class='num'>{html.escape(format_value(kpi, previous))}</td>"
-            f"<td class='{tone}'>{html.escape(change)}</td></tr>"
+            f"<tr id='kpi-{html.escape(kpi.name)}'><td>{html.escape(kpi.label)}</td>"
+            f"<td class='num'>{html.escape(format_value(kpi, value))}</td>"
+            f"<td class='num'>{html.escape(format_value(kpi, before))}</td>"
+            f"<td class='{tone}'>{html.escape(change)}</td>"
+            f"<td>{html.escape(note)}</td></tr>"
         )
     return (
         "<table><thead><tr><th>KPI</th><th>this period</th><th>previous period</th>"
-        "<th>change</th></tr></thead><tbody>" + "".join(body) + "</tbody></table>"
+        "<th>change</th><th>rows</th></tr></thead><tbody>" + "".join(body) + "</tbody></table>"
     )
 
 
 def headline_figures(data: SnapshotData, filters: Filters) -> list[go.Figure]:
     """The figures a planner forwards: what breaks accuracy, where, and what to count."""
     built = []
-    orders = queries.orders_by_day(data, filters)
     candidates = [
         (queries.exception_summary(data, filters), figures.exception_value_by_workflow),
-        (orders, figures.order_exception_rate_by_channel),
-        (orders, figures.oversells_by_channel),
+        (
+            queries.order_exception_rate_by_channel(data, filters),
+            figures.order_exception_rate_by_channel,
+        ),
+        (queries.orders_by_day(data, filters), figures.oversells_by_channel),
         (queries.transfer_lanes(data, filters), figures.lane_accuracy),
         (queries.return_disposition_by_location(data, filters), figures.disposition_by_location),
         (
@@ -92,7 +91,8 @@ def headline_figures(data: SnapshotData, filters: Filters) -> list[go.Figure]:
 
 
 def _report_filters(data: SnapshotData) -> Filters:
-    start, end = default_period(*queries.date_bounds(data))
+    """The dashboards' default window: the current standard period (kpi_period)."""
+    start, end = queries.kpi_window(data)
     return Filters(start=start, end=end)
 
 
@@ -118,7 +118,8 @@ def render_report(data: SnapshotData, filters: Filters | None = None) -> str:
 <title>Omnistock inventory report · {html.escape(period)}</title>
 <style>{STYLE}</style></head>
 <body><header><h1>Omnistock inventory report</h1>
-<p>{html.escape(period)} · data as of {html.escape(str(snapshot.as_of))} · snapshot
+<p>{html.escape(period)} · complete through {html.escape(str(snapshot.horizon_date))} ·
+data as of {html.escape(str(snapshot.as_of))} · snapshot
 {html.escape(snapshot.version)} · written {datetime.now(UTC):%Y-%m-%d %H:%M} UTC</p></header>
 <main><h2>Headline KPIs (vs the equally long period before)</h2>{_kpi_table(data, filters)}
 <h2>Where to act</h2>{"".join(parts)}</main></body></html>
@@ -161,6 +162,7 @@ def _snapshot_of_connection(con: duckdb.DuckDBPyConnection) -> Snapshot:
     manifest = {
         "version": info.get("version", "unknown"),
         "as_of": info.get("as_of"),
+        "horizon_date": info.get("horizon_date"),
         "tables": {
             name: {"columns": [c[0] for c in con.execute(f'describe "{name}"').fetchall()]}
             for name in tables

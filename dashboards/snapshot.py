@@ -8,7 +8,8 @@ the new snapshot, never a half-written one, and never wait on the warehouse's wr
 <snapshots_dir>/
   v-20260315T101530123456Z/    one folder per publish (immutable once renamed into place)
     kpi_daily.parquet …
-    manifest.json              version, published_at, as_of, row counts, missing tables
+    manifest.json              version, published_at, as_of, horizon_date, row counts,
+                               missing tables
   current -> v-20260315T101530123456Z
 ```
 """
@@ -22,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -40,6 +41,10 @@ STALE_STAGING_SECONDS = 3600
 # (today intelligence.location_risk and actions.cycle_count_requests).
 DASHBOARD_TABLES: tuple[str, ...] = (
     "kpi_daily",
+    "kpi_catalog",
+    "kpi_observations",
+    "kpi_period",
+    "int_data_horizon",
     "dim_locations",
     "fct_order_lines",
     "fct_reservations",
@@ -77,6 +82,15 @@ class Snapshot:
     @property
     def as_of(self) -> str | None:
         return self.manifest.get("as_of")
+
+    @property
+    def horizon_date(self) -> date | None:
+        """The data horizon's day: the last complete KPI day (None if unknown)."""
+        value = self.manifest.get("horizon_date")
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:  # a day Python cannot hold
+            return None
 
 
 def _quote_identifier(name: str) -> str:
@@ -140,6 +154,23 @@ def _data_as_of(reader: duckdb.DuckDBPyConnection, staged: dict[str, Path]) -> s
                 # DuckDB hands a day Python cannot hold (before year 1, after 9999) over as text
                 return value if isinstance(value, str) else value.isoformat()
     return None
+
+
+def _data_horizon(reader: duckdb.DuckDBPyConnection, staged: dict[str, Path]) -> dict:
+    """The data horizon (int_data_horizon): the last complete KPI day and its time."""
+    if "int_data_horizon" not in staged:
+        return {}
+    path = _quote_literal(str(staged["int_data_horizon"]))
+    # one row; among stray copies the latest that Python can hold
+    rows = reader.execute(
+        f"select cast(horizon_date as varchar), cast(horizon_at as varchar) "
+        f"from read_parquet({path}) "
+        "where horizon_date between date '0001-01-01' and date '9999-12-31' "
+        "order by horizon_at desc limit 1"
+    ).fetchall()
+    if not rows or rows[0][0] is None:
+        return {}
+    return {"horizon_date": rows[0][0], "horizon_at": rows[0][1]}
 
 
 def _export(
@@ -241,10 +272,12 @@ def publish_snapshot(
         exported, staged = _export(con, sources, staging)
         with duckdb.connect() as scratch:
             as_of = _data_as_of(scratch, staged)
+            horizon = _data_horizon(scratch, staged)
         manifest = {
             "version": version,
             "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "as_of": as_of,
+            **horizon,
             "tables": exported,
             "missing": sorted(name for name, source in sources.items() if source is None),
         }
@@ -290,7 +323,7 @@ def _open_version(folder: Path) -> tuple[duckdb.DuckDBPyConnection, dict]:
     con.execute("create table snapshot_info (key varchar, value varchar)")
     con.executemany(
         "insert into snapshot_info values (?, ?)",
-        [(key, manifest.get(key)) for key in ("version", "as_of", "published_at")],
+        [(key, manifest.get(key)) for key in ("version", "as_of", "horizon_date", "published_at")],
     )
     # Read-only in effect: the views are the only way out, file access is limited to this
     # version's (read-only) Parquet files, and nobody can lift that on this connection.

@@ -2,38 +2,59 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 import duckdb
 
 from omnistock.config import Settings
 from omnistock.warehouse import table_exists
 
-HEADLINE_KPIS = (
-    "reservation_latency_p95_s",
-    "order_exception_rate",
-    "transfer_accuracy",
-    "inventory_record_accuracy",
-    "api_failure_rate",
-    "supplier_on_time_rate",
-)
+
+@dataclass(frozen=True)
+class HeadlineKpi:
+    """A headline KPI over the current standard period (marts.kpi_period)."""
+
+    name: str
+    label: str
+    unit: str
+    value: float | None
+    previous: float | None
+    period_start: date
+    period_end: date
 
 
-def headline_kpis(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float | None]]:
-    """Ratios over the whole period of complete days (up to the data horizon's day; sum of
-    numerators ÷ sum of denominators); percentiles are the median of the daily values (they
-    cannot be re-aggregated exactly)."""
-    return con.execute(
+def headline_kpis(con: duckdb.DuckDBPyConnection) -> list[HeadlineKpi]:
+    """The catalog's headline KPIs over the current period of kpi_period (the last complete
+    days up to the data horizon) and the period before, as dbt aggregated them."""
+    rows = con.execute(
         """
-        select kpi_name,
-               case when kpi_name like '%rate' or kpi_name like '%accuracy'
-                    then sum(numerator) / nullif(sum(denominator), 0)
-                    else median(value) end as value
-        from marts.kpi_daily
-        where dimension = 'all' and is_complete and list_contains(?, kpi_name)
-        group by kpi_name
-        order by kpi_name
-        """,
-        [list(HEADLINE_KPIS)],
+        select catalog.kpi_name, catalog.label, catalog.unit, current_period.value,
+            previous_period.value, current_period.period_start, current_period.period_end
+        from marts.kpi_catalog as catalog
+        inner join marts.kpi_period as current_period
+            on current_period.kpi_name = catalog.kpi_name
+            and current_period.period = 'current'
+            and current_period.dimension = 'all'
+        left join marts.kpi_period as previous_period
+            on previous_period.kpi_name = catalog.kpi_name
+            and previous_period.period = 'previous'
+            and previous_period.dimension = 'all'
+        where catalog.is_headline
+        order by catalog.display_order
+        """
     ).fetchall()
+    return [HeadlineKpi(*row) for row in rows]
+
+
+def format_quantity(unit: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    if unit == "ratio":
+        return f"{value:.1%}"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.1f} {unit}"
 
 
 def collect_summary(settings: Settings) -> dict:
@@ -62,7 +83,7 @@ def collect_summary(settings: Settings) -> dict:
                 "group by reason order by count(*) desc, reason"
             ).fetchall()
         )
-        if table_exists(con, "marts", "kpi_daily"):
+        if table_exists(con, "marts", "kpi_period") and table_exists(con, "marts", "kpi_catalog"):
             summary["headline_kpis"] = headline_kpis(con)
         if table_exists(con, "actions", "cycle_count_requests"):
             summary["cycle_count_requests"] = dict(
@@ -84,10 +105,15 @@ def print_summary(settings: Settings) -> None:
         print(f"quarantined:         {sum(quarantined.values()):>12,}")
         for reason, count in quarantined.items():
             print(f"  {reason:<42}{count:>8,}")
-    if facts.get("headline_kpis"):
-        print("headline KPIs (complete days up to the data horizon; percentiles: median day):")
-    for name, value in facts.get("headline_kpis", []):
-        print(f"  {name:<36}{value if value is None else round(value, 4)}")
+    headline = facts.get("headline_kpis") or []
+    if headline:
+        print(
+            f"headline KPIs, {headline[0].period_start} to {headline[0].period_end} "
+            "(complete days up to the data horizon; marts.kpi_period):"
+        )
+    for kpi in headline:
+        previous = format_quantity(kpi.unit, kpi.previous)
+        print(f"  {kpi.label:<34}{format_quantity(kpi.unit, kpi.value):>12}   (before: {previous})")
     if "cycle_count_requests" in facts:
         print(f"cycle-count requests: {facts['cycle_count_requests']}")
     print(f"warehouse:    {facts['warehouse']}")

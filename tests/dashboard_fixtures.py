@@ -1,7 +1,9 @@
 """A small hand-made warehouse with the marts the dashboards read, and its snapshot.
 
-Ten days (2026-03-01 .. 2026-03-10), two stores and a DC in two regions, two channels.
-The rows are written out so tests can assert exact numbers:
+Ten days (2026-03-01 .. 2026-03-10), two stores and a DC in two regions, two channels. The
+data horizon is 2026-03-09 22:00: day 10 is incomplete (is_complete false), so the default
+window (dbt's current standard period, kpi_period) is 03-03 .. 03-09 and 03-10 counts in no
+KPI. The rows are written out so tests can assert exact numbers:
 
 - web oversells 3 lines (days 5, 6, 6), marketplace 1 (day 8); SKU1 surges on days 5-6
   (a promotion: 6 units/day against a median of 1), so 3 oversells fall on surge SKU-days.
@@ -12,20 +14,43 @@ The rows are written out so tests can assert exact numbers:
 - The risk and cycle-count tables have the shape their jobs write (intelligence.location_risk,
   actions.cycle_count_requests + actions.cycle_count_request_lines).
 
-Column names and types follow dbt_project/models/marts/*.yml.
+Column names and types follow dbt_project/models/marts/*.yml; the KPI tables (kpi_daily,
+kpi_observations, kpi_period) take theirs from those contracts and kpi_catalog is the dbt
+seed itself (dbt_project/seeds/kpi_catalog.csv), so the fixture cannot drift from them.
+Percentile KPIs are recomputed from kpi_observations: kpi_daily holds no percentile rows of
+the observed families (the feed lag, read per day on /integrations, keeps its rows).
 """
 
 from __future__ import annotations
 
+import csv
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from dashboards.snapshot import publish_snapshot
 
+DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 DAYS = [date(2026, 3, d) for d in range(1, 11)]
 AS_OF = datetime(2026, 3, 10, 23, 0)
+HORIZON_AT = datetime(2026, 3, 9, 22, 0)  # day 10 is after the horizon: incomplete
+HORIZON = HORIZON_AT.date()
+
+
+def contract_columns(model: str) -> dict[str, str]:
+    """{column: data type} of a mart's enforced contract (dbt_project/models/marts)."""
+    spec = yaml.safe_load((DBT_PROJECT / "models" / "marts" / f"{model}.yml").read_text())
+    [declared] = [m for m in spec["models"] if m["name"] == model]
+    return {column["name"]: column["data_type"] for column in declared["columns"]}
+
+
+def seed_columns(seed: str) -> dict[str, str]:
+    """{column: type} of a dbt seed (its column_types)."""
+    spec = yaml.safe_load((DBT_PROJECT / "seeds" / f"{seed}.yml").read_text())
+    [declared] = [s for s in spec["seeds"] if s["name"] == seed]
+    return dict(declared["config"]["column_types"])
 
 
 def day(d: int) -> date:
@@ -43,14 +68,17 @@ TABLES: dict[str, dict[str, str]] = {
         "region": "varchar",
         "location_name": "varchar",
     },
-    "marts.kpi_daily": {
-        "kpi_date": "date",
-        "kpi_name": "varchar",
-        "dimension": "varchar",
-        "dimension_value": "varchar",
-        "value": "double",
-        "numerator": "double",
-        "denominator": "double",
+    "marts.kpi_catalog": seed_columns("kpi_catalog"),
+    "marts.kpi_daily": contract_columns("kpi_daily"),
+    "marts.kpi_observations": contract_columns("kpi_observations"),
+    "marts.kpi_period": contract_columns("kpi_period"),
+    # intermediate.int_data_horizon declares no types (no contract); its five columns
+    "intermediate.int_data_horizon": {
+        "horizon_at": "timestamp",
+        "horizon_date": "date",
+        "data_start_date": "date",
+        "horizon_source": "varchar",
+        "feeds": "bigint",
     },
     "marts.fct_order_lines": {
         "order_id": "varchar",
@@ -236,8 +264,20 @@ def locations() -> list[tuple]:
     ]
 
 
-def kpi_daily() -> list[tuple]:
-    """Overall rows of every headline KPI, plus the cuts the pages read."""
+def kpi_catalog() -> list[dict]:
+    """The dbt seed, row for row."""
+    with (DBT_PROJECT / "seeds" / "kpi_catalog.csv").open(newline="") as seed:
+        return [
+            {k: (v if v != "" else None) for k, v in row.items()} for row in csv.DictReader(seed)
+        ]
+
+
+KPI_DAILY_COLUMNS = ("kpi_date", "kpi_name", "dimension", "dimension_value", "value")
+KPI_DAILY_COLUMNS += ("numerator", "denominator")
+
+
+def kpi_daily() -> list[dict]:
+    """Overall rows of the headline ratios and counts, plus the cuts the pages read."""
     rows = []
     for i, d in enumerate(DAYS, start=1):
         rows += [
@@ -249,18 +289,13 @@ def kpi_daily() -> list[tuple]:
             (d, "reservation_failure_rate", "location_id", "S002", 0.08, 4.0, 50.0),
             (d, "reservation_failure_rate", "reason_code", "insufficient_stock", 0.03, 3.0, 100.0),
             (d, "reservation_failure_rate", "reason_code", "timeout", 0.02, 2.0, 100.0),
-            (d, "reservation_latency_p95_s", "all", "all", 10.0 + i, None, 100.0),
             (d, "oversell_incidents", "all", "all", float(i % 3), None, None),
             (d, "transfer_accuracy", "all", "all", 0.8, 8.0, 10.0),
-            (d, "returns_disposition_time_p95_h", "all", "all", 30.0, None, 5.0),
-            (d, "reconciliation_time_p50_h", "all", "all", 1.0, None, 50.0),
-            (d, "reconciliation_time_p95_h", "all", "all", 6.0 + i / 2, None, 50.0),
-            (d, "reconciliation_time_p95_h", "event_type", "sale", 4.0, None, 40.0),
-            (d, "reconciliation_time_p95_h", "event_type", "transfer_shipped", 12.0, None, 10.0),
             (d, "unreconciled_events", "all", "all", 2.0, None, None),
             (d, "unreconciled_events", "source_system", "pos", 2.0, None, None),
             (d, "inventory_record_accuracy", "all", "all", 0.9, 9.0, 10.0),
             (d, "stockout_rate", "all", "all", 0.02, 2.0, 100.0),
+            (d, "negative_stock_positions", "all", "all", float(i), None, None),
             (d, "supplier_on_time_rate", "all", "all", 0.75, 3.0, 4.0),
             (d, "api_failure_rate", "all", "all", 0.01, 10.0, 1000.0),
             (
@@ -276,7 +311,83 @@ def kpi_daily() -> list[tuple]:
             (d, "source_delivery_lag_p95_min", "source_system", "pos", 30.0, None, 200.0),
             (d, "source_delivery_lag_p95_min", "source_system", "marketplace", 180.0, None, 50.0),
         ]
+    return [
+        {**dict(zip(KPI_DAILY_COLUMNS, row, strict=True)), "is_complete": row[0] <= HORIZON}
+        for row in rows
+    ]
+
+
+def _observation(family: str, d: date, value: float, **dimensions) -> dict:
+    return {
+        "kpi_family": family,
+        "kpi_date": d,
+        "observation_value": value,
+        "is_complete": d <= HORIZON,
+        **dimensions,
+    }
+
+
+def kpi_observations() -> list[dict]:
+    """The observations of the percentile KPIs: the latencies of `reservations()`, the
+    cycle times of `transfers()` and the disposition times of `returns()`; and per day 50 ERP
+    postings: 36 sales posted after 1 h and 4 after 4 h (pos), 10 transfer shipments after
+    6 + day/2 h (wms). So a day's posting lag is p50 1 h, p95 6 + day/2 h (the top ten)."""
+    rows = [
+        _observation("reservation_latency", r[4], r[7], channel=r[3], location_id=r[2])
+        for r in reservations()
+    ]
+    rows += [
+        _observation("transfer_cycle_time", t[6], t[13], origin=t[2], destination=t[3])
+        for t in transfers()
+    ]
+    rows += [
+        _observation("returns_disposition_time", r[5], r[8], location_id=r[3])
+        for r in returns()
+        if r[8] is not None
+    ]
+    for i, d in enumerate(DAYS, start=1):
+        for value, source, event_type, count in (
+            (1.0, "pos", "sale", 36),
+            (4.0, "pos", "sale", 4),
+            (6 + i / 2, "wms", "transfer_shipped", 10),
+        ):
+            rows += [
+                _observation(
+                    "reconciliation_time", d, value, source_system=source, event_type=event_type
+                )
+            ] * count
     return rows
+
+
+def kpi_period() -> list[dict]:
+    """The standard periods dbt writes (current 03-03 .. 03-09, previous 02-24 .. 03-02),
+    for two headline KPIs, worked out by hand: orders with an exception (10 + day of 100
+    orders a day) 112 / 700 and 23 / 200; reservation latency p95 over days 3-9 (2, 3, 4,
+    8, 20, 45, 120 s): 45 + 0.7 x 75 = 97.5 s, over days 1-2 (1, 2 s): 1.95 s."""
+    current = {"period": "current", "period_start": day(3), "period_end": day(9)}
+    previous = {"period": "previous", "period_start": date(2026, 2, 24), "period_end": day(2)}
+    overall = {"dimension": "all", "dimension_value": "all"}
+    rate, latency = "order_exception_rate", "reservation_latency_p95_s"
+    return [
+        {**current, **overall, "kpi_name": rate, "value": 0.16, "numerator": 112.0,
+         "denominator": 700.0},
+        {**previous, **overall, "kpi_name": rate, "value": 0.115, "numerator": 23.0,
+         "denominator": 200.0},
+        {**current, **overall, "kpi_name": latency, "value": 97.5, "denominator": 7.0},
+        {**previous, **overall, "kpi_name": latency, "value": 1.95, "denominator": 2.0},
+    ]  # fmt: skip
+
+
+def data_horizon() -> list[dict]:
+    return [
+        {
+            "horizon_at": HORIZON_AT,
+            "horizon_date": HORIZON,
+            "data_start_date": DAYS[0],
+            "horizon_source": "pos",
+            "feeds": 7,
+        }
+    ]
 
 
 def order_lines() -> list[tuple]:
@@ -683,7 +794,11 @@ def cycle_count_request_lines() -> list[tuple]:
 
 ROWS = {
     "marts.dim_locations": locations,
+    "marts.kpi_catalog": kpi_catalog,
     "marts.kpi_daily": kpi_daily,
+    "marts.kpi_observations": kpi_observations,
+    "marts.kpi_period": kpi_period,
+    "intermediate.int_data_horizon": data_horizon,
     "marts.fct_order_lines": order_lines,
     "marts.fct_reservations": reservations,
     "marts.fct_transfers": transfers,
@@ -710,8 +825,11 @@ def build_warehouse(path: Path, with_risk_tables: bool = True) -> Path:
             con.execute(f"create schema if not exists {schema}")
             ddl = ", ".join(f"{name} {kind}" for name, kind in columns.items())
             con.execute(f"create table {relation} ({ddl})")
+            rows = ROWS[relation]()
+            if rows and isinstance(rows[0], dict):  # named rows: unnamed columns stay null
+                rows = [tuple(row.get(name) for name in columns) for row in rows]
             placeholders = ", ".join("?" for _ in columns)
-            con.executemany(f"insert into {relation} values ({placeholders})", ROWS[relation]())
+            con.executemany(f"insert into {relation} values ({placeholders})", rows)
     return path
 
 
@@ -722,3 +840,19 @@ def publish_fixture_snapshot(tmp_path: Path, with_risk_tables: bool = True) -> P
     with duckdb.connect(str(warehouse), read_only=True) as con:
         publish_snapshot(con, snapshots)
     return snapshots
+
+
+def find_component(component, element_id: str):
+    """The component with this id in a rendered page (depth first)."""
+    stack = [component]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend(node)
+            continue
+        if getattr(node, "id", None) == element_id:
+            return node
+        children = getattr(node, "children", None)
+        if children is not None and not isinstance(children, str):
+            stack.append(children)
+    raise LookupError(element_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,19 +14,12 @@ import duckdb
 import plotly.graph_objects as go
 import polars as pl
 import pytest
-from dashboard_fixtures import TABLES, build_warehouse, publish_fixture_snapshot
+from dashboard_fixtures import TABLES, build_warehouse, find_component, publish_fixture_snapshot
 
 from dashboards import figures, queries
 from dashboards.app import create_app, render_page
 from dashboards.filters import Filters, default_period, filter_conditions
-from dashboards.kpis import (
-    HEADLINE_KPIS,
-    KPIS,
-    aggregate_kpi,
-    choose_cut,
-    format_change,
-    format_value,
-)
+from dashboards.kpis import choose_cut, format_change, format_value
 from dashboards.pages import PAGES
 from dashboards.report import write_report
 from dashboards.snapshot import (
@@ -49,6 +43,11 @@ def snapshots(tmp_path_factory) -> Path:
 def data(snapshots):
     with queries.snapshot_data(SnapshotReader(snapshots)) as opened:
         yield opened
+
+
+@pytest.fixture
+def catalog(data):
+    return queries.kpi_catalog(data)
 
 
 def all_y(figure: go.Figure) -> float:
@@ -76,6 +75,8 @@ def test_publish_exports_every_table_with_row_counts_and_points_current_at_it(tm
         "location_risk",
     ]
     assert manifest["as_of"] == "2026-03-10T23:00:00"
+    assert manifest["horizon_date"] == "2026-03-09"  # int_data_horizon: day 10 is incomplete
+    assert manifest["tables"]["kpi_catalog"]["source"] == "marts.kpi_catalog"
     assert (version / "fct_order_lines.parquet").exists()
     assert not (version / "location_risk.parquet").exists()
 
@@ -260,71 +261,180 @@ def test_transfer_lanes_show_the_short_shipping_lane(data):
     assert only_s001["destination"].to_list() == ["S001"]
 
 
-def test_kpi_history_compares_with_the_previous_period(data):
+def test_the_catalog_is_the_dbt_seed(catalog):
+    seed = (Path(__file__).parents[1] / "dbt_project/seeds/kpi_catalog.csv").read_text()
+    assert list(catalog) == [line.split(",")[0] for line in seed.splitlines()[1:]]
+    headline = [kpi.name for kpi in catalog.values() if kpi.is_headline]
+    assert headline[:3] == [
+        "order_exception_rate",
+        "reservation_failure_rate",
+        "reservation_latency_p95_s",
+    ]
+    latency = catalog["reservation_latency_p95_s"]
+    assert (latency.aggregation, latency.percentile, latency.observation_family) == (
+        "percentile",
+        0.95,
+        "reservation_latency",
+    )
+    assert catalog["transfer_accuracy"].location_dimension == "origin"
+    assert catalog["order_exception_rate"].location_dimension is None
+
+
+def test_a_ratio_over_a_period_sums_numerators_and_denominators(data, catalog):
+    """03-06 .. 03-10: day 10 is after the horizon, so days 6-9 count: (16 + 17 + 18 + 19)
+    / 400; the five days before: (11 + .. + 15) / 500. Oversells (day % 3) 0 + 1 + 2 + 0."""
+    kpis = [catalog["order_exception_rate"], catalog["oversell_incidents"]]
     filters = Filters(start=date(2026, 3, 6), end=date(2026, 3, 10))
-    rows, cuts = queries.kpi_history(data, ["order_exception_rate", "oversell_incidents"], filters)
-    kpi = KPIS["order_exception_rate"]
-    mine = rows.filter(pl.col("kpi_name") == kpi.name)
-    current = aggregate_kpi(kpi, mine.filter(pl.col("kpi_date") >= filters.start))
-    previous = aggregate_kpi(kpi, mine.filter(pl.col("kpi_date") < filters.start))
-    assert (current, previous) == pytest.approx((90 / 500, 65 / 500))
-    assert format_change(kpi, current, previous) == ("+5.0 pp vs previous", "bad")
-    oversells = rows.filter(pl.col("kpi_name") == "oversell_incidents")
-    assert (
-        aggregate_kpi(
-            KPIS["oversell_incidents"], oversells.filter(pl.col("kpi_date") >= filters.start)
+    current = queries.kpi_values(data, kpis, filters)
+    previous = queries.kpi_values(data, kpis, filters.previous_period())
+    rate = catalog["order_exception_rate"]
+    values = (current.value(rate.name), previous.value(rate.name))
+    assert values == pytest.approx((70 / 400, 65 / 500))
+    assert format_change(rate, *values) == ("+4.5 pp vs previous", "bad")
+    assert current.value("oversell_incidents") == 3
+    assert current.cuts[rate.name].note == ""
+    # a level is the window's last complete day: negative stock positions = day 9's 9
+    level = queries.kpi_values(data, [catalog["negative_stock_positions"]], filters)
+    assert level.value("negative_stock_positions") == 9
+
+
+@pytest.fixture
+def latency_snapshot(tmp_path):
+    """The fixture marts with the reservation latencies replaced: 1, 1, 1 s on 03-03 (p95
+    1 s), 2 and 100 s on 03-04 (p95 95.1 s), and 5,000 s on 03-10, after the horizon."""
+    warehouse = build_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from marts.kpi_observations where kpi_family = 'reservation_latency'")
+        for day, value, channel in (
+            (3, 1, "web"),
+            (3, 1, "web"),
+            (3, 1, "web"),
+            (4, 2, "web"),
+            (4, 100, "marketplace"),
+            (10, 5000, "web"),
+        ):
+            con.execute(
+                "insert into marts.kpi_observations (kpi_family, kpi_date, observation_value, "
+                "is_complete, channel, location_id) values ('reservation_latency', ?, ?, ?, ?, "
+                "'S001')",
+                [date(2026, 3, day), value, day < 10, channel],
+            )
+        publish_snapshot(con, tmp_path / "snapshots")
+    return tmp_path / "snapshots"
+
+
+def test_a_period_percentile_is_recomputed_from_observations(latency_snapshot):
+    """Over 03-03 .. 03-10 the p95 is that of 1, 1, 1, 2, 100 s: 2 + 0.8 x 98 = 80.4 s, not
+    the mean of the daily p95s (48.05 s) nor their observation-weighted mean (38.64 s); the
+    5,000 s of the incomplete 03-10 is not counted. Tile, sparkline and /orders agree."""
+    filters = Filters(start=date(2026, 3, 3), end=date(2026, 3, 10))
+    with queries.snapshot_data(SnapshotReader(latency_snapshot)) as data:
+        kpi = queries.kpi_catalog(data)["reservation_latency_p95_s"]
+        period = queries.kpi_values(data, [kpi], filters)
+        daily = queries.kpi_values(data, [kpi], filters, ("kpi_date",))
+        web = queries.kpi_values(data, [kpi], replace(filters, channels=("web",)))
+        histogram = figures.reservation_latency_histogram(
+            queries.reservation_latencies(data, filters),
+            queries.reservation_latency_percentiles(data, filters),
         )
-        == 0 + 1 + 2 + 0 + 1
-    )  # day % 3, days 6..10
-    assert cuts["order_exception_rate"].dimension == "all"
+        body, _ = render_page(SnapshotReader(latency_snapshot), "/overview", filters)
+    assert period.value(kpi.name) == pytest.approx(80.4)
+    assert daily.of(kpi.name)["value"].to_list() == pytest.approx([1.0, 95.1])
+    assert sum(daily.of(kpi.name)["value"]) / 2 == pytest.approx(48.05)  # what it is not
+    assert web.value(kpi.name) == pytest.approx(1.85)  # 1, 1, 1, 2: the same rows, cut
+    assert (
+        "p95 80 s" in histogram.layout.title.text and "5 confirmed" in histogram.layout.title.text
+    )
+    tile = find_component(body, "tile-reservation-latency-p95-s")
+    assert find_component(tile, "tile-value-reservation-latency-p95-s").children == "80.4 s"
+    spark = find_component(tile, "spark-reservation-latency-p95-s").figure
+    period_line = next(trace for trace in spark.data if trace.name == "period")
+    assert list(period_line.y) == pytest.approx([80.4, 80.4])
 
 
-def test_kpis_cut_by_the_dimension_the_filters_ask_for():
+def test_a_kpi_the_filters_cannot_cut_says_so_on_the_tile_and_the_chart(snapshots, data):
+    """Region north (S001, DC01): orders with an exception are reported by channel only, so
+    the tile and the chart under it both say "not available by region" instead of showing
+    all regions' 16%; the reservation failure rate is cut by location: S001's 1 of 50."""
+    filters = Filters(start=date(2026, 3, 3), end=date(2026, 3, 9), regions=("north",))
+    body, _ = render_page(SnapshotReader(snapshots), "/overview", filters)
+    tile = find_component(body, "tile-order-exception-rate")
+    assert find_component(tile, "tile-value-order-exception-rate").children == "–"
+    assert "not available by region" in str(tile)
+    spark = find_component(tile, "spark-order-exception-rate").figure
+    assert [a.text for a in spark.layout.annotations] == ["not available by region"]
+    assert not spark.data[0].x
+    chart = find_component(body, "overview-order-exceptions").figure
+    assert "not available by region" in chart.layout.annotations[0].text
+    assert find_component(body, "tile-value-reservation-failure-rate").children == "2.0%"
+    assert "selected locations" in str(find_component(body, "tile-reservation-failure-rate"))
+    # a ratio by channel and by location at once: kpi_daily cuts one dimension at a time
+    both = replace(filters, channels=("web",))
+    rate = queries.kpi_catalog(data)["reservation_failure_rate"]
+    cut = choose_cut(rate, both, ("S001",))
+    assert cut.unavailable == "not available by region and channel together"
+    # the unposted moves on /reconciliation, too
+    unposted = figures.unreconciled_by_day(queries.unreconciled_by_day(data, filters))
+    assert "not available by region" in unposted.layout.annotations[0].text
+
+
+def test_kpis_cut_by_the_dimension_the_filters_ask_for(catalog):
     locations = ("S001",)
     by_location = choose_cut(
-        KPIS["reservation_failure_rate"], Filters(locations=locations), locations
+        catalog["reservation_failure_rate"], Filters(locations=locations), locations
     )
-    assert (by_location.dimension, by_location.values) == ("location_id", locations)
+    assert by_location.dimensions == (("location_id", locations),)
     not_by_location = choose_cut(
-        KPIS["order_exception_rate"], Filters(locations=locations), locations
+        catalog["order_exception_rate"], Filters(locations=locations), locations
     )
-    assert not_by_location.dimension == "all" and "not reported" in not_by_location.note
-    by_channel = choose_cut(KPIS["order_exception_rate"], Filters(channels=("web",)), None)
-    assert (by_channel.dimension, by_channel.values) == ("channel", ("web",))
+    assert not_by_location.unavailable == "not available by location"
+    by_channel = choose_cut(catalog["order_exception_rate"], Filters(channels=("web",)), None)
+    assert by_channel.dimensions == (("channel", ("web",)),)
+    assert choose_cut(
+        catalog["transfer_accuracy"], Filters(locations=locations), locations
+    ).dimensions == (("origin", locations),)
+    # a percentile is recomputed from observations: channel and location at once
+    latency = choose_cut(
+        catalog["reservation_latency_p95_s"],
+        Filters(channels=("web",), locations=locations),
+        locations,
+    )
+    assert latency.dimensions == (("location_id", locations), ("channel", ("web",)))
+    assert latency.note == "selected locations and channels"
+
+
+def test_kpi_formatting(catalog):
+    assert format_value(catalog["transfer_accuracy"], 0.8123) == "81.2%"
+    assert format_value(catalog["reservation_latency_p95_s"], 12.34) == "12.3 s"
+    assert format_value(catalog["oversell_incidents"], 1234) == "1,234"
+    assert format_value(catalog["oversell_incidents"], None) == "–"
+    assert format_change(catalog["transfer_accuracy"], 0.9, 0.8) == (
+        "+10.0 pp vs previous",
+        "good",
+    )
+    assert format_change(catalog["reservation_latency_p95_s"], 10, 20) == (
+        "-50% vs previous",
+        "good",
+    )
+    assert format_change(catalog["oversell_incidents"], 3, 0) == ("+3 vs previous", "bad")
+    assert format_change(catalog["oversell_incidents"], 3, None)[1] == "neutral"
+    assert format_change(catalog["stockout_rate"], 0.0101, 0.0102) == ("no change", "neutral")
+    assert format_change(catalog["oversell_incidents"], 1001, 1000) == ("no change", "neutral")
+    assert format_value(catalog["reservation_latency_p95_s"], 1106.2) == "18 min"
+
+
+def test_the_default_window_is_dbts_current_period_and_its_tiles_match_kpi_period(snapshots, data):
+    """kpi_period (written by dbt) and the tiles over the default window agree: 112 / 700
+    orders with an exception and a 97.5 s latency p95, shown as 2 min (days 3-9; 03-10 is
+    incomplete)."""
+    window = queries.kpi_window(data)
+    assert window == (date(2026, 3, 3), date(2026, 3, 9))
+    body, _ = render_page(SnapshotReader(snapshots), "/overview", Filters(*window))
+    assert find_component(body, "tile-value-order-exception-rate").children == "16.0%"
     assert (
-        choose_cut(KPIS["transfer_accuracy"], Filters(locations=locations), locations).dimension
-        == "origin"
-    )
-
-
-def test_kpi_formatting():
-    assert format_value(KPIS["transfer_accuracy"], 0.8123) == "81.2%"
-    assert format_value(KPIS["reservation_latency_p95_s"], 12.34) == "12.3 s"
-    assert format_value(KPIS["oversell_incidents"], 1234) == "1,234"
-    assert format_value(KPIS["oversell_incidents"], None) == "–"
-    assert format_change(KPIS["transfer_accuracy"], 0.9, 0.8) == ("+10.0 pp vs previous", "good")
-    assert format_change(KPIS["reservation_latency_p95_s"], 10, 20) == ("-50% vs previous", "good")
-    assert format_change(KPIS["oversell_incidents"], 3, 0) == ("+3 vs previous", "bad")
-    assert format_change(KPIS["oversell_incidents"], 3, None)[1] == "neutral"
-    assert format_change(KPIS["stockout_rate"], 0.0101, 0.0102) == ("no change", "neutral")
-    assert format_change(KPIS["oversell_incidents"], 1001, 1000) == ("no change", "neutral")
-    assert format_value(KPIS["reservation_latency_p95_s"], 1106.2) == "18 min"
-
-
-def test_percentile_kpis_average_daily_values_by_observations():
-    kpi = KPIS["reservation_latency_p95_s"]
-    rows = pl.DataFrame(
-        {
-            "kpi_date": [date(2026, 3, 1), date(2026, 3, 2)],
-            "value_sum": [10.0, 40.0],
-            "numerator": [None, None],
-            "denominator": [30.0, 10.0],
-            "weighted": [300.0, 400.0],
-        }
-    )
-    assert aggregate_kpi(kpi, rows) == pytest.approx(17.5)
-    level = KPIS["negative_stock_positions"]
-    assert aggregate_kpi(level, rows) == 40.0  # the last day, not a sum over days
+        find_component(body, "tile-value-reservation-latency-p95-s").children == "2 min"
+    )  # 97.5 s
+    assert "KPIs complete through 2026-03-09" in str(find_component(body, "data-clock").children)
 
 
 def test_location_risk_reads_optional_columns_and_features(data):
@@ -399,10 +509,21 @@ def test_latency_histogram_buckets_and_headline():
     latencies = pl.DataFrame(
         {"channel": ["web"] * 4 + ["marketplace"], "latency_s": [0.5, 1.5, 1.8, 4000.0, 7.0]}
     )
-    figure = figures.reservation_latency_histogram(latencies)
+    percentiles = queries.KpiValues(
+        by=(),
+        frame=pl.DataFrame(
+            {
+                "kpi_name": ["reservation_latency_p50_s", "reservation_latency_p95_s"],
+                "value": [1.8, 3201.4],
+                "observations": [5.0, 5.0],
+            }
+        ),
+        cuts={},
+    )
+    figure = figures.reservation_latency_histogram(latencies, percentiles)
     web = next(t for t in figure.data if t.name == "web")
     assert dict(zip(web.x, web.y, strict=True)) == {"≤1 s": 1, "1–2 s": 2, "> 30 min": 1}
-    assert "p50 2 s" in figure.layout.title.text
+    assert "p50 2 s · p95 53 min" in figure.layout.title.text
     assert list(figure.layout.xaxis.categoryarray)[0] == "≤1 s"
 
 
@@ -522,7 +643,9 @@ def test_exception_figures_rank_workflows_and_locations(data):
     "build, frame",
     [
         (
-            figures.reservation_latency_histogram,
+            lambda f: figures.reservation_latency_histogram(
+                f, queries.KpiValues((), pl.DataFrame(), {})
+            ),
             pl.DataFrame(schema={"channel": pl.String, "latency_s": pl.Float64}),
         ),
         (figures.lane_accuracy, pl.DataFrame()),
@@ -646,7 +769,7 @@ def test_report_is_one_offline_html_file(snapshots, tmp_path):
 def test_report_over_all_dates_has_no_previous_period(snapshots, tmp_path):
     text = write_report(snapshots, tmp_path / "all.html", Filters()).read_text()
     assert "all dates" in text and text.count("Plotly.newPlot") == 7
-    assert text.count("no previous period") == len(HEADLINE_KPIS) > 0
+    assert text.count("no previous period") == 12  # the catalog's headline KPIs
 
 
 # -- days Python cannot hold --------------------------------------------------------------
@@ -693,7 +816,8 @@ def test_undrawable_days_reach_python_as_null_and_keep_their_rows(undrawable_sna
 def test_report_app_and_pages_survive_undrawable_days(undrawable_snapshots, tmp_path):
     text = write_report(undrawable_snapshots, tmp_path / "report.html").read_text()
     assert text.count("Plotly.newPlot") == 7
-    assert "2026-03-01 to 2026-03-10" in text  # the default period ignores the undrawable days
+    # the default window (kpi_period's current period) ignores the undrawable copies
+    assert "2026-03-03 to 2026-03-09" in text
     client = create_app(undrawable_snapshots).server.test_client()
     layout = client.get("/_dash-layout")
     assert layout.status_code == 200 and b'"min_date_allowed":"2026-03-01"' in layout.data

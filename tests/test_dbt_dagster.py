@@ -1,5 +1,6 @@
 """The dbt assets in Dagster: graph shape, a real materialization whose kpi_daily event
-carries the latest complete day's headline KPIs, and the per-feed source freshness checks."""
+carries the headline KPIs of the current standard period (kpi_period), and the per-feed
+source freshness checks."""
 
 import dagster as dg
 import pytest
@@ -53,10 +54,14 @@ def test_materialize_attaches_headline_kpis(transform, tmp_path, monkeypatch):
     }
     assert len(materializations) == len(assets.keys)
     metadata = materializations[transform.KPI_DAILY_KEY].metadata
-    assert metadata["kpi_date"].value == "2026-03-04"
-    assert "| api_failure_rate | 1 |" in metadata["headline_kpis"].value
-    assert metadata["api_failure_rate"].value == 1.0
-    assert metadata["stockout_rate"].value == 0.0
+    # the current period of kpi_period: 7 days ending on the horizon's day (03-04 20:00)
+    assert metadata["kpi_period"].value == "2026-02-26 to 2026-03-04"
+    # api calls: 03-01 two (none failed), 03-02 ten (seven failed), 03-04 five (all failed)
+    assert metadata["api_failure_rate"].value == pytest.approx(12 / 17)
+    table = metadata["headline_kpis"].value
+    assert "| API failure rate | api_failure_rate | 70.6% | – |" in table
+    headline = [line.split(" | ")[1] for line in table.splitlines()[4:]]
+    assert headline == [name for name in headline if name in metadata] and len(headline) == 12
     evaluations = result.get_asset_check_evaluations()
     assert evaluations and all(evaluation.passed for evaluation in evaluations)
     assert any(e.asset_key == transform.KPI_DAILY_KEY for e in evaluations)

@@ -309,3 +309,63 @@ def test_a_fresh_start_on_a_finished_pipeline_starts_no_run(pipeline):
         ]
     finally:
         new_file.unlink()
+
+
+def test_every_headline_kpi_has_one_value_everywhere(pipeline):
+    """For the same period (dbt's current standard period, the dashboards' default window)
+    and no filter, every headline KPI of the catalog reads the same in the omnistock
+    summary, the Dagster metadata of kpi_daily, the Overview tile, the sparkline beside it
+    (its period line) and the offline report; the charts that state it agree too."""
+    import re
+
+    from dashboard_fixtures import find_component
+
+    from dashboards import figures, queries
+    from dashboards.app import render_page
+    from dashboards.filters import Filters
+    from dashboards.kpis import format_value
+    from dashboards.snapshot import SnapshotReader
+    from omnistock.summary import collect_summary
+
+    settings = pipeline.settings
+    summary = {kpi.name: kpi for kpi in collect_summary(settings)["headline_kpis"]}
+    metadata = _materialization(pipeline.loop_result, "marts", "kpi_daily")
+    report = Path(_materialization(pipeline.loop_result, "planner_report")["report"].value)
+    report_cells = dict(
+        re.findall(
+            r"<tr id='kpi-(\w+)'><td>[^<]*</td><td class='num'>([^<]*)</td>", report.read_text()
+        )
+    )
+    reader = SnapshotReader(settings.snapshots_dir)
+    with queries.snapshot_data(reader) as data:
+        catalog = queries.kpi_catalog(data)
+        window = queries.kpi_window(data)
+        filters = Filters(*window)
+        overview, _ = render_page(reader, "/overview", filters)
+        rates = figures.order_exception_rate_by_channel(
+            queries.order_exception_rate_by_channel(data, filters)
+        )
+        latency = figures.reservation_latency_histogram(
+            queries.reservation_latencies(data, filters),
+            queries.reservation_latency_percentiles(data, filters),
+        )
+    headline = [name for name, kpi in catalog.items() if kpi.is_headline]
+    assert list(summary) == headline and len(headline) == 12
+    first = next(iter(summary.values()))
+    horizon_date = pipeline.before_loop["clock"]["horizon"][1]
+    assert window == (first.period_start, first.period_end)
+    assert first.period_end == horizon_date
+    assert metadata["kpi_period"].value == f"{window[0]} to {window[1]}"
+    for name, kpi in summary.items():
+        assert kpi.value is not None, name
+        slug = name.replace("_", "-")
+        tile = find_component(overview, f"tile-{slug}")
+        shown = find_component(tile, f"tile-value-{slug}").children
+        spark = find_component(tile, f"spark-{slug}").figure
+        [period_line] = [trace for trace in spark.data if trace.name == "period"]
+        assert metadata[name].value == pytest.approx(kpi.value), name
+        assert period_line.y[0] == pytest.approx(kpi.value), name
+        assert shown == report_cells[name] == format_value(catalog[name], kpi.value), name
+    assert f"overall {summary['order_exception_rate'].value:.1%}" in rates.layout.title.text
+    p95 = figures.format_duration(summary["reservation_latency_p95_s"].value)
+    assert f"p95 {p95}" in latency.layout.title.text

@@ -39,9 +39,12 @@ def render(data: SnapshotData, filters: Filters) -> list:
             grid(
                 chart(
                     "orders-latency",
-                    queries.reservation_latencies(data, filters),
+                    (
+                        queries.reservation_latencies(data, filters),
+                        queries.reservation_latency_percentiles(data, filters),
+                    ),
                     figures.reservation_latency_histogram,
-                    table="fct_reservations",
+                    table="kpi_observations",
                     title="Reservation latency",
                 ),
                 chart(
@@ -73,9 +76,9 @@ def render(data: SnapshotData, filters: Filters) -> list:
                 ),
                 chart(
                     "orders-exception-rate",
-                    orders,
+                    queries.order_exception_rate_by_channel(data, filters),
                     figures.order_exception_rate_by_channel,
-                    table="fct_order_lines",
+                    table="kpi_daily",
                     title="Order exceptions by channel",
                 ),
             ),

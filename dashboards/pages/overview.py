@@ -2,48 +2,42 @@
 
 from __future__ import annotations
 
-import polars as pl
 from dash import html
 
 from .. import figures, queries
 from ..filters import Filters
-from ..kpis import (
-    HEADLINE_KPIS,
-    KPIS,
-    aggregate_kpi,
-    daily_kpi,
-    format_change,
-    format_value,
-    split_at_period_start,
-)
+from ..kpis import format_change, format_value
 from ..layout import Page, chart, grid, kpi_tile, missing_table, section
 from ..queries import SnapshotData
 
 
 def kpi_tiles(data: SnapshotData, filters: Filters) -> list:
-    history = queries.kpi_history(data, HEADLINE_KPIS, filters)
-    if history is None:
-        return [missing_table("overview-kpis", "Headline KPIs", "kpi_daily", wide=True)]
-    rows, cuts = history
+    """One tile per headline KPI of the catalog: its value over the selected dates (complete
+    days only), the change vs the period before and a sparkline of its daily values, all
+    from `queries.kpi_values` on the same rows."""
+    headline = queries.headline_kpis(data)
+    current = None if headline is None else queries.kpi_values(data, headline, filters)
+    if current is None:
+        table = "kpi_catalog" if headline is None else "kpi_daily"
+        return [missing_table("overview-kpis", "Headline KPIs", table, wide=True)]
+    previous_period = filters.previous_period()
+    previous = previous_period and queries.kpi_values(data, headline, previous_period)
+    daily = queries.kpi_values(data, headline, filters, ("kpi_date",))
     tiles = []
-    for name in HEADLINE_KPIS:
-        kpi = KPIS[name]
-        current, previous = split_at_period_start(rows.filter(pl.col("kpi_name") == name), filters)
-        value = aggregate_kpi(kpi, current)
-        before = aggregate_kpi(kpi, previous)
+    for kpi in headline:
+        value = current.value(kpi.name)
+        before = previous.value(kpi.name) if previous else None
         change, tone = format_change(kpi, value, before)
-        notes = [cuts[name].note] if cuts[name].note != "all" else []
-        if kpi.kind == "percentile":
-            notes.append("mean of daily values")
+        cut = current.cuts[kpi.name]
         tiles.append(
             kpi_tile(
-                name.replace("_", "-"),
+                kpi.name.replace("_", "-"),
                 kpi.label,
                 format_value(kpi, value),
                 change,
                 tone,
-                " · ".join(notes),
-                figures.kpi_sparkline(daily_kpi(kpi, current), kpi),
+                cut.note,
+                figures.kpi_sparkline(daily.of(kpi.name), kpi, value, cut.unavailable),
             )
         )
     return [html.Div(tiles, className="tiles", id="overview-kpis")]
@@ -59,9 +53,9 @@ def render(data: SnapshotData, filters: Filters) -> list:
     )
     exception_rate = chart(
         "overview-order-exceptions",
-        queries.orders_by_day(data, filters),
+        queries.order_exception_rate_by_channel(data, filters),
         figures.order_exception_rate_by_channel,
-        table="fct_order_lines",
+        table="kpi_daily",
         title="Order exceptions",
     )
     return [
@@ -77,7 +71,8 @@ PAGE = Page(
     question="Are the workflows that keep stock accurate getting better or worse?",
     applies=("dates", "channel", "location"),
     render=render,
-    note="Each tile compares the selected dates with the equally long period just before. "
-    "KPIs are cut by one dimension at a time, so a location filter wins over a channel "
-    "filter; the note under a tile says which rows it uses.",
+    note="Each tile compares the selected dates with the equally long period just before, "
+    "over complete days only (up to the data horizon). A KPI that is not reported by a "
+    "selected filter says so instead of showing a number for other rows; the note under a "
+    "tile says which rows it uses.",
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import figures, queries
 from ..filters import Filters
 from ..layout import Column, Page, chart, grid, section, table
@@ -21,6 +23,7 @@ BACKLOG_COLUMNS = (
 
 
 def render(data: SnapshotData, filters: Filters) -> list:
+    filters = replace(filters, channels=())  # stock moves have no sales channel
     backlog = queries.exception_queue(data, filters, exception_type="unreconciled_event")
     backlog_table = table(
         "reconciliation-backlog-table",
@@ -44,7 +47,7 @@ def render(data: SnapshotData, filters: Filters) -> list:
                     "reconciliation-lag-by-type",
                     queries.posting_lag_by_event_type(data, filters),
                     figures.posting_lag_by_event_type,
-                    table="kpi_daily",
+                    table="kpi_observations",
                     title="Posting lag by event type",
                 ),
             ),
@@ -79,6 +82,7 @@ PAGE = Page(
     question="How long until stock moves reach the ERP, and what is still unposted?",
     applies=("dates", "location"),
     render=render,
-    note="Lag and daily counts come from kpi_daily (all locations, by day of the move); the "
-    "backlog is what is open as of the snapshot, so only the location filters apply to it.",
+    note="Lag and daily counts are KPIs by day of the move (complete days; not reported by "
+    "location, so a region or location filter leaves them out); the backlog is what is open "
+    "at the data horizon, so only the location filters apply to it.",
 )

@@ -93,8 +93,8 @@
 
 {#- Percentiles of a duration, named <metric>_p<NN>_<unit> (e.g. reservation_latency_p95_s).
     value = the interpolated percentile; denominator = number of observations. -#}
-{% macro kpi_percentiles(metric, unit, relation, value_column, dimensions=[], percentiles=[50, 95]) -%}
-    {%- for percentile in percentiles %}
+{% macro kpi_percentiles(metric, unit, relation, value_column, dimensions=[], percentiles=none) -%}
+    {%- for percentile in percentiles or kpi_percentile_levels() %}
     {{ kpi_rows(
         metric ~ '_p' ~ percentile ~ '_' ~ unit, relation, dimensions,
         value=percentile_cont(value_column, percentile / 100),
@@ -103,4 +103,62 @@
     ) }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
+{%- endmacro %}
+
+
+{#- The percentile levels KPIs are computed at (the _pNN_ of their names); kpi_catalog's
+    `percentile` column accepts exactly these (as fractions). -#}
+{% macro kpi_percentile_levels() -%}
+    {{ return([50, 95]) }}
+{%- endmacro %}
+
+
+{#- The percentile named by `level_column` (a fraction, one of kpi_percentile_levels) of
+    `value_column` within the group: the level varies by KPI row, an aggregate's level must
+    be a constant, so each level is its own branch. -#}
+{% macro percentile_at_level(value_column, level_column) -%}
+    case {{ level_column }}
+        {%- for level in kpi_percentile_levels() %}
+        when {{ level / 100 }} then {{ percentile_cont(value_column, level / 100) }}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+
+{#- A KPI day is complete from the data's start through the data horizon's day (SPEC 4):
+    every regular feed has delivered it. `horizon` is a relation or alias with the columns of
+    int_data_horizon. -#}
+{% macro kpi_day_is_complete(date_column, horizon) -%}
+    coalesce(
+        {{ date_column }} >= {{ horizon }}.data_start_date
+        and {{ date_column }} <= {{ horizon }}.horizon_date,
+        false
+    )
+{%- endmacro %}
+
+
+{#- The columns of kpi_observations that cut a percentile KPI: its kpi_daily dimensions. -#}
+{% macro kpi_observation_dimensions() -%}
+    {{ return(['channel', 'location_id', 'origin', 'destination', 'source_system', 'event_type']) }}
+{%- endmacro %}
+
+
+{#- The kpi_observations rows of one family: kpi_family, kpi_date, observation_value and
+    every column of kpi_observation_dimensions(); `cut_by` maps the family's dimensions to
+    the relation's columns (a missing value becomes 'unknown', as in kpi_daily), the others
+    stay null. -#}
+{% macro kpi_observation_rows(family, kpi_date, value, relation, where, cut_by) -%}
+    select
+        '{{ family }}' as kpi_family,
+        {{ kpi_date }} as kpi_date,
+        {{ value }} as observation_value
+        {%- for dimension in kpi_observation_dimensions() %},
+        {% if dimension in cut_by -%}
+        coalesce(cast({{ cut_by[dimension] }} as {{ dbt.type_string() }}), 'unknown')
+        {%- else -%}
+        cast(null as {{ dbt.type_string() }})
+        {%- endif %} as {{ dimension }}
+        {%- endfor %}
+    from {{ relation }}
+    where {{ where }}
 {%- endmacro %}

@@ -36,9 +36,7 @@ select
     cast(value as double) as value,
     cast(numerator as double) as numerator,
     cast(denominator as double) as denominator,
-    coalesce(
-        kpis.kpi_date >= horizon.data_start_date and kpis.kpi_date <= horizon.horizon_date, false
-    ) as is_complete
+    {{ kpi_day_is_complete('kpis.kpi_date', 'horizon') }} as is_complete
 from kpis
 cross join horizon
 where kpis.kpi_date is not null

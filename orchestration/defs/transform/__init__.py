@@ -16,6 +16,7 @@ _LAZY = {
     "omnistock_dbt_assets": ".assets",
     "DbtBuildConfig": ".assets",
     "KPI_DAILY_KEY": ".assets",
+    "KPI_PERIOD_KEY": ".assets",
     "OmnistockDbtTranslator": ".translator",
     "source_freshness": ".checks",
     "WATERMARKS_KEY": ".checks",

@@ -3,10 +3,12 @@ checks, and unit tests when the project changed since they last passed), and the
 KPIs attached to ``marts/kpi_daily``.
 
 Headline KPIs: the kpi_daily materialization is held back until dbt has exited (DuckDB
-allows one writer per file, so the table can only be read once dbt let go of it); it is then
-emitted with the overall KPI rows of the latest complete day (``is_complete``: on or before
-the data horizon's day) as a Markdown table plus one float per headline KPI (which Dagster
-plots across materializations), so a late out-of-band file cannot swap in a near-empty day.
+allows one writer per file, so the tables can only be read once dbt let go of them); it is
+then emitted with the catalog's headline KPIs over the current standard period of
+``marts.kpi_period`` (the last complete days up to the data horizon, as dbt aggregated them;
+the same rows the ``omnistock`` summary prints) as a Markdown table plus one float per
+headline KPI (which Dagster plots across materializations), so a late out-of-band file
+cannot swap in a near-empty day.
 """
 
 from collections.abc import Iterator
@@ -18,24 +20,14 @@ import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from omnistock.config import export_environment
+from omnistock.summary import format_quantity, headline_kpis
 
 from .project import get_dbt_project, project_fingerprint
 from .translator import OmnistockDbtTranslator
 
 KPI_DAILY_KEY = dg.AssetKey(["marts", "kpi_daily"])
 
-# Plotted as numbers on every kpi_daily materialization.
-HEADLINE_KPIS = (
-    "order_exception_rate",
-    "reservation_latency_p95_s",
-    "reservation_failure_rate",
-    "oversell_incidents",
-    "transfer_accuracy",
-    "stockout_rate",
-    "inventory_record_accuracy",
-    "unreconciled_events",
-    "api_failure_rate",
-)
+KPI_PERIOD_KEY = dg.AssetKey(["marts", "kpi_period"])
 
 
 class DbtBuildConfig(dg.Config):
@@ -67,49 +59,51 @@ def dbt_build_args(config: DbtBuildConfig, run_unit_tests: bool = True) -> list[
 
 
 def read_headline_kpis(warehouse: Path) -> dict[str, Any]:
-    """Metadata for kpi_daily: the overall KPI rows of the latest complete day (empty if
-    unreadable)."""
+    """Metadata for kpi_daily: the headline KPIs over the current period of kpi_period (empty
+    if unreadable)."""
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            rows = con.execute(
-                """
-                select kpi_date, kpi_name, value, numerator, denominator
-                from marts.kpi_daily
-                where dimension = 'all'
-                    and kpi_date = (
-                        select max(kpi_date) from marts.kpi_daily where is_complete
-                    )
-                order by kpi_name
-                """
-            ).fetchall()
+            kpis = headline_kpis(con)
     except duckdb.Error as error:
         dg.get_dagster_logger().warning(f"headline KPIs not read from {warehouse}: {error}")
         return {}
-    if not rows:
+    if not kpis:
         return {}
-
-    def fmt(number: float | None) -> str:
-        return "–" if number is None else f"{number:,.4g}"
-
-    table = ["| KPI | value | numerator | denominator |", "|---|---:|---:|---:|"]
-    table += [f"| {name} | {fmt(v)} | {fmt(n)} | {fmt(d)} |" for _, name, v, n, d in rows]
-    latest_day = rows[0][0]
+    period = f"{kpis[0].period_start} to {kpis[0].period_end}"
+    table = ["| KPI | name | this period | previous period |", "|---|---|---:|---:|"]
+    table += [
+        f"| {kpi.label} | {kpi.name} | {format_quantity(kpi.unit, kpi.value)} "
+        f"| {format_quantity(kpi.unit, kpi.previous)} |"
+        for kpi in kpis
+    ]
     metadata: dict[str, Any] = {
-        "kpi_date": dg.MetadataValue.text(latest_day.isoformat()),
-        "headline_kpis": dg.MetadataValue.md(f"**{latest_day}**, overall\n\n" + "\n".join(table)),
+        "kpi_period": dg.MetadataValue.text(period),
+        "headline_kpis": dg.MetadataValue.md(f"**{period}**, overall\n\n" + "\n".join(table)),
     }
-    for _, name, value, _, _ in rows:
-        if name in HEADLINE_KPIS and value is not None:
-            metadata[name] = dg.MetadataValue.float(float(value))
+    for kpi in kpis:
+        if kpi.value is not None:
+            metadata[kpi.name] = dg.MetadataValue.float(float(kpi.value))
     return metadata
 
 
-def _concerns_kpi_daily(event: Any, kpi_output: str | None) -> bool:
-    """kpi_daily's materialization and its asset-check results (held back together)."""
+def _downstream_of(assets_def: dg.AssetsDefinition, key: dg.AssetKey) -> set[dg.AssetKey]:
+    """`key` and every asset of `assets_def` that depends on it, directly or not."""
+    found, grown = {key}, True
+    while grown:
+        grown = False
+        for asset, deps in assets_def.asset_deps.items():
+            if asset not in found and deps & found:
+                found.add(asset)
+                grown = True
+    return found
+
+
+def _concerns(event: Any, keys: set[dg.AssetKey], outputs: set[str]) -> bool:
+    """A materialization or asset-check result of one of `keys` (held back together)."""
     if isinstance(event, dg.Output):
-        return event.output_name == kpi_output
+        return event.output_name in outputs
     if isinstance(event, dg.AssetMaterialization | dg.AssetCheckResult | dg.AssetCheckEvaluation):
-        return event.asset_key == KPI_DAILY_KEY
+        return event.asset_key in keys
     return False
 
 
@@ -128,22 +122,35 @@ def omnistock_dbt_assets(
     invocation = dbt.cli(
         dbt_build_args(config, run_unit_tests), context=context, raise_on_error=False
     )
-    # a subset run (e.g. a few models picked in the UI) may leave kpi_daily out
+    # a subset run (e.g. a few models picked in the UI) may leave kpi_daily out; without
+    # kpi_period its headline figures would be stale, so they are only read with both
+    selected = context.selected_asset_keys
+    held_keys = (
+        _downstream_of(context.assets_def, KPI_DAILY_KEY) & selected
+        if {KPI_DAILY_KEY, KPI_PERIOD_KEY} <= selected
+        else set()
+    )
+    # what follows kpi_daily waits with it: a multi-asset yields in topological order
+    outputs = {context.assets_def.get_output_name_for_asset_key(key) for key in held_keys}
     kpi_output = (
-        context.assets_def.get_output_name_for_asset_key(KPI_DAILY_KEY)
-        if KPI_DAILY_KEY in context.selected_asset_keys
-        else None
+        context.assets_def.get_output_name_for_asset_key(KPI_DAILY_KEY) if held_keys else None
     )
     held_back = []
     for event in invocation.stream():
-        if _concerns_kpi_daily(event, kpi_output):
+        if _concerns(event, held_keys, outputs):
             held_back.append(event)
         else:
             yield event
     # dbt has exited: the warehouse is free to read
     headline = read_headline_kpis(settings.warehouse) if held_back else {}
     for event in held_back:
-        if headline and isinstance(event, dg.Output | dg.AssetMaterialization):
+        is_kpi_daily = (
+            isinstance(event, dg.Output)
+            and event.output_name == kpi_output
+            or isinstance(event, dg.AssetMaterialization)
+            and event.asset_key == KPI_DAILY_KEY
+        )
+        if headline and is_kpi_daily:
             event = event.with_metadata({**event.metadata, **headline})
         yield event
     error = invocation.get_error()

@@ -19,16 +19,16 @@ def _layer(dbt_resource_props: Mapping[str, Any]) -> str | None:
 
 
 class OmnistockDbtTranslator(DagsterDbtTranslator):
-    """Models are keyed like the tables they build, ``[<layer>, <model>]`` (e.g.
-    ``["marts", "kpi_daily"]``), mirroring the raw tables' ``["raw", <table>]`` keys;
-    sources keep the keys their ``meta.dagster.asset_key`` names."""
+    """Models and seeds are keyed like the tables they build, ``[<layer>, <name>]`` (e.g.
+    ``["marts", "kpi_daily"]``, ``["marts", "kpi_catalog"]``), mirroring the raw tables'
+    ``["raw", <table>]`` keys; sources keep the keys their ``meta.dagster.asset_key`` names."""
 
     def __init__(self) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         layer = _layer(dbt_resource_props)
-        if dbt_resource_props.get("resource_type") == "model" and layer:
+        if dbt_resource_props.get("resource_type") in ("model", "seed") and layer:
             return dg.AssetKey([layer, dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
