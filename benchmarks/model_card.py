@@ -29,20 +29,26 @@ HEADER = (
 )
 
 
-def run_demo(scenario: str, seed: int, home: Path):
-    """`omnistock demo` in `home`: simulate, run, answer the outbox, run again."""
+def home_settings(home: Path):
+    """The settings of an Omnistock home (made the environment's, as `omnistock` does)."""
     os.environ.update(
         OMNISTOCK_HOME=str(home),
         OMNISTOCK_LANDING_DIR=str(home / "landing"),
         OMNISTOCK_WAREHOUSE=str(home / "warehouse.duckdb"),
         DAGSTER_HOME=str(home / "dagster_home"),
     )
-    import simulator
-    from omnistock.cli import run_pipeline
     from omnistock.config import get_settings
     from omnistock.runtime import prepare_dagster_home
 
-    settings = prepare_dagster_home(get_settings())
+    return prepare_dagster_home(get_settings())
+
+
+def run_demo(scenario: str, seed: int, home: Path):
+    """`omnistock demo` in `home`: simulate, run, answer the outbox, run again."""
+    import simulator
+    from omnistock.cli import run_pipeline
+
+    settings = home_settings(home)
     simulator.simulate(simulator.get_scenario(scenario, seed=seed), settings.landing_dir)
     run_pipeline(settings)
     simulator.respond_to_outbox(settings.landing_dir, settings.cycle_count_outbox)
@@ -146,7 +152,12 @@ def main() -> None:
     parser.add_argument("--scenario", default="reference")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 7, 2026])
     parser.add_argument("--write", type=Path, help="the model card to update (its figures)")
-    parser.add_argument("--keep", type=Path, help="keep each seed's home in KEEP/seed-<seed>")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep each seed's home in KEEP/seed-<seed>; a seed whose home is there already "
+        "(a finished demo) is evaluated from it, not run again",
+    )
     args = parser.parse_args()
     import simulator
 
@@ -154,7 +165,11 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         for seed in args.seeds:
-            settings = run_demo(args.scenario, seed, Path(args.keep or scratch) / f"seed-{seed}")
+            home = Path(args.keep or scratch) / f"seed-{seed}"
+            if args.keep and (home / "warehouse.duckdb").exists():
+                settings = home_settings(home)
+            else:
+                settings = run_demo(args.scenario, seed, home)
             results.append((seed, card_evaluation(settings)))
             print(card_row(seed, results[-1][1]), flush=True)
     figures = figures_markdown(args.scenario, results, default_seed)
