@@ -1049,7 +1049,7 @@ def risk_ranking(risk: pl.DataFrame, top: int = 20) -> go.Figure:
     high = risk.filter(pl.col("risk_score") >= 0.9).height
     figure = base_figure(
         title,
-        f"Risk score 0–1 (share of locations that look less risky), "
+        f"Risk score: percentile rank among locations (0.9 = riskier than ~90 %), "
         f"top {rows.height} · {high} locations ≥ 0.9",
         height=max(HEIGHT, 24 * rows.height + 110),
     )

@@ -11,10 +11,21 @@ the detectors see it.
 
 Each detector's score is standardized against its training scores (robust z) and the two are
 averaged, so a row far beyond anything seen keeps its lead (a rank or CDF average would
-saturate). `risk_score` is that average put through its empirical CDF over the training
-rows: "the share of the other training rows that look less risky", 0-1 (strictly less: the
-many rows with nothing to report share the lowest score, 0; the riskiest scores 1 however
-small the population).
+saturate): the combined statistic (`combined_score`, rounded to `TIE_DECIMALS` so that rows
+the detectors cannot tell apart tie exactly).
+
+`risk_score` is the mid-rank empirical CDF of the combined statistic over the n training rows
+(`percentile_rank`):
+
+    risk_score = (lower + (equal + 1) / 2) / n
+
+lower: the training rows with a lower statistic; equal: those with an equal one, the row
+itself included. So the n training scores are their average ranks / n, in (0, 1]: a row alone
+at its value scores the share of the rows that look no riskier than it (itself included), the
+riskiest scores 1, and rows with an equal statistic (e.g. all the rows with nothing to report)
+share the middle of their ranks. A threshold t selects about the riskiest (1 - t) share of the
+rows (0.9: the top 10 %). A row that is not a training row is placed among them as if it were
+one, capped at 1.
 """
 
 from __future__ import annotations
@@ -111,6 +122,9 @@ class RiskModel:
 
 
 _STATS = ("median", "baseline", "scale")
+# The combined statistic is rounded to this many decimals before it is ranked: rows the
+# detectors cannot tell apart (identical inputs, summed in another order) tie exactly.
+TIE_DECIMALS = 9
 
 
 def _spread(values: np.ndarray) -> float:
@@ -251,11 +265,14 @@ def _knn_scores(neighbors: NearestNeighbors, matrix: np.ndarray) -> np.ndarray:
     return distances[:, 1:].mean(axis=1)
 
 
-def _share_below(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Share of the other rows of the (sorted) training reference strictly below each
-    score; a new row beyond them all scores 1."""
-    below = np.searchsorted(reference, scores, side="left")
-    return np.minimum(1.0, below / max(len(reference) - 1, 1))
+def percentile_rank(reference: np.ndarray, statistics: np.ndarray) -> np.ndarray:
+    """The risk score of each statistic: its mid-rank empirical CDF over the sorted training
+    `reference` (n rows), (below + (equal + 1) / 2) / n, capped at 1 (see the module doc).
+    For a training row `equal` counts the row itself, so the n training scores are the
+    average ranks / n, in (0, 1]."""
+    below = np.searchsorted(reference, statistics, side="left")
+    not_above = np.searchsorted(reference, statistics, side="right")
+    return np.minimum(1.0, (below + not_above + 1) / (2 * len(reference)))
 
 
 def _detector_scores(model: RiskModel, matrix: np.ndarray) -> dict[str, np.ndarray]:
@@ -318,7 +335,8 @@ def _standardized(model: RiskModel, name: str, values: np.ndarray) -> np.ndarray
 
 
 def _combined(model: RiskModel, scores: dict[str, np.ndarray]) -> np.ndarray:
-    return np.mean([_standardized(model, name, values) for name, values in scores.items()], axis=0)
+    mean = np.mean([_standardized(model, name, values) for name, values in scores.items()], axis=0)
+    return np.round(mean, TIE_DECIMALS)
 
 
 def _describe(name: str, value: float, median: float) -> str:
@@ -350,7 +368,7 @@ def _drivers(
 def score_risk(model: RiskModel, features: pl.DataFrame) -> pl.DataFrame:
     """Risk per row of `features` (same level as the model), riskiest first.
 
-    Columns: the keys, the peer columns, as_of, risk_score (0-1), risk_rank (1 = riskiest),
+    Columns: the keys, the peer columns, as_of, risk_score (in (0, 1]), risk_rank (1 = riskiest),
     combined_score (mean robust z of the detectors), isolation_score, knn_score (raw scores,
     higher = more anomalous), top_features (list), reason, then the features.
     """
@@ -366,7 +384,7 @@ def score_risk(model: RiskModel, features: pl.DataFrame) -> pl.DataFrame:
         else pl.lit(None, pl.Datetime("us")).alias("as_of")
     )
     scored = features.select(*level.keys, *level.peer_columns, as_of).with_columns(
-        pl.Series("risk_score", _share_below(model.reference_scores["combined"], combined)),
+        pl.Series("risk_score", percentile_rank(model.reference_scores["combined"], combined)),
         pl.Series("combined_score", combined),
         pl.Series("isolation_score", scores["isolation_score"]),
         pl.Series("knn_score", scores["knn_score"]),
@@ -374,8 +392,8 @@ def score_risk(model: RiskModel, features: pl.DataFrame) -> pl.DataFrame:
         pl.Series("reason", reasons, dtype=pl.String),
         *(features[name] for name in level.feature_names),
     )
-    # The calibrated score saturates at 1; the combined score orders beyond it, the key
-    # breaks exact ties: stable ranks.
+    # The combined score orders (also beyond the calibrated score's cap at 1), the key breaks
+    # ties: stable ranks.
     ranked = scored.sort(
         ["combined_score", *level.keys], descending=[True, *([False] * len(level.keys))]
     )

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from ml.detectors import fit_and_score, fit_risk_model, score_risk
+from ml.detectors import fit_and_score, fit_risk_model, percentile_rank, score_risk
 from ml.features import FEATURE_EVIDENCE, LOCATION_FEATURES
 
 # Typical values of a healthy store, and the evidence (denominator) behind each rate.
@@ -162,3 +162,38 @@ def test_without_evidence_columns_and_with_missing_values():
 def test_too_few_rows():
     with pytest.raises(ValueError, match="at least two rows"):
         fit_risk_model(population().head(1))
+
+
+def test_risk_score_is_the_mid_rank_empirical_cdf():
+    # Five locations, three tied: statistics 1, 2, 2, 2, 5 (n = 5).
+    reference = np.array([1.0, 2.0, 2.0, 2.0, 5.0])
+    scores = percentile_rank(reference, reference)
+    # 1: none lower, alone -> (0 + (1 + 1) / 2) / 5 = 0.2
+    # 2: one lower, three equal -> (1 + (3 + 1) / 2) / 5 = 0.6 for each of the three
+    # 5: four lower, alone -> (4 + 1) / 5 = 1.0
+    assert scores.tolist() == pytest.approx([0.2, 0.6, 0.6, 0.6, 1.0])
+    # New rows sit among the training rows as if they were one of them, at most 1.
+    assert percentile_rank(reference, np.array([0.0, 3.0, 9.0])).tolist() == pytest.approx(
+        [0.1, 0.9, 1.0]
+    )
+
+
+def test_scored_locations_share_a_score_only_when_tied():
+    # Three healthy stores with identical features (nothing to report: tied), one store off
+    # on one feature and one off on two. Tied: (0 + (3 + 1) / 2) / 5 = 0.4 each; then
+    # (3 + 1) / 5 = 0.8 and (4 + 1) / 5 = 1.0.
+    healthy = population(stores=3).with_columns(pl.lit(v).alias(f) for f, v in NORMAL.items())
+    one_off = healthy.head(1).with_columns(
+        pl.lit("S010").alias("location_id"), pl.lit(0.5).alias("count_discrepancy_rate")
+    )
+    two_off = healthy.head(1).with_columns(
+        pl.lit("S011").alias("location_id"),
+        pl.lit(0.05).alias("shrink_units_per_throughput"),
+        pl.lit(0.1).alias("damage_units_per_throughput"),
+    )
+    risk = fit_and_score(pl.concat([healthy, one_off, two_off]))[1]
+    scores = dict(zip(risk["location_id"], risk["risk_score"], strict=True))
+    assert scores == {"S011": 1.0, "S010": 0.8, "S000": 0.4, "S001": 0.4, "S002": 0.4}
+    assert risk.filter(pl.col("risk_score") == 0.4)["combined_score"].n_unique() == 1
+    assert risk["location_id"].to_list() == ["S011", "S010", "S000", "S001", "S002"]
+    assert risk["risk_rank"].to_list() == [1, 2, 3, 4, 5]

@@ -14,6 +14,7 @@ from ml.evaluation import (
     detection_metrics,
     evaluate,
     load_ground_truth,
+    missed_targets,
     select_abc_frequency,
     select_random,
     select_risk_ranked,
@@ -131,6 +132,8 @@ def test_load_ground_truth_and_evaluate(tmp_path):
     )
     TRUE_STOCK.write_parquet(truth_dir / "true_stock.parquet")
     truth = load_ground_truth(tmp_path)
+    assert truth.ends_at is None  # no "horizon" in this truth
+    assert len(truth.fingerprint) == 64
     assert truth.anomalous_locations.rows() == [("L1", ["shrink"]), ("L3", ["late_feed", "shrink"])]
     assert truth.true_stock.equals(TRUE_STOCK)
 
@@ -145,6 +148,7 @@ def test_load_ground_truth_and_evaluate(tmp_path):
         "random",
     ]
     assert report["targets"]["met"] is False  # recall 0.5 < 0.8
+    assert report["targets"]["missed"][0] == "recall@k 0.50 < 0.8"
 
     # Ranks that put both planted locations first; two wrong C records on the risk list.
     # ABC spends its 2 counts on one A and one B record (2 x 24/46 = 1.04 and the largest
@@ -160,3 +164,14 @@ def test_load_ground_truth_and_evaluate(tmp_path):
     assert report["counting"][1]["yield"] == 0.0
     assert report["counting"][0]["yield_vs_abc"] == float("inf")
     assert report["targets"]["met"] is True
+
+
+def test_missed_targets_name_each_miss():
+    assert missed_targets(0.8, 3.0) == []
+    assert missed_targets(0.79, float("inf")) == ["recall@k 0.79 < 0.8"]
+    # 0/0 (neither policy found anything) and no planted location are misses, not passes.
+    assert missed_targets(None, float("nan")) == [
+        "recall@k n/a < 0.8",
+        "risk-ranked yield ÷ ABC n/a < 3.0",
+    ]
+    assert missed_targets(1.0, 2.85) == ["risk-ranked yield ÷ ABC 2.85 < 3.0"]

@@ -6,6 +6,7 @@ the simulator's ground truth or against values recomputed from the raw files.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ import duckdb
 import pytest
 
 import simulator
+from ml import evaluation, model_evaluations
 from omnistock.cli import run_pipeline
 from omnistock.config import get_settings
 from omnistock.runtime import prepare_dagster_home
@@ -61,6 +63,8 @@ def _snapshot(settings) -> dict:
         ),
         "counts": _query(settings, "select count(*) from marts.fct_cycle_counts")[0][0],
         "clock": _clock(settings),
+        "evaluations": _query(settings, "select * from intelligence.risk_model_evaluations"),
+        "scored": _query(settings, "select * from intelligence.risk_model_scores order by all"),
     }
 
 
@@ -200,6 +204,70 @@ def test_risk_metadata_and_evaluation_are_in_dagster(pipeline):
     assert "abc_frequency" in evaluation["counting_yield"].value
     # evaluated at the deployed policy's threshold, the one the sensor and requests use
     assert evaluation["risk_threshold"].value == cycle_count_policy().risk_threshold
+    assert evaluation["model_version"].value == risk["model_version"].value
+    # the targets check (WARN) judges the same evaluation
+    [check] = [
+        e
+        for e in pipeline.result.get_asset_check_evaluations()
+        if e.check_name == "evaluation_targets_met"
+    ]
+    assert check.severity.value == "WARN"
+    assert check.passed is evaluation["targets_met"].value
+    assert check.metadata["missed"].value == evaluation["missed_targets"].value
+
+
+def test_a_versions_evaluation_does_not_change_after_its_counts_land(pipeline):
+    """The first run's model version is evaluated on the state it scored; the counts it
+    triggered land and the second run scores a version of its own, yet the first version's
+    kept evaluation, and what its frozen state evaluates to now, are unchanged."""
+    settings, before = pipeline.settings, pipeline.before_loop
+    [first] = before["evaluations"]
+    version = first[0]
+    [(scored_versions,)] = _query(
+        settings, "select count(distinct model_version) from intelligence.risk_model_scores"
+    )
+    after = _query(settings, "select * from intelligence.risk_model_evaluations order by all")
+    assert scored_versions == len(after) == 2
+    assert [str(row) for row in after if row[0] == version] == [str(first)]
+    frozen = _query(
+        settings,
+        "select * from intelligence.risk_model_scores where model_version = ? order by all",
+        [version],
+    )
+    assert frozen == [row for row in before["scored"] if row[0] == version]
+    # The counts have landed (the warehouse holds them) ...
+    assert pipeline.answered
+    assert _query(settings, "select count(*) from marts.fct_cycle_counts")[0][0] > before["counts"]
+    # ... and the first version's frozen state still evaluates to its kept figures.
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        recomputed = model_evaluations.evaluate_scored_version(
+            model_evaluations.load_scored_version(con, version),
+            evaluation.load_ground_truth(settings.landing_dir),
+            model_evaluations.load_skus(con),
+        )
+        kept = model_evaluations.stored_evaluation(con, version)
+    assert json.dumps(recomputed, sort_keys=True) == json.dumps(kept.report, sort_keys=True)
+    assert recomputed["detection"]["k"] == len(pipeline.truth["anomalous_locations"])
+    second = _materialization(pipeline.loop_result, "risk_model_evaluation")
+    assert second["model_version"].value != version
+    assert second["kept_evaluation"].value is False
+
+
+def test_the_model_card_reports_what_the_demo_ends_with(pipeline):
+    """benchmarks/model_card.py on the final warehouse gives the figures the second run's
+    risk_model_evaluation reported."""
+    spec = importlib.util.spec_from_file_location(
+        "model_card", Path(__file__).resolve().parents[1] / "benchmarks" / "model_card.py"
+    )
+    card = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(card)
+    report = card.card_evaluation(pipeline.settings)
+    asset = _materialization(pipeline.loop_result, "risk_model_evaluation")["report"].value
+    assert json.dumps(report, sort_keys=True) == json.dumps(asset, sort_keys=True)
+    assert card.card_row(7, report) == card.card_row(7, asset)
+    recall = asset["detection"]["recall_at_k"]
+    assert card.card_row(7, report).startswith(f"| 7 | {asset['detection']['k']} |")
+    assert f"| {recall:.2f} |" in card.card_row(7, report)
 
 
 def test_high_risk_locations_get_requests_and_outbox_files(pipeline):

@@ -11,7 +11,7 @@ import polars as pl
 from dagster_dbt import get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
 
-from ml import cycle_counts, detectors, evaluation, features, inputs, registry
+from ml import detectors, evaluation, features, inputs, model_evaluations, registry
 from omnistock.warehouse import read_table, replace_table
 from orchestration.defs.transform import omnistock_dbt_assets
 from orchestration.metadata import markdown_table
@@ -73,24 +73,41 @@ def location_features(
     kinds={"scikitlearn", "polars", "duckdb"},
     pool=WAREHOUSE_POOL,
     deps=[location_features],
-    description="Every location's 0–1 risk that its stock records are wrong (IsolationForest "
-    "with a kNN-distance second opinion), its rank and the features that drove it. High risk "
-    "turns into cycle-count requests.",
+    description="Every location's risk that its stock records are wrong (IsolationForest with "
+    "a kNN-distance second opinion): its percentile rank among the locations (0.9 = riskier "
+    "than about 90 %), its rank and the features that drove it. High risk turns into "
+    "cycle-count requests. Each model version's scored state is kept for its evaluation.",
 )
 def location_risk(duckdb: DuckDBResource, paths: OmnistockPaths):
     models_dir = paths.settings.models_dir
+    policy = cycle_count_policy()
     with duckdb.get_connection() as con:
         by_location = read_table(con, SCHEMA, "location_features")
         by_category = read_table(con, SCHEMA, "location_category_features")
         model, risk = detectors.fit_and_score(by_location, "location")
         record = registry.save_model(model, models_dir)
-        replace_table(con, SCHEMA, "location_risk", risk)
+        replace_table(
+            con, SCHEMA, "location_risk", risk.with_columns(model_version=pl.lit(record.version))
+        )
         if by_category is not None and by_category.height >= 2:
             category_model, category_risk = detectors.fit_and_score(
                 by_category, "location_category"
             )
             registry.save_model(category_model, models_dir)
             replace_table(con, SCHEMA, "location_category_risk", category_risk)
+        # Freeze what this version scored and the counts it would request: its evaluation is
+        # made on this state, never on the counts it triggers (ml.model_evaluations).
+        as_of = risk["as_of"].max()
+        plan = model_evaluations.count_plan(
+            risk,
+            read_table(con, SCHEMA, "location_category_risk"),
+            inputs.load_risk_inputs(con, as_of),
+            as_of,
+            policy,
+        )
+        model_evaluations.record_scored_version(
+            con, record.version, risk, plan, policy.risk_threshold
+        )
     ranked = risk.sort("risk_rank")
     return dg.MaterializeResult(
         metadata={
@@ -104,6 +121,9 @@ def location_risk(duckdb: DuckDBResource, paths: OmnistockPaths):
             "risk_top10": markdown_table(
                 ranked.select("risk_rank", "location_id", "region", "risk_score", "reason"), TOP_N
             ),
+            "risk_threshold": policy.risk_threshold,
+            "locations_over_threshold": plan["location_id"].n_unique(),
+            "skus_to_count_over_threshold": plan.height,
             # The cycle-count sensor reads this list instead of the live warehouse.
             "scores": dg.MetadataValue.json(
                 ranked.select("location_id", "risk_score", "risk_rank", "reason").to_dicts()
@@ -113,38 +133,59 @@ def location_risk(duckdb: DuckDBResource, paths: OmnistockPaths):
     )
 
 
+TARGETS_CHECK = "evaluation_targets_met"
+
+
+def targets_check_result(report: dict) -> dg.AssetCheckResult:
+    """WARN when the evaluated version misses a product target (docs/model-card.md)."""
+    targets = report["targets"]
+    return dg.AssetCheckResult(
+        check_name=TARGETS_CHECK,
+        passed=bool(targets["met"]),
+        severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(targets["missed"]) or None,
+        metadata={
+            "model_version": report["model_version"],
+            "missed": "; ".join(targets["missed"]) or "none",
+            "target_recall_at_k": targets["recall_at_k"],
+            "target_yield_vs_abc": targets["yield_vs_abc"],
+        },
+    )
+
+
 @dg.asset(
     group_name=GROUP,
     owners=OWNERS,
-    kinds={"scikitlearn", "polars"},
+    kinds={"scikitlearn", "polars", "duckdb"},
     pool=WAREHOUSE_POOL,
     deps=[location_risk],
-    description="How well risk finds the simulator's planted anomalies (precision/recall@k, ROC "
-    "AUC) and how many inaccurate records each counting policy finds per count "
-    "(risk-ranked vs ABC frequency vs random, same budget). Needs the simulator's ground truth.",
+    description="How well the current model version finds the simulator's planted anomalies "
+    "(precision/recall@k, ROC AUC) and how many inaccurate records each counting policy finds "
+    "per count (risk-ranked vs ABC frequency vs random, same budget), on the state that "
+    "version scored: counts landing later never change it. Kept per version in "
+    "intelligence.risk_model_evaluations. Needs the simulator's ground truth.",
 )
 def risk_model_evaluation(duckdb: DuckDBResource, paths: OmnistockPaths):
     landing = paths.settings.landing_dir
     if not (landing / "_truth" / "ground_truth.json").exists():
         return dg.MaterializeResult(metadata={"status": "no ground truth in the landing folder"})
-    truth = evaluation.load_ground_truth(landing)
     with duckdb.get_connection() as con:
-        risk = read_table(con, SCHEMA, "location_risk")
-        category_risk = read_table(con, SCHEMA, "location_category_risk")
-        as_of = inputs.data_as_of(con)
-        risk_inputs = inputs.load_risk_inputs(con, as_of)
-    # Evaluate the policy as the sensor applies it (its threshold), without cooldown: every
-    # location over the threshold gets its prioritized SKU list; the other policies get the
-    # same count budget.
-    policy = cycle_count_policy()
-    selected = cycle_counts.select_locations(risk, as_of, policy=policy)
-    estimates = cycle_counts.estimate_sku_discrepancies(risk_inputs, as_of, category_risk)
-    _, lines = cycle_counts.build_requests(selected, estimates, as_of)
-    report = evaluation.evaluate(risk, lines, truth, risk_inputs.skus)
+        version = model_evaluations.current_model_version(con)
+        try:
+            if version is None:
+                raise LookupError("location_risk names no model version: materialize it")
+            outcome = model_evaluations.evaluate_version(con, version, landing)
+        except (LookupError, ValueError) as cannot:  # no frozen state; truth ends before it
+            return dg.MaterializeResult(metadata={"model_version": version, "status": str(cannot)})
+    report = outcome.report
     detection = report["detection"]
     counting = pl.DataFrame(report["counting"])
     return dg.MaterializeResult(
         metadata={
+            "model_version": version,
+            "as_of": report["as_of"],
+            "evaluated_at": str(outcome.evaluated_at),
+            "kept_evaluation": outcome.reused,
             "precision_at_k": detection["precision_at_k"],
             "recall_at_k": detection["recall_at_k"],
             "roc_auc": detection["roc_auc"],
@@ -154,8 +195,32 @@ def risk_model_evaluation(duckdb: DuckDBResource, paths: OmnistockPaths):
             "risk_yield_vs_abc": float(
                 counting.filter(pl.col("policy") == "risk_ranked")["yield_vs_abc"][0]
             ),
-            "risk_threshold": policy.risk_threshold,
+            "risk_threshold": report["risk_threshold"],
             "targets_met": report["targets"]["met"],
-            "report": dg.MetadataValue.json(json.loads(json.dumps(report, default=str))),
+            "missed_targets": "; ".join(report["targets"]["missed"]) or "none",
+            "report": dg.MetadataValue.json(report),
         }
     )
+
+
+@dg.asset_check(
+    asset=risk_model_evaluation,
+    name=TARGETS_CHECK,
+    description="The model version location_risk holds meets the model card's targets on its "
+    f"kept evaluation: recall@k ≥ {evaluation.TARGET_RECALL_AT_K} and risk-ranked counting "
+    f"finds ≥ {evaluation.TARGET_YIELD_RATIO:g}x as many inaccurate records per count as ABC "
+    "counting. Warns when one is missed; passes with a note when nothing was evaluated (no "
+    "ground truth).",
+)
+def evaluation_targets_met(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        version = model_evaluations.current_model_version(con)
+        kept = model_evaluations.stored_evaluation(con, version) if version else None
+    if kept is None:
+        return dg.AssetCheckResult(
+            passed=True,
+            severity=dg.AssetCheckSeverity.WARN,
+            description="nothing to check: this model version was not evaluated",
+            metadata={"model_version": version or "none", "missed": "not evaluated"},
+        )
+    return targets_check_result(kept.report)
