@@ -708,7 +708,7 @@ def unreconciled_backlog(data: SnapshotData, filters: Filters) -> pl.DataFrame |
                  when age_h < 168 then '3-7 days' else 'over 7 days' end as age_bucket,
             case when age_h < 48 then 1 when age_h < 72 then 2 when age_h < 168 then 3
                  else 4 end as bucket_order,
-            regexp_extract(detail, '^(\\S+)', 1) as event_type,
+            event_type,
             count(*) as events, coalesce(sum(units), 0) as units,
             coalesce(sum(value_at_cost), 0) as value_at_cost
         from exception_queue {where}

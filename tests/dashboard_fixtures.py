@@ -197,6 +197,7 @@ TABLES: dict[str, dict[str, str]] = {
         "detail": "varchar",
         "impact_rank": "bigint",
         "as_of": "timestamp",
+        "event_type": "varchar",
     },
     # As the risk and cycle-count jobs write them (intelligence.*, actions.*): no region on
     # the risk rows, the SKU list in a lines table, the results on the request.
@@ -622,6 +623,7 @@ def exceptions() -> list[tuple]:
             5,
             50.0,
             "book quantity -5",
+            None,
         ),
         (
             "oversell",
@@ -634,6 +636,7 @@ def exceptions() -> list[tuple]:
             1,
             10.0,
             "confirmed reservation cancelled out_of_stock",
+            "order_cancelled",
         ),
         (
             "stalled_case",
@@ -646,6 +649,7 @@ def exceptions() -> list[tuple]:
             1,
             10.0,
             "stalled at return_inspected",
+            "return_inspected",
         ),
         (
             "unreconciled_event",
@@ -658,6 +662,7 @@ def exceptions() -> list[tuple]:
             2,
             8.0,
             "sale not posted to the ERP",
+            "sale",
         ),
         (
             "unreconciled_event",
@@ -670,6 +675,7 @@ def exceptions() -> list[tuple]:
             3,
             30.0,
             "transfer_shipped not posted to the ERP",
+            "transfer_shipped",
         ),
         (
             "failed_reservation",
@@ -682,10 +688,13 @@ def exceptions() -> list[tuple]:
             1,
             4.0,
             "reservation failed, line not sourced",
+            "reservation_failed",
         ),
     ]
     ranked = sorted(rows, key=lambda r: (-r[8], -r[7]))
-    return [(f"{r[0]}:{r[2]}", *r, rank, AS_OF) for rank, r in enumerate(ranked, start=1)]
+    return [
+        (f"{r[0]}:{r[2]}", *r[:10], rank, AS_OF, r[10]) for rank, r in enumerate(ranked, start=1)
+    ]
 
 
 def location_risk() -> list[tuple]:

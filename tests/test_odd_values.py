@@ -62,8 +62,9 @@ BASE = TODAY - timedelta(days=3)  # the ordinary flows run on BASE .. BASE+2
 FAR_PAST = date(2000, 1, 2)
 FAR_FUTURE = TODAY + timedelta(days=6)  # within the "now + 7 days" bound ingestion enforces
 # Every regular feed delivers its last event on this day at 20:00, so it is the data horizon:
-# R2 waits there for 8 days (stalled); FAR_FUTURE lies after it (an incomplete day).
-CLOSING_DAY = TODAY + timedelta(days=5)
+# R2 waits there for 4 days (stalled), the default 7-day window ending there holds the
+# ordinary flows, and FAR_FUTURE lies after it (an incomplete day).
+CLOSING_DAY = TODAY + timedelta(days=1)
 
 
 def at(day: date, hour: int = 0, minute: int = 0, second: int = 0, offset: str = "Z") -> str:
