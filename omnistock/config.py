@@ -140,3 +140,21 @@ def get_timestamp_window() -> TimestampWindow:
             f"OMNISTOCK_MAX_FUTURE_DAYS must be a number of days >= 0, got {days_text!r}"
         ) from error
     return TimestampWindow(earliest=earliest, max_future=max_future)
+
+
+DEFAULT_INGEST_BATCH_RECORDS = 1_000_000
+
+
+def ingest_batch_records() -> int:
+    """Records per ingestion transaction (`OMNISTOCK_INGEST_BATCH_RECORDS`): whole files are
+    grouped up to about this many records; 1 gives one transaction per file."""
+    text = os.environ.get("OMNISTOCK_INGEST_BATCH_RECORDS") or str(DEFAULT_INGEST_BATCH_RECORDS)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(
+            f"OMNISTOCK_INGEST_BATCH_RECORDS must be a whole number >= 1, got {text!r}"
+        )
+    return value

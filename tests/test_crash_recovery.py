@@ -61,6 +61,9 @@ class Home:
             "OMNISTOCK_LANDING_DIR": str(self.root / "landing"),
             "OMNISTOCK_WAREHOUSE": str(self.warehouse),
             "DAGSTER_HOME": str(self.dagster_home),
+            # one transaction per file: a kill during ingest finds some files committed and
+            # some not, and ingestion lasts long enough to be caught in the act
+            "OMNISTOCK_INGEST_BATCH_RECORDS": "1",
         }
 
     def command(self, *args: str) -> dict:
@@ -112,6 +115,16 @@ def _step_started(step_key: str) -> Callable[[DagsterInstance, str], bool]:
     def reached(instance: DagsterInstance, run_id: str) -> bool:
         starts = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_START)
         return any(r.event_log_entry.step_key == step_key for r in starts.records)
+
+    return reached
+
+
+def _ingest_committed(step_key: str, wal: Path) -> Callable[[DagsterInstance, str], bool]:
+    """Inside the ingest step, once a transaction has committed (the WAL holds it)."""
+    started = _step_started(step_key)
+
+    def reached(instance: DagsterInstance, run_id: str) -> bool:
+        return started(instance, run_id) and wal.exists()
 
     return reached
 
@@ -196,10 +209,18 @@ def _killed_run_state(home: Home, run_id: str) -> tuple[DagsterRunStatus, set, s
 @pytest.mark.parametrize(
     ("step", "reached", "pool_step", "leaves_wal"),
     [
-        # ingestion holds the pool slot; `tiny` is one batch, not committed yet: no WAL
-        pytest.param(INGEST_STEP, _step_started(INGEST_STEP), INGEST_STEP, False, id="ingest"),
+        # ingestion holds the pool slot; killed after some files committed (in the WAL)
+        pytest.param(
+            INGEST_STEP,
+            lambda wal: _ingest_committed(INGEST_STEP, wal),
+            INGEST_STEP,
+            True,
+            id="ingest",
+        ),  # fmt: skip
         # dbt runs outside the pool; the models it committed are in the WAL
-        pytest.param(DBT_STEP, _dbt_models_built(DBT_MODELS_BEFORE_KILL), None, True, id="dbt"),
+        pytest.param(
+            DBT_STEP, lambda wal: _dbt_models_built(DBT_MODELS_BEFORE_KILL), None, True, id="dbt"
+        ),
     ],
 )
 def test_a_run_killed_then_rerun_equals_a_clean_run(
@@ -208,7 +229,7 @@ def test_a_run_killed_then_rerun_equals_a_clean_run(
     home = _new_home(tmp_path_factory, "killed", landing)
     wal = home.warehouse.with_name(home.warehouse.name + ".wal")
 
-    run_id = _kill_when(home, reached)
+    run_id = _kill_when(home, reached(wal))
 
     status, unfinished, holding = _killed_run_state(home, run_id)
     assert status == DagsterRunStatus.STARTED  # nobody told Dagster the run died

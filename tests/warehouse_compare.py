@@ -8,6 +8,9 @@ cannot share:
 - ``ingested_at`` (raw events and staging), ``loaded_at`` (manifest), ``quarantined_at``,
   ``detected_at`` (duplicate log): the load time;
 - ``ingested_through`` (stock ledger): the latest ``ingested_at`` a row was built from;
+- ``model_version`` (risk scores and evaluations): named after the time the model was trained,
+  ``evaluated_at``: when a version was evaluated, and the evaluation's ``report`` (its JSON
+  names the version; every figure in it is a column of its own, compared);
 
 and the one column that says *where* the Omnistock home is: ``outbox_file`` (cycle-count
 requests), an absolute path under the home, so two homes never share it.
@@ -32,7 +35,17 @@ import duckdb
 
 # Columns that record when the platform loaded something, or where its home is; see above.
 RUN_SPECIFIC_COLUMNS = frozenset(
-    {"ingested_at", "loaded_at", "quarantined_at", "detected_at", "ingested_through", "outbox_file"}
+    {
+        "ingested_at",
+        "loaded_at",
+        "quarantined_at",
+        "detected_at",
+        "ingested_through",
+        "model_version",
+        "evaluated_at",
+        "report",
+        "outbox_file",
+    }
 )
 FLOAT_TYPES = frozenset({"DOUBLE", "FLOAT", "REAL"})
 SAMPLE_ROWS = 5

@@ -35,6 +35,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from omnistock.config import DEFAULT_INGEST_BATCH_RECORDS
 from omnistock.ingest.db import transaction
 from omnistock.ingest.landing import (
     EventFile,
@@ -71,7 +72,7 @@ from omnistock.ingest.store import (
 )
 from omnistock.ingest.validation import check_records, clear_checked, prepare_session
 
-DEFAULT_BATCH_RECORDS = 1_000_000
+DEFAULT_BATCH_RECORDS = DEFAULT_INGEST_BATCH_RECORDS
 FIRST_BATCH_DIVISOR = 4
 COUNT_NAMES = ("records_read", "records_stored", "records_duplicate", "records_quarantined")
 SKIPPED, MISSING = "skipped", "missing"

@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from omnistock import ingest
+from omnistock.config import ingest_batch_records
 from orchestration.resources import WAREHOUSE_POOL, OmnistockPaths
 
 GROUP = "ingest"
@@ -104,7 +105,11 @@ def inventory_events(config: IngestConfig, duckdb: DuckDBResource, paths: Omnist
         ingest.ensure_schema(con)
         replayed = ingest.replay_quarantine(con) if config.replay_quarantine else None
         report = ingest.ingest_files(
-            con, landing, files=files, retry_refused=config.replay_quarantine
+            con,
+            landing,
+            files=files,
+            retry_refused=config.replay_quarantine,
+            batch_records=ingest_batch_records(),
         )
         totals = ingest.store_totals(con)
     by_reason = [{"reason": r, "records": n} for r, n in report.quarantined_by_reason.items()]
