@@ -78,7 +78,7 @@ def test_landing_sensor_requests_runs_for_new_files_only(omnistock_home):
     assert files == ["pos/2026-03-02.jsonl"]
 
     unchanged = _evaluate(omnistock_home, first.cursor)
-    assert isinstance(unchanged, dg.SkipReason)
+    assert not unchanged.run_requests and "No new files" in unchanged.skip_reason.skip_message
 
     _write_jsonl(landing / "pos" / "2026-03-03.jsonl", [_event("e3", "2026-03-03T10:00:00Z")])
     second = _evaluate(omnistock_home, first.cursor)
