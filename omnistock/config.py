@@ -4,6 +4,13 @@
 `warehouse.duckdb`, `outbox/`, `snapshots/` and `dagster_home/`.
 `OMNISTOCK_LANDING_DIR` and `OMNISTOCK_WAREHOUSE` override those two.
 
+`OMNISTOCK_ENGINE` (`duckdb`, the default, or `spark`) picks the engine dbt builds the models
+on (the dbt target of the same name). For Spark, the raw tables are published as a Parquet
+lake (`OMNISTOCK_LAKE_DIR`, default `$OMNISTOCK_HOME/lake`; omnistock.lake) and a local Spark
+session keeps its tables and metastore in `OMNISTOCK_SPARK_DIR` (default `$OMNISTOCK_HOME/spark`).
+dbt's `profiles.yml` derives the same two defaults from the exported `OMNISTOCK_HOME`, so they
+are not exported themselves.
+
 The warehouse path is exported back to the environment as an absolute path so that
 dbt's `profiles.yml` (`env_var('OMNISTOCK_WAREHOUSE')`) and the Dagster DuckDB resource
 always read the same file.
@@ -33,6 +40,8 @@ SOURCE_SYSTEMS = (
     "integration_gateway",
 )
 
+ENGINES = ("duckdb", "spark")
+
 DEFAULT_EARLIEST_TIMESTAMP = "2000-01-01T00:00:00Z"
 DEFAULT_MAX_FUTURE_DAYS = 7
 
@@ -42,6 +51,14 @@ class Settings:
     home: Path
     landing_dir: Path
     warehouse: Path
+
+    @property
+    def lake_dir(self) -> Path:
+        return _abs(os.environ.get("OMNISTOCK_LAKE_DIR") or self.home / "lake")
+
+    @property
+    def spark_dir(self) -> Path:
+        return _abs(os.environ.get("OMNISTOCK_SPARK_DIR") or self.home / "spark")
 
     @property
     def outbox_dir(self) -> Path:
@@ -95,6 +112,14 @@ def export_environment(settings: Settings | None = None) -> Settings:
     ):
         folder.mkdir(parents=True, exist_ok=True)
     return settings
+
+
+def get_engine() -> str:
+    """The engine dbt builds on (`OMNISTOCK_ENGINE`); anything else is a clear ValueError."""
+    engine = os.environ.get("OMNISTOCK_ENGINE") or "duckdb"
+    if engine not in ENGINES:
+        raise ValueError(f"OMNISTOCK_ENGINE must be one of {', '.join(ENGINES)}, got {engine!r}")
+    return engine
 
 
 @dataclass(frozen=True)

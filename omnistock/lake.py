@@ -1,0 +1,160 @@
+"""The raw event store published as a partitioned Parquet lake, for engines that read files.
+
+DuckDB stays the event store; Spark (the dbt `spark` target) and any other file-reading
+engine read this copy of it. Layout under the lake folder (`OMNISTOCK_LAKE_DIR`, default
+`$OMNISTOCK_HOME/lake`; docs/deployment.md, "The Parquet lake")::
+
+    inventory_events/occurred_date=YYYY-MM-DD/source_system=<source>/data_<n>.parquet
+    locations/locations.parquet
+    skus/skus.parquet
+    _omnistock_lake.json
+
+`inventory_events` is hive-partitioned by the UTC day of `occurred_at` and by source system
+(both partition columns live in the folder names, not in the files; readers with hive
+partitioning get them back as columns).
+The reference tables are one file each, in a folder of their own so that every table is a
+folder (a Spark table LOCATION, an object-store prefix). `_omnistock_lake.json` records the
+layout version, when it was published, the row count of each table and a fingerprint of the
+raw tables it was written from (engines skip files whose name starts with `_` or `.`).
+
+Publishing is idempotent and replaces the lake as a whole: if the raw tables' fingerprint
+(row count and an order-independent sum of row hashes, per table) equals the published one,
+nothing is written; otherwise the whole lake is written to a staging folder beside it, which
+then takes the lake's place by two renames (the old lake is moved aside, then deleted). A
+reader therefore sees the old lake or the new one, never a half-written one; between the two
+renames (microseconds) the lake folder is briefly absent, which a reader sees as a missing
+path, not as wrong data. A publish that dies midway leaves the lake untouched (or absent, if
+it died between the renames); the next publish cleans up and rewrites. Rewriting everything
+costs one scan of the store per publish (docs/benchmarks.md, "Engines"); it buys simplicity:
+late events, replayed quarantine and crash recovery can change any partition.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from omnistock.ingest.schema import RAW_SCHEMA, TABLE_DDL
+
+LAYOUT_VERSION = 1
+MANIFEST_NAME = "_omnistock_lake.json"
+EVENTS_TABLE = "inventory_events"
+PARTITION_COLUMNS = ("occurred_date", "source_system")
+REFERENCE_TABLES = ("locations", "skus")
+LAKE_TABLES = (EVENTS_TABLE, *REFERENCE_TABLES)
+
+
+@dataclass(frozen=True)
+class LakeReport:
+    lake_dir: Path
+    rewritten: bool
+    """False when the lake already held exactly the raw tables (nothing was written)."""
+    rows: dict[str, int]
+    partitions: int
+    """Folders of inventory_events (one per occurred_date and source_system)."""
+    seconds: float
+
+
+def _sql_string(value: str | Path) -> str:
+    """A SQL string literal (COPY takes no bind parameter for its target path)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    """Per raw table: [row count, sum of row hashes as text]; equal fingerprints mean equal
+    contents, whatever the row order."""
+    fingerprint = {}
+    for table in LAKE_TABLES:
+        count, hashes = con.execute(
+            f"select count(*), cast(coalesce(sum(hash(t)), 0) as varchar) "
+            f"from {RAW_SCHEMA}.{table} as t"
+        ).fetchall()[0]
+        fingerprint[table] = [count, hashes]
+    return fingerprint
+
+
+def read_manifest(lake_dir: Path) -> dict | None:
+    try:
+        return json.loads((lake_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def _is_current(lake_dir: Path, fingerprint: dict) -> bool:
+    manifest = read_manifest(lake_dir)
+    return (
+        manifest is not None
+        and manifest.get("layout_version") == LAYOUT_VERSION
+        and manifest.get("fingerprint") == fingerprint
+        and all((lake_dir / table).is_dir() for table in LAKE_TABLES)
+    )
+
+
+def _write_tables(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    columns = [
+        line.split()[0] for line in TABLE_DDL[EVENTS_TABLE].strip().splitlines() if line.strip()
+    ]
+    events = target / EVENTS_TABLE
+    events.mkdir(parents=True)
+    con.execute(
+        f"""
+        copy (
+            select {", ".join(columns)}, cast(occurred_at as date) as occurred_date
+            from {RAW_SCHEMA}.{EVENTS_TABLE}
+        ) to {_sql_string(events)}
+        (format parquet, partition_by ({", ".join(PARTITION_COLUMNS)}), overwrite_or_ignore)
+        """
+    )
+    for table in REFERENCE_TABLES:
+        folder = target / table
+        folder.mkdir()
+        con.execute(
+            f"copy (select * from {RAW_SCHEMA}.{table} order by all) "
+            f"to {_sql_string(folder / f'{table}.parquet')} (format parquet)"
+        )
+
+
+def publish_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> LakeReport:
+    """Publish the raw tables of the warehouse behind `con` as the Parquet lake at `lake_dir`
+    (see the module docstring: skipped when unchanged, else rewritten whole and swapped in)."""
+    started = time.perf_counter()
+    lake_dir = Path(lake_dir)
+    fingerprint = raw_fingerprint(con)
+    rows = {table: count for table, (count, _) in fingerprint.items()}
+    if _is_current(lake_dir, fingerprint):
+        return LakeReport(
+            lake_dir, False, rows, _count_partitions(lake_dir), time.perf_counter() - started
+        )
+
+    staging = lake_dir.with_name(f".{lake_dir.name}.staging")
+    previous = lake_dir.with_name(f".{lake_dir.name}.previous")
+    for leftover in (staging, previous):
+        shutil.rmtree(leftover, ignore_errors=True)
+    lake_dir.parent.mkdir(parents=True, exist_ok=True)
+    _write_tables(con, staging)
+    manifest = {
+        "layout_version": LAYOUT_VERSION,
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "partitioned_by": {EVENTS_TABLE: list(PARTITION_COLUMNS)},
+        "rows": rows,
+        "fingerprint": fingerprint,
+    }
+    (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+    if lake_dir.exists():
+        lake_dir.rename(previous)
+    staging.rename(lake_dir)
+    shutil.rmtree(previous, ignore_errors=True)
+    return LakeReport(
+        lake_dir, True, rows, _count_partitions(lake_dir), time.perf_counter() - started
+    )
+
+
+def _count_partitions(lake_dir: Path) -> int:
+    return sum(1 for _ in (lake_dir / EVENTS_TABLE).glob("*=*/*=*"))
