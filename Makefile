@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo run test ui lint browser bench clean
+.PHONY: setup demo run test ui lint browser java bench clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,oracle]'
+	$(BIN)/pip install --quiet -e '.[test,oracle,spark]'
 	touch $(STAMP)
 
 demo: setup
@@ -27,7 +27,14 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not found: browser tests will be skipped"; fi; }
 
-test: setup browser
+# The Spark equality test runs a local Spark session: it needs a Java runtime (17 or 21).
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "java not found: the Spark equality test will fail"; fi; }
+
+test: setup browser java
 	$(BIN)/pytest -q
 
 ui: setup

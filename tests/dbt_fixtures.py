@@ -768,6 +768,7 @@ class DbtRun:
 
     warehouse: Path
     work_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
         return {
@@ -776,6 +777,8 @@ class DbtRun:
             "DBT_TARGET_PATH": str(self.work_dir / "target"),
             "DBT_LOG_PATH": str(self.work_dir / "logs"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "OMNISTOCK_ENGINE": "duckdb",  # the tests read DuckDB; extra_env may say spark
+            **self.extra_env,
         }
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -1,6 +1,10 @@
 """The dbt models as Dagster assets, built with one ``dbt build`` (models, data tests as asset
 checks, unit tests), and the headline KPIs attached to ``marts/kpi_daily``.
 
+The dbt target is the engine (``OMNISTOCK_ENGINE``, resources.py). On Spark the models' tables
+are copied back into the DuckDB warehouse once dbt has exited (omnistock.engines), so
+everything downstream reads them where it always does.
+
 Headline KPIs: the kpi_daily materialization is held back until dbt has exited (DuckDB
 allows one writer per file, so the table can only be read once dbt let go of it); it is then
 emitted with the overall KPI rows of the latest complete day (``is_complete``: on or before
@@ -17,6 +21,7 @@ import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from omnistock.config import export_environment
+from omnistock.engines import serve_spark_tables
 
 from .project import get_dbt_project
 from .translator import OmnistockDbtTranslator
@@ -123,6 +128,10 @@ def omnistock_dbt_assets(
         else:
             yield event
     # dbt has exited: the warehouse is free to read
+    if dbt.target == "spark":
+        # the rest of the platform reads DuckDB: copy back what the local Spark session built
+        served = serve_spark_tables(settings)
+        context.log.info(f"copied {len(served)} Spark tables into {settings.warehouse}")
     headline = read_headline_kpis(settings.warehouse) if held_back else {}
     for event in held_back:
         if headline and isinstance(event, dg.Output | dg.AssetMaterialization):

@@ -1,0 +1,61 @@
+"""The way back from a local Spark session to DuckDB, for OMNISTOCK_ENGINE=spark.
+
+The platform around dbt (risk model, cycle-count sensor, dashboards, the headline KPIs and
+freshness checks in Dagster) reads the models from the DuckDB warehouse. When the models are
+built on a local Spark session, its tables are Parquet folders in the session's warehouse
+(`$OMNISTOCK_SPARK_DIR/warehouse/<schema>.db/<table>/`); `serve_spark_tables` copies them into
+the DuckDB warehouse under the same names, so everything downstream reads what Spark built.
+Views are not copied (Spark keeps no files for them; DuckDB's own views, if any, read the
+copied tables). On a cluster the tables live in the cluster's catalog instead and the
+consumers would read them there (docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from omnistock.config import Settings
+from omnistock.ingest.db import transaction
+
+MODEL_SCHEMAS = ("staging", "intermediate", "marts")
+
+
+def spark_table_dirs(spark_dir: Path, schemas=MODEL_SCHEMAS) -> dict[tuple[str, str], Path]:
+    """(schema, table) -> folder of every table a local Spark session stored in `schemas`."""
+    warehouse = Path(spark_dir) / "warehouse"
+    tables = {}
+    for schema in schemas:
+        for folder in sorted((warehouse / f"{schema}.db").glob("*")):
+            if folder.is_dir() and any(folder.glob("*.parquet")):
+                tables[(schema, folder.name)] = folder
+    return tables
+
+
+def serve_spark_tables(settings: Settings) -> dict[str, int]:
+    """Replace the DuckDB warehouse's model tables with the local Spark session's, in one
+    transaction; returns the row count per `schema.table`. Spark writes timestamps as UTC
+    instants: they come back as the naive UTC timestamps the DuckDB build has."""
+    tables = spark_table_dirs(settings.spark_dir)
+    counts = {}
+    with duckdb.connect(str(settings.warehouse)) as con, transaction(con):
+        for (schema, table), folder in tables.items():
+            files = str(folder / "*.parquet")
+            described = con.execute("describe select * from read_parquet(?)", [files]).fetchall()
+            columns = ", ".join(
+                f'timezone(\'UTC\', "{name}") as "{name}"'
+                if kind == "TIMESTAMP WITH TIME ZONE"
+                else f'"{name}"'
+                for name, kind, *_ in described
+            )
+            con.execute(f"create schema if not exists {schema}")
+            con.execute(
+                f'create or replace table {schema}."{table}" as '
+                f"select {columns} from read_parquet(?)",
+                [files],
+            )
+            counts[f"{schema}.{table}"] = con.execute(
+                f'select count(*) from {schema}."{table}"'
+            ).fetchall()[0][0]
+    return counts
