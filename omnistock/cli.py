@@ -1,4 +1,4 @@
-"""The `omnistock` command: simulate, run, demo, ui, summary, export-ocel, import-ocel."""
+"""The `omnistock` command: simulate, run, demo, ui, summary, publish-lake, export/import-ocel."""
 
 from __future__ import annotations
 
@@ -175,6 +175,25 @@ def cmd_import_ocel(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish_lake(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from omnistock.lake import publish_lake
+
+    settings = get_settings()
+    if not settings.warehouse.exists():
+        print(f"No warehouse at {settings.warehouse}: run `omnistock run` first.", file=sys.stderr)
+        return 2
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        report = publish_lake(con, settings.lake_dir)
+    state = "published" if report.rewritten else "already up to date"
+    print(
+        f"Lake {state} at {report.lake_dir}: {report.rows['inventory_events']:,} events in "
+        f"{report.partitions} partitions ({report.seconds:.1f} s)."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="omnistock", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -223,6 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     import_ocel.add_argument("--sla-hours", type=float, default=72.0, help="stalled after (h)")
     import_ocel.set_defaults(func=cmd_import_ocel)
+
+    publish_lake = commands.add_parser(
+        "publish-lake", help="write the raw tables as the Parquet lake Spark reads"
+    )
+    publish_lake.set_defaults(func=cmd_publish_lake)
 
     ui = commands.add_parser("ui", help="serve the Dagster UI and the dashboards")
     ui.add_argument("--host", default="127.0.0.1")

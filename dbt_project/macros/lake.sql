@@ -12,9 +12,12 @@
 
 {% macro spark__register_lake_sources() -%}
     {%- if execute -%}
-        {%- set lake = env_var('OMNISTOCK_LAKE_DIR', '') or env_var('OMNISTOCK_HOME', '.omnistock') ~ '/lake' -%}
+        {#- where Spark finds the lake: a URL when it was copied to object storage, else the
+            folder omnistock.lake publishes to -#}
+        {%- set lake = env_var('OMNISTOCK_LAKE_URL', '') or env_var('OMNISTOCK_LAKE_DIR', '')
+            or env_var('OMNISTOCK_HOME', '.omnistock') ~ '/lake' -%}
         {%- if '`' in lake -%}
-            {{ exceptions.raise_compiler_error("OMNISTOCK_LAKE_DIR must not contain a backtick: " ~ lake) }}
+            {{ exceptions.raise_compiler_error("The lake location must not contain a backtick: " ~ lake) }}
         {%- endif -%}
         {%- set tables = [] -%}
         {%- for source in graph.sources.values() if source.source_name == 'raw' -%}
