@@ -6,7 +6,8 @@
 
 `OMNISTOCK_ENGINE` (`duckdb`, the default, or `spark`) picks the engine dbt builds the models
 on (the dbt target of the same name). For Spark, the raw tables are published as a Parquet
-lake (`OMNISTOCK_LAKE_DIR`, default `$OMNISTOCK_HOME/lake`; omnistock.lake) and a local Spark
+lake (`OMNISTOCK_LAKE_DIR`, default `$OMNISTOCK_HOME/lake`; omnistock.lake), mirrored to
+`OMNISTOCK_LAKE_URL` (object storage) when a Spark cluster reads it, and a local Spark
 session keeps its tables and metastore in `OMNISTOCK_SPARK_DIR` (default `$OMNISTOCK_HOME/spark`).
 dbt's `profiles.yml` derives the same two defaults from the exported `OMNISTOCK_HOME`, so they
 are not exported themselves.
@@ -55,6 +56,11 @@ class Settings:
     @property
     def lake_dir(self) -> Path:
         return _abs(os.environ.get("OMNISTOCK_LAKE_DIR") or self.home / "lake")
+
+    @property
+    def lake_url(self) -> str | None:
+        """Where the lake is mirrored for a Spark cluster (e.g. s3a://bucket/omnistock/lake)."""
+        return os.environ.get("OMNISTOCK_LAKE_URL") or None
 
     @property
     def spark_dir(self) -> Path:

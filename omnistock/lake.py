@@ -156,5 +156,51 @@ def publish_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> LakeReport:
     )
 
 
+def mirror_lake(lake_dir: Path, url: str) -> int:
+    """Copy the published lake to object storage (or any URL pyarrow opens: s3://, gs://,
+    file://; Hadoop's s3a:// is read as s3://) and delete what the lake no longer holds there.
+    Credentials come from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+    AWS_REGION, or the machine's role), never from the repository. Skipped when the copy's
+    manifest already equals the lake's; the manifest is written last, so an interrupted
+    mirror is redone by the next one. Not atomic for readers: nothing may read the copy while
+    it runs (the pipeline runs it before dbt). Returns the number of files copied."""
+    from pyarrow import fs
+
+    uri = "s3://" + url.removeprefix("s3a://") if url.startswith("s3a://") else url
+    target, root = fs.FileSystem.from_uri(uri)
+    root = root.rstrip("/")
+    manifest = (lake_dir / MANIFEST_NAME).read_bytes()
+    try:
+        with target.open_input_stream(f"{root}/{MANIFEST_NAME}") as stream:
+            if stream.read() == manifest:
+                return 0
+    except (FileNotFoundError, OSError):
+        pass  # no copy yet
+    files = sorted(
+        path.relative_to(lake_dir).as_posix()
+        for path in lake_dir.rglob("*")
+        if path.is_file() and path.name != MANIFEST_NAME
+    )
+    target.create_dir(root, recursive=True)
+    if target.type_name == "local":  # object stores have no folders to make
+        for folder in sorted({name.rpartition("/")[0] for name in files} - {""}):
+            target.create_dir(f"{root}/{folder}", recursive=True)
+    for name in files:
+        fs.copy_files(str(lake_dir / name), f"{root}/{name}", fs.LocalFileSystem(), target)
+    wanted = {f"{root}/{name}" for name in files} | {f"{root}/{MANIFEST_NAME}"}
+    listed = target.get_file_info(fs.FileSelector(root, recursive=True, allow_not_found=True))
+    for info in listed:
+        if info.type == fs.FileType.File and info.path not in wanted:
+            target.delete_file(info.path)
+    # partitions that are gone leave empty folders behind on file systems that have folders
+    folders = [info.path for info in listed if info.type == fs.FileType.Directory]
+    for folder in sorted(folders, key=lambda path: path.count("/"), reverse=True):
+        if not target.get_file_info(fs.FileSelector(folder)):
+            target.delete_dir(folder)
+    with target.open_output_stream(f"{root}/{MANIFEST_NAME}") as stream:
+        stream.write(manifest)
+    return len(files)
+
+
 def _count_partitions(lake_dir: Path) -> int:
     return sum(1 for _ in (lake_dir / EVENTS_TABLE).glob("*=*/*=*"))

@@ -3,10 +3,10 @@
 import dagster as dg
 
 from omnistock.config import get_engine
-from orchestration.defs.ingest.lake import LAKE_GROUP
 
 PIPELINE_JOB_NAME = "omnistock_pipeline"
 OCEL_EXPORT_JOB_NAME = "ocel_export_job"
+LAKE_GROUP = "lake"  # the raw_lake asset (orchestration/defs/ingest/lake.py)
 
 # On-demand exports: minutes on a large store, not something every landing should pay for.
 ON_DEMAND = dg.AssetSelection.groups("interop")

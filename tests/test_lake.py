@@ -16,7 +16,7 @@ import pytest
 from dbt_fixtures import LOCATIONS, SKUS, EventLog, append_events, create_raw_warehouse, ts
 
 from omnistock.config import Settings, get_engine
-from omnistock.lake import MANIFEST_NAME, publish_lake
+from omnistock.lake import MANIFEST_NAME, mirror_lake, publish_lake
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -125,6 +125,28 @@ def test_publish_is_idempotent_and_rewrites_the_whole_lake_on_change(tmp_path):
     ]
     assert [row[0] for row in _read_back(lake)] == ["e001", "e002", "e004", "late001"]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["lake", "warehouse.duckdb"]
+
+
+def test_mirror_copies_the_lake_and_drops_what_it_no_longer_holds(tmp_path):
+    """The object-storage copy, through a file:// URL (the same pyarrow code path as s3://)."""
+    warehouse, lake, copy = _store(tmp_path), tmp_path / "lake", tmp_path / "bucket" / "lake"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        publish_lake(con, lake)
+    assert mirror_lake(lake, f"file://{copy}") == 5  # 3 partition files, 2 reference files
+    assert _read_back(copy) == _read_back(lake)
+    assert (copy / MANIFEST_NAME).read_bytes() == (lake / MANIFEST_NAME).read_bytes()
+    assert mirror_lake(lake, f"file://{copy}") == 0  # same manifest: nothing to copy
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from raw.inventory_events where source_system = 'erp'")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        publish_lake(con, lake)
+    assert mirror_lake(lake, f"file://{copy}") == 4
+    assert _partitions(copy) == _partitions(lake)
+    assert not (
+        copy / "inventory_events" / "occurred_date=2026-03-01" / "source_system=erp"
+    ).exists()
+    assert [row[0] for row in _read_back(copy)] == ["e001", "e002", "e004"]
 
 
 def test_raw_lake_asset_publishes_into_the_lake_dir(omnistock_home, monkeypatch, tmp_path):

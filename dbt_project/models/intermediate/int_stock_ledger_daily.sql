@@ -1,6 +1,6 @@
 {#- Plain Parquet tables on Spark have neither MERGE nor DELETE: there the ledger is rebuilt
     whole on every run (the same rows: the incremental path equals a full refresh). -#}
-{%- set rebuilt_whole = target.type == 'spark' and var('spark_file_format', 'parquet') not in ('delta', 'iceberg', 'hudi') -%}
+{%- set rebuilt_whole = target.type == 'spark' and env_var('OMNISTOCK_SPARK_FILE_FORMAT', 'parquet') not in ('delta', 'iceberg', 'hudi') -%}
 {{
     config(
         materialized=('table' if rebuilt_whole else 'incremental'),
