@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo run test ui lint browser java bench clean
+.PHONY: setup demo run test ui lint browser java bench bench-engines clean
 
 setup: $(STAMP)
 
@@ -50,6 +50,10 @@ bench: setup
 	$(BIN)/python benchmarks/bench_ingest.py $(BENCH)/landing
 	$(BIN)/python benchmarks/bench_dbt.py $(BENCH)/warehouse.duckdb --landing $(BENCH)/landing
 	$(BIN)/python benchmarks/model_card.py
+
+# DuckDB vs Spark local on `tiny` and `reference` (docs/benchmarks.md, "Engines"); needs Java.
+bench-engines: setup java
+	$(BIN)/python benchmarks/bench_engines.py
 
 clean:
 	rm -rf .omnistock dbt_project/target dbt_project/logs
