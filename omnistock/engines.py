@@ -6,8 +6,8 @@ built on a local Spark session, its tables are Parquet folders in the session's 
 (`$OMNISTOCK_SPARK_DIR/warehouse/<schema>.db/<table>/`); `serve_spark_tables` copies them into
 the DuckDB warehouse under the same names, so everything downstream reads what Spark built.
 Views are not copied (Spark keeps no files for them; DuckDB's own views, if any, read the
-copied tables). On a cluster the tables live in the cluster's catalog instead and the
-consumers would read them there (docs/deployment.md).
+copied tables). On a cluster the tables live in the cluster's catalog instead; serving them
+from there is not built (docs/deployment.md, "Spark on a cluster").
 """
 
 from __future__ import annotations
