@@ -21,6 +21,30 @@ def omnistock_home(tmp_path, monkeypatch):
     return prepare_dagster_home(get_settings())
 
 
+@pytest.fixture
+def landing(tmp_path):
+    """A landing folder holding the ingestion tests' reference data (test_ingest.py)."""
+    from test_ingest import write_reference
+
+    folder = tmp_path / "landing"
+    write_reference(folder)
+    return folder
+
+
+@pytest.fixture
+def con(tmp_path, landing):
+    """A warehouse file with the raw schema and `landing`'s reference data loaded."""
+    import duckdb
+
+    from omnistock import ingest
+
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ingest.ensure_schema(connection)
+    ingest.load_reference(connection, landing)
+    yield connection
+    connection.close()
+
+
 def pytest_sessionstart(session):
     """Prepare the dbt manifest before collection: test modules import the code location,
     which loads the manifest (prepared explicitly, never at import time)."""

@@ -97,22 +97,6 @@ def write_parquet(path: Path, records: list[dict]) -> Path:
 WRITERS = {"jsonl": write_jsonl, "csv": write_csv, "parquet": write_parquet}
 
 
-@pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    folder = tmp_path / "landing"
-    write_reference(folder)
-    return folder
-
-
-@pytest.fixture
-def con(tmp_path: Path, landing: Path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    ingest.ensure_schema(connection)
-    ingest.load_reference(connection, landing)
-    yield connection
-    connection.close()
-
-
 def rows(con, sql: str) -> list[tuple]:
     return con.execute(sql).fetchall()
 

@@ -44,21 +44,6 @@ RAW_TABLES = (
 )
 
 
-@pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    folder = tmp_path / "landing"
-    write_reference(folder)
-    return folder
-
-
-@pytest.fixture
-def con(tmp_path: Path, landing: Path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    ingest.load_reference(connection, landing)
-    yield connection
-    connection.close()
-
-
 def table_counts(con) -> dict[str, int]:
     return {name: rows(con, f"SELECT count(*) FROM raw.{name}")[0][0] for name in RAW_TABLES}
 

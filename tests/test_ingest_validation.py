@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
-from test_ingest import event, quarantined, reason_of, rows, write_jsonl, write_reference
+from test_ingest import event, quarantined, reason_of, rows, write_jsonl
 
 from omnistock import ingest
 from omnistock.config import get_timestamp_window
@@ -32,21 +31,6 @@ def fixed_ingestion_time(monkeypatch):
     monkeypatch.setattr(validation, "utc_now", lambda: INGESTED_AT)
     monkeypatch.delenv("OMNISTOCK_EARLIEST_TIMESTAMP", raising=False)
     monkeypatch.delenv("OMNISTOCK_MAX_FUTURE_DAYS", raising=False)
-
-
-@pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    folder = tmp_path / "landing"
-    write_reference(folder)
-    return folder
-
-
-@pytest.fixture
-def con(tmp_path: Path, landing: Path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    ingest.load_reference(connection, landing)
-    yield connection
-    connection.close()
 
 
 def at(occurred_at: str, emitted_at: str | None = None) -> dict:

@@ -61,6 +61,19 @@ def quarantine_rate_by_source(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     )
 
 
+def _no_entries_with_status(
+    duckdb: DuckDBResource, status: str, detail: str, count_key: str, list_key: str
+) -> dg.AssetCheckResult:
+    """WARN while the manifest holds entries with `status`, listing them with `detail`."""
+    with duckdb.get_connection() as con:
+        entries = ingest.manifest_entries(con, status)
+    return dg.AssetCheckResult(
+        passed=not entries,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={count_key: len(entries), list_key: _entries_table(entries, detail)},
+    )
+
+
 LISTED_ENTRIES = 50  # entries named in a check's metadata; the count covers them all
 
 
@@ -83,13 +96,7 @@ def _entries_table(entries: list[dict], detail: str) -> dg.MetadataValue:
     "replace it and it is retried.",
 )
 def refused_files(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as con:
-        refused = ingest.manifest_entries(con, "refused")
-    return dg.AssetCheckResult(
-        passed=not refused,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"refused_files": len(refused), "files": _entries_table(refused, "error")},
-    )
+    return _no_entries_with_status(duckdb, "refused", "error", "refused_files", "files")
 
 
 @dg.asset_check(
@@ -99,16 +106,7 @@ def refused_files(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     "are fine).",
 )
 def unknown_landing_entries(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as con:
-        unknown = ingest.manifest_entries(con, "unknown")
-    return dg.AssetCheckResult(
-        passed=not unknown,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "unknown_entries": len(unknown),
-            "entries": _entries_table(unknown, "entry_type"),
-        },
-    )
+    return _no_entries_with_status(duckdb, "unknown", "entry_type", "unknown_entries", "entries")
 
 
 ALL_CHECKS = [
