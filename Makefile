@@ -27,7 +27,9 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not found: browser tests will be skipped"; fi; }
 
+# The import-linter contracts (pyproject.toml) first: a broken layer fails fast.
 test: setup browser
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 ui: setup
@@ -35,6 +37,7 @@ ui: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Benchmarks on the `large` scenario (simulated once into $(BENCH)); figures go to docs/benchmarks.md.
 BENCH := benchmarks/.work/large

@@ -37,8 +37,8 @@ def home_settings(home: Path):
         OMNISTOCK_WAREHOUSE=str(home / "warehouse.duckdb"),
         DAGSTER_HOME=str(home / "dagster_home"),
     )
+    from omnistock.app.runtime import prepare_dagster_home
     from omnistock.config import get_settings
-    from omnistock.runtime import prepare_dagster_home
 
     return prepare_dagster_home(get_settings())
 
@@ -46,7 +46,7 @@ def home_settings(home: Path):
 def run_demo(scenario: str, seed: int, home: Path):
     """`omnistock demo` in `home`: simulate, run, answer the outbox, run again."""
     import simulator
-    from omnistock.cli import run_pipeline
+    from omnistock.app.pipeline import run_pipeline
 
     settings = home_settings(home)
     simulator.simulate(simulator.get_scenario(scenario, seed=seed), settings.landing_dir)

@@ -1,18 +1,17 @@
 """The Omnistock code location: one Definitions merged from the per-domain modules.
 
-The dbt manifest must exist before this loads: `omnistock run` prepares it, `dagster dev`
-prepares it itself, and tests prepare it in a session fixture.
+Importing it does nothing but build the definitions: the environment (absolute OMNISTOCK_*
+paths, the Dagster instance settings) is prepared by whoever loads it — the CLI
+(omnistock.app.pipeline), the server loader (omnistock.app.code_location, named in
+workspace.yaml) or a test fixture. The dbt manifest must exist before this loads: `omnistock
+run` prepares it, `dagster dev` prepares it itself, and tests prepare it in a session fixture.
 """
 
 import dagster as dg
 
-from omnistock.runtime import prepare_dagster_home
 from orchestration.defs import actions, dashboards, ingest, intelligence, interop, transform
 from orchestration.jobs import ocel_export_job, pipeline_job
 from orchestration.resources import build_resources
-
-# Resolve OMNISTOCK_* to absolute paths in the environment the resources read at run time.
-prepare_dagster_home()
 
 defs = dg.Definitions.merge(
     ingest.defs,

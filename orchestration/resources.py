@@ -2,7 +2,7 @@
 
 Paths are `EnvVar`s resolved when a run starts, not when the code location loads, so the CLI,
 `dagster dev` and tests (each with their own OMNISTOCK_* environment) all use the right files.
-`orchestration.definitions` calls `export_environment()` so the variables always exist.
+Whoever loads the code location exports them first (omnistock.app.runtime.prepare_dagster_home).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dagster_duckdb import DuckDBResource
 from omnistock.config import Settings
 
 # Every asset that writes the warehouse runs in this pool; the instance limits each pool to
-# one op at a time (see omnistock.runtime.DAGSTER_YAML), because DuckDB allows one writer.
+# one op at a time (see omnistock.app.runtime.DAGSTER_YAML), because DuckDB allows one writer.
 WAREHOUSE_POOL = "duckdb_warehouse"
 
 

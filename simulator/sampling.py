@@ -27,7 +27,3 @@ def office_hours(rng: np.random.Generator, n: int) -> np.ndarray:
 def between(rng: np.random.Generator, low: int, high: int, n: int) -> np.ndarray:
     """Uniform whole seconds in [low, high]."""
     return rng.integers(int(low), int(high) + 1, n)
-
-
-def lognormal_seconds(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
-    return np.maximum(1, rng.lognormal(np.log(median), sigma, n)).astype(np.int64)

@@ -95,8 +95,6 @@ STOCK_MOVING = frozenset(STOCK_EFFECT_SIGN)
 # Adjustments that only fix the book: the physical stock already changed unrecorded.
 BOOK_ONLY_ADJUSTMENTS = ("shrink", "found", "correction")
 
-INTEGRATIONS = ("oms_erp_availability", "marketplace_orders", "wms_sync")
-
 # Column order of every landed record (SPEC 4).
 CANONICAL_FIELDS = (
     "event_id",

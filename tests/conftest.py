@@ -16,7 +16,7 @@ def omnistock_home(tmp_path, monkeypatch):
     monkeypatch.setenv("OMNISTOCK_LANDING_DIR", str(home / "landing"))
     monkeypatch.setenv("OMNISTOCK_WAREHOUSE", str(home / "warehouse.duckdb"))
     monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster_home"))
-    from omnistock.runtime import prepare_dagster_home
+    from omnistock.app.runtime import prepare_dagster_home
 
     return prepare_dagster_home(get_settings())
 

@@ -69,7 +69,7 @@ class Home:
     def command(self, *args: str) -> dict:
         """Popen/run arguments for `omnistock <args>` in this home."""
         return {
-            "args": [sys.executable, "-m", "omnistock.cli", *args],
+            "args": [sys.executable, "-m", "omnistock.app.cli", *args],
             "env": self.env(),
             "cwd": self.root,
         }

@@ -511,7 +511,7 @@ def test_import_errors_leave_earlier_imports_intact(tmp_path):
 
 
 def test_cli_exports_and_imports(tiny, tmp_path, monkeypatch, capsys):
-    from omnistock.cli import main
+    from omnistock.app.cli import main
 
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(tiny[0], warehouse)

@@ -16,9 +16,9 @@ import pytest
 
 import simulator
 from ml import evaluation, model_evaluations
-from omnistock.cli import run_pipeline
+from omnistock.app.pipeline import run_pipeline
+from omnistock.app.runtime import prepare_dagster_home
 from omnistock.config import get_settings
-from omnistock.runtime import prepare_dagster_home
 from orchestration.policy import cycle_count_policy
 
 
@@ -393,7 +393,7 @@ def test_every_headline_kpi_has_one_value_everywhere(pipeline):
     from dashboards.filters import Filters
     from dashboards.kpis import format_value
     from dashboards.snapshot import SnapshotReader
-    from omnistock.summary import collect_summary
+    from omnistock.app.summary import collect_summary
 
     settings = pipeline.settings
     summary = {kpi.name: kpi for kpi in collect_summary(settings)["headline_kpis"]}

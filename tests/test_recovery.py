@@ -1,4 +1,4 @@
-"""omnistock.recovery on a real Dagster home: runs of dead processes are failed and their pool
+"""omnistock.app.recovery on a real Dagster home: runs of dead processes are failed and their pool
 slots freed; runs of live processes (this CLI, a `dagster dev` run worker) are left alone.
 
 Runs are recorded as Dagster records them (a run, its run-start event with the pid of the
@@ -21,7 +21,7 @@ from dagster import DagsterEvent, DagsterEventType, DagsterInstance, DagsterRun,
 from dagster._core.definitions.dependency import NodeHandle
 from dagster._core.execution.plan.handle import StepHandle
 
-from omnistock.recovery import WORKER_TAG, ProcessIdentity, recover_stale_runs
+from omnistock.app.recovery import WORKER_TAG, ProcessIdentity, recover_stale_runs
 from orchestration.resources import WAREHOUSE_POOL
 
 JOB = "omnistock_pipeline"
@@ -195,7 +195,7 @@ def test_a_slot_held_by_a_deleted_run_is_freed(instance, dead_pid):
 
 def test_omnistock_ui_keeps_recovering_while_it_serves(instance, live_worker):
     """A sensor's run whose worker dies while the UI is up is recovered without a restart."""
-    from omnistock.serve import recover_while_serving
+    from omnistock.app.serve import recover_while_serving
 
     run_id = _started_run(instance, live_worker.pid)
     stop = threading.Event()

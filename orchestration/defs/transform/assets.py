@@ -20,7 +20,7 @@ import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from omnistock.config import export_environment
-from omnistock.summary import format_quantity, headline_kpis
+from omnistock.kpis import format_quantity, headline_kpis
 
 from .project import get_dbt_project, project_fingerprint
 from .translator import OmnistockDbtTranslator

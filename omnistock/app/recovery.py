@@ -19,7 +19,7 @@ Which process runs a run, and is it gone?
 
 A live run, of this CLI or of a `dagster dev` on the same home, is never touched: its process
 exists. Runs that never started (queued, starting) hold no slot; a STARTING run whose launcher
-died is failed by Dagster's run monitoring (`omnistock.runtime` enables it for `dagster dev`).
+died is failed by Dagster's run monitoring (`omnistock.app.runtime` enables it for `dagster dev`).
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def recover_stale_runs(instance: DagsterInstance) -> list[RecoveredRun]:
         if not run.is_finished:
             message = (
                 f"The process running this run ({process}) is gone (killed or crashed): "
-                "marked ended and its pool slots freed (omnistock.recovery) so later runs can start."
+                "marked ended and its pool slots freed (omnistock.app.recovery) so later runs can start."
             )
             if run.status == DagsterRunStatus.CANCELING:
                 instance.report_run_canceled(run, message)

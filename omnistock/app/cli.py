@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
 from datetime import date
 from pathlib import Path
 
+from omnistock.app.pipeline import run_pipeline
 from omnistock.config import Settings, get_settings
 
 
@@ -17,8 +16,8 @@ def _settings() -> Settings:
     killed run would otherwise hold the warehouse pool slot and block every later run)."""
     from dagster import DagsterInstance
 
-    from omnistock.recovery import recover_stale_runs
-    from omnistock.runtime import prepare_dagster_home
+    from omnistock.app.recovery import recover_stale_runs
+    from omnistock.app.runtime import prepare_dagster_home
 
     settings = prepare_dagster_home(get_settings())
     with DagsterInstance.get() as instance:
@@ -54,45 +53,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_pipeline(settings: Settings, job_name: str | None = None):
-    """Materialize every asset headless, recorded in the Dagster home (the UI shows the run)."""
-    from dagster import DagsterInstance
-
-    from omnistock.recovery import worker_tags
-    from orchestration.defs.transform import prepare_manifest
-    from orchestration.jobs import PIPELINE_JOB_NAME
-
-    prepare_manifest()
-    from orchestration.definitions import defs
-
-    job = defs.resolve_job_def(job_name or PIPELINE_JOB_NAME)
-    # The console shows warnings and errors; every event is still recorded for the UI. The
-    # tools' own output (dbt prints every node and test) goes to a log file in the home unless
-    # a chattier level is asked for.
-    log_level = os.environ.get("OMNISTOCK_LOG_LEVEL", "WARNING")
-    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    quiet = log_level.upper() in ("WARNING", "ERROR", "CRITICAL")
-    tool_log = settings.home / "logs" / "pipeline.log"
-    tool_log.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        DagsterInstance.get() as instance,
-        tool_log.open("a", encoding="utf-8") if quiet else contextlib.nullcontext() as output,
-        contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext(),
-    ):
-        result = job.execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False, tags=worker_tags()
-        )
-    if not result.success:
-        failed = [event.step_key for event in result.all_events if event.is_step_failure]
-        raise SystemExit(
-            f"Pipeline run {result.run_id} failed in steps: {', '.join(failed)}"
-            + (f" (tool output: {tool_log})" if quiet else "")
-        )
-    if quiet:
-        print(f"Run {result.run_id} done; tool output (dbt) in {tool_log}")
-    return result
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if not any(settings.landing_dir.glob("reference/*.csv")):
@@ -104,7 +64,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     result = run_pipeline(settings, args.job)
     print(f"Run {result.run_id} succeeded.")
-    from omnistock.summary import print_summary
+    from omnistock.app.summary import print_summary
 
     print_summary(settings)
     return 0
@@ -124,21 +84,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     answered = simulator.respond_to_outbox(settings.landing_dir, settings.cycle_count_outbox)
     print(f"Stores answered {len(answered)} cycle-count request(s); running the pipeline again …")
     run_pipeline(settings)
-    from omnistock.summary import print_summary
+    from omnistock.app.summary import print_summary
 
     print_summary(settings)
     return 0
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from omnistock.summary import print_summary
+    from omnistock.app.summary import print_summary
 
     print_summary(get_settings())
     return 0
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    from omnistock.serve import serve_ui
+    from omnistock.app.serve import serve_ui
 
     return serve_ui(_settings(), host=args.host, dagster_port=args.port, dash_port=args.dash_port)
 

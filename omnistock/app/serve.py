@@ -10,8 +10,8 @@ from pathlib import Path
 
 from omnistock.config import Settings
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-# How often, while the UI runs, runs whose worker died are looked for (see omnistock.recovery).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# How often, while the UI runs, runs whose worker died are looked for (see omnistock.app.recovery).
 RECOVERY_INTERVAL_SECONDS = 60.0
 
 
@@ -29,7 +29,7 @@ def recover_while_serving(stop: threading.Event, interval: float) -> None:
     for such runs every `interval` seconds."""
     from dagster import DagsterInstance
 
-    from omnistock.recovery import recover_stale_runs
+    from omnistock.app.recovery import recover_stale_runs
 
     while not stop.wait(interval):
         try:

@@ -9,7 +9,7 @@ from omnistock.config import Settings, export_environment
 # One run at a time and one op per pool: DuckDB allows a single writer process.
 # Run monitoring (a `dagster dev` daemon) fails runs stuck STARTING or CANCELING after 3 min and
 # frees the pool slots a finished run still holds. It cannot see a dead run worker of a STARTED
-# run with the default run launcher: omnistock.recovery handles those.
+# run with the default run launcher: omnistock.app.recovery handles those.
 DAGSTER_YAML = """\
 concurrency:
   runs:
