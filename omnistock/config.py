@@ -158,3 +158,12 @@ def ingest_batch_records() -> int:
             f"OMNISTOCK_INGEST_BATCH_RECORDS must be a whole number >= 1, got {text!r}"
         )
     return value
+
+
+DEFAULT_DASHBOARD_URL = "http://127.0.0.1:8050"
+
+
+def dashboard_url() -> str:
+    """Where the dashboards are served (links in the Dagster UI). `omnistock ui` sets
+    OMNISTOCK_DASHBOARD_URL to the host and port it actually serves them on."""
+    return (os.environ.get("OMNISTOCK_DASHBOARD_URL") or DEFAULT_DASHBOARD_URL).rstrip("/")

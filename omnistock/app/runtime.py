@@ -24,12 +24,16 @@ run_monitoring:
   free_slots_after_run_end_seconds: 60
 telemetry:
   enabled: false
+nux:
+  enabled: false
 """
+# What earlier versions wrote: replaced by the current settings (a file edited by hand is kept).
+EARLIER_DAGSTER_YAMLS = (DAGSTER_YAML.removesuffix("nux:\n  enabled: false\n"),)
 
 
 def prepare_dagster_home(settings: Settings | None = None) -> Settings:
     settings = export_environment(settings)
     config_file = Path(settings.dagster_home) / "dagster.yaml"
-    if not config_file.exists():
+    if not config_file.exists() or config_file.read_text() in EARLIER_DAGSTER_YAMLS:
         config_file.write_text(DAGSTER_YAML)
     return settings

@@ -10,6 +10,7 @@ from dagster_duckdb import DuckDBResource
 
 from dashboards.report import write_report
 from dashboards.snapshot import DASHBOARD_TABLES, publish_snapshot, read_manifest
+from omnistock.config import dashboard_url
 from orchestration.defs.actions.assets import cycle_count_requests
 from orchestration.defs.intelligence.assets import location_risk
 from orchestration.defs.transform import omnistock_dbt_assets
@@ -17,7 +18,6 @@ from orchestration.resources import WAREHOUSE_POOL, OmnistockPaths
 
 GROUP = "dashboards"
 OWNERS = ["team:inventory-planning"]
-DASHBOARD_URL = "http://127.0.0.1:8050"
 MARTS = [name for name in DASHBOARD_TABLES if not name.startswith(("location_", "cycle_count"))]
 
 
@@ -39,6 +39,7 @@ def published_snapshot(duckdb: DuckDBResource, paths: OmnistockPaths):
     with duckdb.get_connection() as con:
         version = publish_snapshot(con, snapshots_dir)
     manifest = read_manifest(snapshots_dir, version.name)
+    dashboards_at = dashboard_url()  # the port `omnistock ui` serves them on
     return dg.MaterializeResult(
         metadata={
             "version": version.name,
@@ -46,9 +47,9 @@ def published_snapshot(duckdb: DuckDBResource, paths: OmnistockPaths):
             "path": dg.MetadataValue.path(str(version)),
             "tables": dg.MetadataValue.json(manifest.get("tables", {})),
             "missing_tables": ", ".join(manifest.get("missing", [])) or "none",
-            "dashboards": dg.MetadataValue.url(f"{DASHBOARD_URL}/overview"),
-            "exception_queue": dg.MetadataValue.url(f"{DASHBOARD_URL}/exceptions"),
-            "location_risk": dg.MetadataValue.url(f"{DASHBOARD_URL}/risk"),
+            "dashboards": dg.MetadataValue.url(f"{dashboards_at}/overview"),
+            "exception_queue": dg.MetadataValue.url(f"{dashboards_at}/exceptions"),
+            "location_risk": dg.MetadataValue.url(f"{dashboards_at}/risk"),
         }
     )
 
