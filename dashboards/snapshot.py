@@ -55,6 +55,7 @@ DASHBOARD_TABLES: tuple[str, ...] = (
     "process_transitions",
     "stalled_cases",
     "exception_queue",
+    "alert_conditions",
     "location_risk",
     "location_category_risk",
     "cycle_count_requests",

@@ -60,6 +60,11 @@ class Settings:
         return self.home / "reports"
 
     @property
+    def notifications_dir(self) -> Path:
+        """Alert records (omnistock.alerts)."""
+        return self.home / "notifications"
+
+    @property
     def models_dir(self) -> Path:
         return self.home / "models"
 

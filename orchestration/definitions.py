@@ -9,7 +9,15 @@ run` prepares it, `dagster dev` prepares it itself, and tests prepare it in a se
 
 import dagster as dg
 
-from orchestration.defs import actions, dashboards, ingest, intelligence, interop, transform
+from orchestration.defs import (
+    actions,
+    alerts,
+    dashboards,
+    ingest,
+    intelligence,
+    interop,
+    transform,
+)
 from orchestration.jobs import ocel_export_job, pipeline_job
 from orchestration.resources import build_resources
 
@@ -19,6 +27,7 @@ defs = dg.Definitions.merge(
     intelligence.defs,
     actions.defs,
     dashboards.defs,
+    alerts.defs,
     interop.defs,
     dg.Definitions(
         jobs=[pipeline_job, ocel_export_job],
