@@ -2,9 +2,10 @@
 
 The pipeline job runs for real on the simulator's `tiny` scenario; every table ml and the
 cycle-count action write must then have exactly the declared columns, in the declared order,
-with the declared DuckDB types and primary keys. ml's own names (feature labels, rate parts,
-evidence columns, detector score columns) must agree with the declaration too, and a frame
-that drifted from it is refused with a message naming the table and the columns.
+with the declared DuckDB types, NOT NULL constraints and primary keys. ml's own names
+(feature labels, rate parts, evidence columns, detector score columns) must agree with the
+declaration too, and a frame that drifted from it is refused with a message naming the table
+and the columns.
 """
 
 from __future__ import annotations
@@ -58,12 +59,16 @@ def warehouse(tmp_path_factory):
         yield settings.warehouse
 
 
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[tuple[str, str]]:
-    return con.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, name],
-    ).fetchall()
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[tuple[str, str, bool]]:
+    """(column, type, nullable) in table order."""
+    return [
+        (column, kind, nullable == "YES")
+        for column, kind, nullable in con.execute(
+            "select column_name, data_type, is_nullable from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, name],
+        ).fetchall()
+    ]
 
 
 def _primary_key(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> tuple[str, ...]:
@@ -83,7 +88,8 @@ def test_every_written_table_is_as_declared(warehouse, qualified_name):
         written = _columns(con, table.schema, table.name)
         [(rows,)] = con.execute(f"select count(*) from {qualified_name}").fetchall()
         primary_key = _primary_key(con, table.schema, table.name)
-    assert written == list(table.columns.items())
+    required = {*table.not_null, *table.primary_key}
+    assert written == [(c, kind, c not in required) for c, kind in table.columns.items()]
     assert rows > 0  # the producer ran and wrote something to compare
     assert primary_key == table.primary_key
 
