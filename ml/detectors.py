@@ -1,15 +1,14 @@
-"""Location risk detectors (SPEC 6): IsolationForest plus a kNN-distance second opinion.
+"""Location risk model (SPEC 6): peer excess → anomaly detectors → one calibrated score.
 
-Features are compared with peers first. A row's peers are the most specific group with
-enough members: same location type and region (stores of one region share a DC, so a DC's
-short shipments do not make all its stores look odd), else same location type (× category
-at that level). Each feature's deviation from the peer baseline is divided by a robust
-spread, and rates are weighed by their evidence (see `_signal`); only the excess above the
-peers counts (every feature is "higher = riskier"; being better than one's peers is not an
-anomaly). Ordinary variation (`deadband`) is cut off and log1p tames the heavy tails before
-the detectors see it.
+Features are compared with peers first (`ml.peers`). A row's peers are the most specific
+group with enough members: same location type and region (stores of one region share a DC,
+so a DC's short shipments do not make all its stores look odd), else same location type
+(× category at that level). Ordinary variation (`deadband`) is cut off the excess over peers
+and log1p tames the heavy tails before the detectors see it.
 
-Each detector's score is standardized against its training scores (robust z) and the two are
+The detectors (`ml.detector_registry`; by default an IsolationForest and a kNN-distance
+second opinion) are named in `DetectorConfig.detectors`. Each detector's score is
+standardized against its training scores (robust z) and the standardized scores are
 averaged, so a row far beyond anything seen keeps its lead (a rank or CDF average would
 saturate): the combined statistic (`combined_score`, rounded to `TIE_DECIMALS` so that rows
 the detectors cannot tell apart tie exactly).
@@ -30,21 +29,22 @@ one, capped at 1.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from sklearn.ensemble import IsolationForest
-from sklearn.neighbors import NearestNeighbors
 
-from .features import (
-    FEATURE_EVIDENCE,
-    FEATURE_LABELS,
-    LOCATION_CATEGORY_FEATURES,
-    LOCATION_CATEGORY_KEYS,
-    LOCATION_FEATURES,
-    LOCATION_KEYS,
+from omnistock.tables import LOCATION_CATEGORY_FEATURES, LOCATION_FEATURES
+
+from .detector_registry import Detector, build_detectors
+from .features import FEATURE_EVIDENCE, FEATURE_LABELS, LOCATION_CATEGORY_KEYS, LOCATION_KEYS
+from .peers import (
+    PeerBaselines,
+    excess_over_peers,
+    feature_matrix,
+    fit_peer_baselines,
+    robust_spread,
+    with_peer_stats,
 )
 
 
@@ -78,6 +78,8 @@ LEVELS = {level.name: level for level in (LOCATION_LEVEL, LOCATION_CATEGORY_LEVE
 
 @dataclass(frozen=True)
 class DetectorConfig:
+    # The detectors combined, by registered name (ml.detector_registry).
+    detectors: tuple[str, ...] = ("isolation_forest", "nearest_neighbors")
     n_estimators: int = 200
     # kNN peers as a share of the rows (at least 5): more than any group of look-alike
     # anomalies (5% of stores shrink in the reference scenario), so that a cluster of them
@@ -104,13 +106,8 @@ DEFAULT_DETECTOR_CONFIG = DetectorConfig()
 class RiskModel:
     level: Level
     config: DetectorConfig
-    isolation_forest: IsolationForest
-    neighbors: NearestNeighbors
-    # feature -> its evidence column (the rate's denominator), where the frame has it
-    evidence_columns: dict[str, str]
-    # per level.peer_groups: the group's columns, then <feature>__median, __baseline, __scale
-    peer_stats: list[pl.DataFrame] = field(default_factory=list)
-    population_stats: dict[str, float] = field(default_factory=dict)  # the same, all rows
+    peers: PeerBaselines
+    detectors: dict[str, Detector]  # by name, in the configured order
     # per detector: (median, spread) of its training scores; "combined": sorted training
     # combined scores, the reference of the calibrated risk_score
     reference_scores: dict[str, np.ndarray] = field(default_factory=dict)
@@ -120,149 +117,24 @@ class RiskModel:
     def feature_names(self) -> tuple[str, ...]:
         return self.level.feature_names
 
+    @property
+    def evidence_columns(self) -> dict[str, str]:
+        return self.peers.evidence_columns
 
-_STATS = ("median", "baseline", "scale")
+    @property
+    def score_columns(self) -> tuple[str, ...]:
+        return tuple(detector.score_column for detector in self.detectors.values())
+
+
 # The combined statistic is rounded to this many decimals before it is ranked: rows the
 # detectors cannot tell apart (identical inputs, summed in another order) tie exactly.
 TIE_DECIMALS = 9
-
-
-def _spread(values: np.ndarray) -> float:
-    """A robust standard deviation: scaled MAD, else IQR, else mean absolute deviation
-    (sparse features have MAD = IQR = 0); NaN when the values do not vary."""
-    deviations = np.abs(values - np.median(values))
-    q1, q3 = np.percentile(values, [25, 75])
-    for spread in (1.4826 * np.median(deviations), (q3 - q1) / 1.349, 1.2533 * deviations.mean()):
-        if spread > 0:
-            return float(spread)
-    return np.nan
-
-
-def _signal(values: np.ndarray, evidence: np.ndarray | None, baseline: float) -> np.ndarray:
-    """Deviation from the peer baseline. For a rate with evidence n it is the Poisson
-    Pearson residual (rate - baseline) * sqrt(n / baseline): the same excess rate weighs
-    more on more events, and a count noise-level excess stays near 1."""
-    if evidence is None:
-        return values - baseline
-    return (values - baseline) * np.sqrt(evidence / baseline)
-
-
-def _peer_statistics(
-    values: np.ndarray, evidence: np.ndarray | None, min_relative_spread: float
-) -> tuple[float, float, float]:
-    """(median, baseline, scale) of one feature over one group of peers.
-
-    The baseline is the median rate, or where most peers have none, the pooled rate (never
-    below half an event over the group's evidence, so a first event elsewhere stays finite).
-    Residuals are scaled by their robust spread, at least 1 for rates: peers varying less
-    than counting noise must not turn noise into anomalies.
-    """
-    known = ~np.isnan(values)
-    values = values[known]
-    if evidence is not None:
-        evidence = evidence[known]
-    if len(values) == 0:
-        return np.nan, np.nan, np.nan
-    median = float(np.median(values))
-    if evidence is None:
-        scale = float(np.fmax(_spread(values), min_relative_spread * abs(median)))
-        return median, median, scale if scale > 0 else np.nan
-    total = evidence.sum()
-    if total <= 0:
-        return median, np.nan, np.nan
-    baseline = median if median > 0 else max(float(values @ evidence / total), 0.5 / total)
-    return median, baseline, float(np.fmax(1.0, _spread(_signal(values, evidence, baseline))))
-
-
-def _feature_matrix(frame: pl.DataFrame, columns) -> np.ndarray:
-    return frame.select(pl.col(columns).cast(pl.Float64)).to_numpy()
-
-
-def _group_statistics(model: RiskModel, rows: pl.DataFrame) -> dict[str, float]:
-    values = _feature_matrix(rows, model.feature_names)
-    statistics = {}
-    for column, name in enumerate(model.feature_names):
-        evidence_column = model.evidence_columns.get(name)
-        evidence = (
-            rows[evidence_column].cast(pl.Float64).fill_null(0).to_numpy()
-            if evidence_column
-            else None
-        )
-        peer = _peer_statistics(values[:, column], evidence, model.config.min_relative_spread)
-        for stat, value in zip(_STATS, peer, strict=True):
-            statistics[f"{name}__{stat}"] = value
-    return statistics
-
-
-def _fit_peer_stats(model: RiskModel, features: pl.DataFrame) -> None:
-    population = _group_statistics(model, features)
-    # Features that never vary (or never happen) compare as "at the baseline" everywhere.
-    model.population_stats = {
-        key: (1.0 if key.endswith("__scale") else 0.0) if np.isnan(value) else value
-        for key, value in population.items()
-    }
-    model.peer_stats = []
-    for columns in model.level.peer_groups:
-        rows = [
-            {column: group[column][0] for column in columns} | _group_statistics(model, group)
-            for group in features.partition_by(columns, maintain_order=True)
-            if group.height >= model.config.min_peer_group_size
-        ]
-        schema = {column: features.schema[column] for column in columns}
-        schema |= dict.fromkeys(population, pl.Float64)
-        model.peer_stats.append(pl.DataFrame(rows, schema=schema, orient="row"))
-
-
-def _with_peer_stats(model: RiskModel, features: pl.DataFrame) -> pl.DataFrame:
-    """The features with each row's peer statistics: from its most specific peer group that
-    defines them, else from the whole population."""
-    joined = features
-    groups = zip(model.level.peer_groups, model.peer_stats, strict=True)
-    for depth, (columns, stats) in enumerate(groups):
-        renamed = stats.rename({key: f"{key}#{depth}" for key in model.population_stats})
-        joined = joined.join(
-            renamed, on=list(columns), how="left", nulls_equal=True, maintain_order="left"
-        )
-    depths = range(len(model.peer_stats))
-    return joined.with_columns(
-        pl.coalesce(
-            [pl.col(f"{key}#{depth}").fill_nan(None) for depth in depths] + [pl.lit(value)]
-        ).alias(key)
-        for key, value in model.population_stats.items()
-    )
-
-
-def _excess(model: RiskModel, with_stats: pl.DataFrame) -> np.ndarray:
-    """Robust spreads above the peer baseline, >= 0; unknown values sit at the baseline."""
-    columns = []
-    for name in model.feature_names:
-        baseline = pl.col(f"{name}__baseline")
-        deviation = pl.col(name) - baseline
-        evidence_column = model.evidence_columns.get(name)
-        if evidence_column:
-            weight = pl.when(baseline > 0).then(pl.col(evidence_column).fill_null(0) / baseline)
-            deviation = deviation * weight.sqrt()
-        columns.append(
-            (deviation / pl.col(f"{name}__scale"))
-            .clip(lower_bound=0)
-            .fill_null(0.0)
-            .fill_nan(0.0)
-            .alias(name)
-        )
-    return with_stats.select(columns).to_numpy()
 
 
 def _detector_input(excess: np.ndarray, deadband: float) -> np.ndarray:
     """Ordinary peer-to-peer variation (within `deadband` spreads) is set to zero so that
     noise on many features cannot outweigh a real excess on one; log1p tames the tails."""
     return np.log1p(np.clip(excess - deadband, 0, None))
-
-
-def _knn_scores(neighbors: NearestNeighbors, matrix: np.ndarray) -> np.ndarray:
-    """Mean distance to the k nearest training rows, skipping the nearest one: a training
-    row is its own nearest neighbour, so this scores training and new rows alike."""
-    distances, _ = neighbors.kneighbors(matrix)
-    return distances[:, 1:].mean(axis=1)
 
 
 def percentile_rank(reference: np.ndarray, statistics: np.ndarray) -> np.ndarray:
@@ -276,15 +148,8 @@ def percentile_rank(reference: np.ndarray, statistics: np.ndarray) -> np.ndarray
 
 
 def _detector_scores(model: RiskModel, matrix: np.ndarray) -> dict[str, np.ndarray]:
-    return {
-        "isolation_score": -model.isolation_forest.score_samples(matrix),
-        "knn_score": _knn_scores(model.neighbors, matrix),
-    }
-
-
-def _neighbor_count(config: DetectorConfig, rows: int) -> int:
-    wanted = max(config.min_neighbors, math.ceil(config.neighbor_share * rows))
-    return min(wanted, rows - 1)
+    """Each detector's raw score, keyed by its score column."""
+    return {detector.score_column: detector.score(matrix) for detector in model.detectors.values()}
 
 
 def fit_risk_model(
@@ -292,30 +157,35 @@ def fit_risk_model(
     level: Level | str = LOCATION_LEVEL,
     config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
 ) -> RiskModel:
-    """Fit the peer statistics and both detectors on a feature frame of `ml.features`."""
+    """Fit the peer baselines and the detectors on a feature frame of `ml.features`."""
     level = LEVELS[level] if isinstance(level, str) else level
     if features.height < 2:
         raise ValueError("a risk model needs at least two rows to compare")
-    model = RiskModel(
-        level=level,
-        config=config,
-        isolation_forest=IsolationForest(
-            n_estimators=config.n_estimators, random_state=config.random_state
-        ),
-        neighbors=NearestNeighbors(n_neighbors=_neighbor_count(config, features.height) + 1),
+    peers = PeerBaselines(
+        groups=level.peer_groups,
+        feature_names=level.feature_names,
         evidence_columns={
             feature: column
             for feature, column in FEATURE_EVIDENCE.items()
             if feature in level.feature_names and column in features.columns
         },
+        min_relative_spread=config.min_relative_spread,
+        min_group_size=config.min_peer_group_size,
     )
-    _fit_peer_stats(model, features)
-    matrix = _detector_input(_excess(model, _with_peer_stats(model, features)), config.deadband)
-    model.isolation_forest.fit(matrix)
-    model.neighbors.fit(matrix)
+    model = RiskModel(
+        level=level,
+        config=config,
+        peers=fit_peer_baselines(peers, features),
+        detectors=build_detectors(config),
+    )
+    matrix = _detector_input(
+        excess_over_peers(peers, with_peer_stats(peers, features)), config.deadband
+    )
+    for detector in model.detectors.values():
+        detector.fit(matrix)
     scores = _detector_scores(model, matrix)
     model.reference_scores = {
-        name: np.array([np.median(values), np.nan_to_num(_spread(values), nan=1.0)])
+        name: np.array([np.median(values), np.nan_to_num(robust_spread(values), nan=1.0)])
         for name, values in scores.items()
     }
     model.reference_scores["combined"] = np.sort(_combined(model, scores))
@@ -351,7 +221,7 @@ def _drivers(
 ) -> tuple[list[list[str]], list[str]]:
     """Per row: the features furthest above their peers, and a sentence naming them."""
     names = model.feature_names
-    values = _feature_matrix(with_stats, names)
+    values = feature_matrix(with_stats, names)
     medians = with_stats.select(pl.col(f"{name}__median") for name in names).to_numpy()
     top_features, reasons = [], []
     for row in range(excess.shape[0]):
@@ -369,12 +239,13 @@ def score_risk(model: RiskModel, features: pl.DataFrame) -> pl.DataFrame:
     """Risk per row of `features` (same level as the model), riskiest first.
 
     Columns: the keys, the peer columns, as_of, risk_score (in (0, 1]), risk_rank (1 = riskiest),
-    combined_score (mean robust z of the detectors), isolation_score, knn_score (raw scores,
-    higher = more anomalous), top_features (list), reason, then the features.
+    combined_score (mean robust z of the detectors), each detector's raw score (its
+    `score_column`, e.g. isolation_score, knn_score; higher = more anomalous), top_features
+    (list), reason, then the features.
     """
     level = model.level
-    with_stats = _with_peer_stats(model, features)
-    excess = _excess(model, with_stats)
+    with_stats = with_peer_stats(model.peers, features)
+    excess = excess_over_peers(model.peers, with_stats)
     scores = _detector_scores(model, _detector_input(excess, model.config.deadband))
     combined = _combined(model, scores)
     top_features, reasons = _drivers(model, with_stats, excess)
@@ -386,8 +257,7 @@ def score_risk(model: RiskModel, features: pl.DataFrame) -> pl.DataFrame:
     scored = features.select(*level.keys, *level.peer_columns, as_of).with_columns(
         pl.Series("risk_score", percentile_rank(model.reference_scores["combined"], combined)),
         pl.Series("combined_score", combined),
-        pl.Series("isolation_score", scores["isolation_score"]),
-        pl.Series("knn_score", scores["knn_score"]),
+        *(pl.Series(column, values) for column, values in scores.items()),
         pl.Series("top_features", top_features, dtype=pl.List(pl.String)),
         pl.Series("reason", reasons, dtype=pl.String),
         *(features[name] for name in level.feature_names),
@@ -406,8 +276,7 @@ def score_risk(model: RiskModel, features: pl.DataFrame) -> pl.DataFrame:
         "risk_score",
         "risk_rank",
         "combined_score",
-        "isolation_score",
-        "knn_score",
+        *model.score_columns,
         "top_features",
         "reason",
         *level.feature_names,

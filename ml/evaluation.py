@@ -23,6 +23,8 @@ from sklearn.metrics import roc_auc_score
 
 # Counts per year of an ABC cycle-count programme: A monthly, B quarterly, C twice a year.
 ABC_COUNTS_PER_YEAR = {"A": 12, "B": 4, "C": 2}
+# Where the simulator writes the truth, under the landing folder.
+TRUTH_FILE = Path("_truth") / "ground_truth.json"
 # The product targets (docs/model-card.md); `missed_targets` names the ones a report misses.
 TARGET_RECALL_AT_K = 0.8
 TARGET_YIELD_RATIO = 3.0  # risk-ranked yield ÷ ABC yield
@@ -42,8 +44,9 @@ def load_ground_truth(landing_dir: str | Path) -> GroundTruth:
     """`<landing>/_truth/ground_truth.json` and `true_stock.parquet` as the simulator writes
     them (the JSON's "anomalous_locations": [{"location_id", "faults": [...]}, ...],
     "horizon": {"end": ISO instant})."""
-    truth_dir = Path(landing_dir) / "_truth"
-    truth_bytes = (truth_dir / "ground_truth.json").read_bytes()
+    truth_path = Path(landing_dir) / TRUTH_FILE
+    truth_dir = truth_path.parent
+    truth_bytes = truth_path.read_bytes()
     truth = json.loads(truth_bytes)
     anomalous = pl.DataFrame(
         [

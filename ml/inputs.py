@@ -15,7 +15,8 @@ from datetime import datetime
 
 import duckdb
 
-from .features import DEFAULT_FEATURE_CONFIG, FeatureConfig, RiskInputs, Window, to_naive_utc
+from .features import DEFAULT_FEATURE_CONFIG, FeatureConfig
+from .input_frames import RiskInputs, Window, to_naive_utc
 
 # Feed lag needs every event naming the location; no mart keeps emitted_at per event.
 EVENTS_TABLE = "staging.stg_inventory_events"

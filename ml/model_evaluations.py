@@ -5,11 +5,12 @@ Why: the cycle counts a version triggers land later and correct the very records
 at; measured on the state after they land, the same scores would look worse, and the figures
 would depend on when the evaluation ran. So:
 
-1. Scoring (`location_risk`) freezes the version's scored state with `record_scored_version`
+1. Scoring (`ml.scoring.score_locations`) freezes the version's scored state with
+   `record_scored_version`
    in `intelligence.risk_model_scores`, one row per model version × location: as_of, the
    score, the rank, the deployed threshold, and the count plan: the SKUs the cycle-count
-   policy would count there, first first (`count_plan`: every location over the threshold,
-   no cooldown; empty under it).
+   policy would count there, first first (`ml.count_plan`: every location over the
+   threshold, no cooldown; empty under it).
 2. `evaluate_scored_version` evaluates that frozen state against the simulator's ground truth
    (`ml.evaluation.evaluate`: detection on the scores; counting yield of the count plan vs ABC
    and random counting on the same budget). The `risk_model_evaluation` asset and
@@ -33,52 +34,20 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from . import cycle_counts, evaluation
-from .features import RiskInputs, to_naive_utc
+from omnistock.tables import LOCATION_RISK, RISK_MODEL_EVALUATIONS, RISK_MODEL_SCORES
+from omnistock.warehouse import table_exists
+
+from . import evaluation
+from .input_frames import to_naive_utc
 from .inputs import QUERIES
 
-SCHEMA = "intelligence"
-SCORES_TABLE = f"{SCHEMA}.risk_model_scores"
-EVALUATIONS_TABLE = f"{SCHEMA}.risk_model_evaluations"
-
-DDL = f"""
-create schema if not exists {SCHEMA};
-create table if not exists {SCORES_TABLE} (
-    model_version varchar not null,
-    as_of timestamp,
-    location_id varchar not null,
-    risk_score double not null,
-    risk_rank bigint not null,
-    risk_threshold double not null,
-    count_plan varchar[] not null,
-    primary key (model_version, location_id)
-);
-create table if not exists {EVALUATIONS_TABLE} (
-    model_version varchar primary key,
-    as_of timestamp,
-    evaluated_at timestamp not null,
-    truth_fingerprint varchar,
-    risk_threshold double,
-    k bigint,
-    planted bigint,
-    hits_at_k bigint,
-    precision_at_k double,
-    recall_at_k double,
-    roc_auc double,
-    count_budget bigint,
-    yield_risk_ranked double,
-    yield_abc_frequency double,
-    yield_random double,
-    risk_yield_vs_abc double,
-    targets_met boolean not null,
-    missed_targets varchar,
-    report varchar not null
-);
-"""
+SCORES_TABLE = RISK_MODEL_SCORES.qualified_name
+EVALUATIONS_TABLE = RISK_MODEL_EVALUATIONS.qualified_name
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(DDL)
+    con.execute(RISK_MODEL_SCORES.create_sql())
+    con.execute(RISK_MODEL_EVALUATIONS.create_sql())
 
 
 @dataclass(frozen=True)
@@ -99,24 +68,6 @@ class EvaluationOutcome:
     reused: bool  # True: the version's kept evaluation, not computed now
 
 
-def count_plan(
-    location_risk: pl.DataFrame,
-    location_category_risk: pl.DataFrame | None,
-    risk_inputs: RiskInputs,
-    as_of: datetime,
-    policy: cycle_counts.CycleCountPolicy,
-) -> pl.DataFrame:
-    """The request lines the policy builds from these scores, without cooldown: every
-    location over the threshold with its prioritized SKUs (location_id, sku, risk_rank,
-    priority)."""
-    selected = cycle_counts.select_locations(location_risk, as_of, policy=policy)
-    estimates = cycle_counts.estimate_sku_discrepancies(
-        risk_inputs, as_of, location_category_risk, policy=policy
-    ).filter(pl.col("location_id").is_in(selected["location_id"].to_list()))
-    _, lines = cycle_counts.build_requests(selected, estimates, as_of, policy)
-    return lines.select("location_id", "sku", "risk_rank", "priority")
-
-
 def record_scored_version(
     con: duckdb.DuckDBPyConnection,
     model_version: str,
@@ -125,7 +76,7 @@ def record_scored_version(
     risk_threshold: float,
 ) -> int:
     """Freeze a version's scored state (a version already recorded is left as it is).
-    Returns the rows written."""
+    `plan`: the count plan's lines (location_id, sku, priority). Returns the rows written."""
     ensure_tables(con)
     if con.execute(
         f"select count(*) from {SCORES_TABLE} where model_version = ?", [model_version]
@@ -136,7 +87,7 @@ def record_scored_version(
         .group_by("location_id", maintain_order=True)
         .agg(pl.col("sku").alias("count_plan"))
     )
-    rows = (
+    rows = RISK_MODEL_SCORES.conform(
         location_risk.select("location_id", "as_of", "risk_score", "risk_rank")
         .join(skus, on="location_id", how="left")
         .with_columns(
@@ -147,32 +98,14 @@ def record_scored_version(
     )
     con.register("scored_version", rows.to_arrow())
     try:
-        con.execute(
-            f"""
-            insert into {SCORES_TABLE}
-            select model_version, as_of, location_id, risk_score, risk_rank, risk_threshold,
-                   count_plan
-            from scored_version
-            """
-        )
+        con.execute(f"insert into {SCORES_TABLE} by name select * from scored_version")
     finally:
         con.unregister("scored_version")
     return rows.height
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, qualified_name: str) -> bool:
-    schema, table = qualified_name.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0]
-    )
-
-
 def load_scored_version(con: duckdb.DuckDBPyConnection, model_version: str) -> ScoredVersion:
-    if not _has_table(con, SCORES_TABLE):
+    if not table_exists(con, RISK_MODEL_SCORES.schema, RISK_MODEL_SCORES.name):
         raise LookupError(f"no {SCORES_TABLE} table: no model version was scored yet")
     rows = con.sql(
         f"select * from {SCORES_TABLE} where model_version = $version order by risk_rank",
@@ -202,12 +135,12 @@ def current_model_version(con: duckdb.DuckDBPyConnection) -> str | None:
     scoring that recorded it)."""
     columns = con.execute(
         "select column_name from information_schema.columns "
-        "where table_schema = ? and table_name = 'location_risk'",
-        [SCHEMA],
+        "where table_schema = ? and table_name = ?",
+        [LOCATION_RISK.schema, LOCATION_RISK.name],
     ).fetchall()
     if ("model_version",) not in columns:
         return None
-    rows = con.sql(f"select distinct model_version from {SCHEMA}.location_risk").fetchall()
+    rows = con.sql(f"select distinct model_version from {LOCATION_RISK.qualified_name}").fetchall()
     return rows[0][0] if len(rows) == 1 else None
 
 
@@ -245,37 +178,40 @@ def _policy_row(report: dict, policy: str) -> dict:
     return next(row for row in report["counting"] if row["policy"] == policy)
 
 
-def _evaluation_row(report: dict, evaluated_at: datetime) -> list:
+def _evaluation_row(report: dict, evaluated_at: datetime) -> pl.DataFrame:
+    """The report as its one row of risk_model_evaluations."""
     detection, targets = report["detection"], report["targets"]
     risk_ranked = _policy_row(report, "risk_ranked")
-    return [
-        report["model_version"],
-        report["as_of"],
-        evaluated_at,
-        report["truth_fingerprint"],
-        report["risk_threshold"],
-        detection["k"],
-        detection["planted"],
-        detection["hits_at_k"],
-        detection["precision_at_k"],
-        detection["recall_at_k"],
-        detection["roc_auc"],
-        risk_ranked["counts"],
-        risk_ranked["yield"],
-        _policy_row(report, "abc_frequency")["yield"],
-        _policy_row(report, "random")["yield"],
-        risk_ranked["yield_vs_abc"],
-        targets["met"],
-        "; ".join(targets["missed"]),
-        json.dumps(report, default=str),
-    ]
+    as_of = report["as_of"]
+    row = {
+        "model_version": report["model_version"],
+        "as_of": datetime.fromisoformat(as_of) if as_of is not None else None,
+        "evaluated_at": evaluated_at,
+        "truth_fingerprint": report["truth_fingerprint"],
+        "risk_threshold": report["risk_threshold"],
+        "k": detection["k"],
+        "planted": detection["planted"],
+        "hits_at_k": detection["hits_at_k"],
+        "precision_at_k": detection["precision_at_k"],
+        "recall_at_k": detection["recall_at_k"],
+        "roc_auc": detection["roc_auc"],
+        "count_budget": risk_ranked["counts"],
+        "yield_risk_ranked": risk_ranked["yield"],
+        "yield_abc_frequency": _policy_row(report, "abc_frequency")["yield"],
+        "yield_random": _policy_row(report, "random")["yield"],
+        "risk_yield_vs_abc": risk_ranked["yield_vs_abc"],
+        "targets_met": targets["met"],
+        "missed_targets": "; ".join(targets["missed"]),
+        "report": json.dumps(report, default=str),
+    }
+    return RISK_MODEL_EVALUATIONS.conform(pl.DataFrame([row]))
 
 
 def stored_evaluation(
     con: duckdb.DuckDBPyConnection, model_version: str
 ) -> EvaluationOutcome | None:
     """The kept evaluation of a version, if any (read-only connections welcome)."""
-    if not _has_table(con, EVALUATIONS_TABLE):
+    if not table_exists(con, RISK_MODEL_EVALUATIONS.schema, RISK_MODEL_EVALUATIONS.name):
         return None
     rows = con.execute(
         f"select report, evaluated_at from {EVALUATIONS_TABLE} where model_version = ?",
@@ -304,6 +240,35 @@ def evaluate_version(
         scored, evaluation.load_ground_truth(landing_dir), load_skus(con)
     )
     evaluated_at = to_naive_utc(evaluated_at or datetime.now(UTC))
-    placeholders = ", ".join("?" * len(row := _evaluation_row(report, evaluated_at)))
-    con.execute(f"insert or ignore into {EVALUATIONS_TABLE} values ({placeholders})", row)
+    con.register("evaluation_row", _evaluation_row(report, evaluated_at).to_arrow())
+    try:
+        con.execute(
+            f"insert or ignore into {EVALUATIONS_TABLE} by name select * from evaluation_row"
+        )
+    finally:
+        con.unregister("evaluation_row")
     return EvaluationOutcome(json.loads(json.dumps(report, default=str)), evaluated_at, False)
+
+
+class NotEvaluated(Exception):
+    """Why the current model version has no evaluation: no ground truth, no version, no
+    frozen state, or a state scored after the truth's end."""
+
+    def __init__(self, reason: str, model_version: str | None = None):
+        super().__init__(reason)
+        self.model_version = model_version
+
+
+def evaluate_current_version(
+    con: duckdb.DuckDBPyConnection, landing_dir: str | Path
+) -> EvaluationOutcome:
+    """`evaluate_version` of the version location_risk holds; NotEvaluated says why not."""
+    if not (Path(landing_dir) / evaluation.TRUTH_FILE).exists():
+        raise NotEvaluated("no ground truth in the landing folder")
+    version = current_model_version(con)
+    if version is None:
+        raise NotEvaluated("location_risk names no model version: materialize it")
+    try:
+        return evaluate_version(con, version, landing_dir)
+    except (LookupError, ValueError) as cannot:  # no frozen state; truth ends before it
+        raise NotEvaluated(str(cannot), version) from cannot

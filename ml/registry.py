@@ -1,5 +1,10 @@
-"""Model persistence: one joblib file per fitted risk model, plus a JSON sidecar with its
+"""Model records: one joblib file per fitted risk model, plus a JSON sidecar with its
 metadata (what the Dagster asset shows without unpickling anything).
+
+The file is the version's record, for audit: which model made the scores a version's
+evaluation judges. Nothing in the pipeline loads it (each run fits on the current features);
+an analyst reads it with `joblib.load(path)["model"]` (only files this package wrote: joblib
+unpickles).
 
 The version is `<fitted_at as YYYYMMDDTHHMMSSZ>-<first 12 hex of the model's sha256>`: the
 hash says what was fitted (same data and parameters, same hash), the time when.
@@ -37,10 +42,7 @@ def model_metadata(model: RiskModel) -> dict:
         "features": list(model.feature_names),
         "evidence_columns": dict(model.evidence_columns),
         "parameters": dataclasses.asdict(model.config),
-        "detectors": {
-            "isolation_forest": model.isolation_forest.get_params(),
-            "nearest_neighbors": model.neighbors.get_params(),
-        },
+        "detectors": {name: detector.params() for name, detector in model.detectors.items()},
         "training": dict(model.training),
     }
 
@@ -72,15 +74,3 @@ def save_model(
         path.with_suffix(".json"), (json.dumps(metadata, indent=2, default=str) + "\n").encode()
     )
     return ModelRecord(version, path, metadata)
-
-
-def load_model(path: str | Path) -> tuple[RiskModel, dict]:
-    """The model and its metadata. Only load files this package wrote: joblib unpickles."""
-    stored = joblib.load(Path(path))
-    return stored["model"], stored["metadata"]
-
-
-def latest_model_path(models_dir: str | Path, level: str = "location") -> Path | None:
-    """The most recently fitted model of a level (versions sort by fit time)."""
-    candidates = sorted(Path(models_dir).glob(f"{level}-*.joblib"))
-    return candidates[-1] if candidates else None

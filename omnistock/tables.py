@@ -203,6 +203,7 @@ RISK_MODEL_SCORES = Table(
         "count_plan": "VARCHAR[]",
     },
     primary_key=("model_version", "location_id"),
+    not_null=("risk_score", "risk_rank", "risk_threshold", "count_plan"),
 )
 RISK_MODEL_EVALUATIONS = Table(
     "intelligence",
@@ -230,6 +231,7 @@ RISK_MODEL_EVALUATIONS = Table(
         "report": "VARCHAR",
     },
     primary_key=("model_version",),
+    not_null=("evaluated_at", "targets_met", "report"),
 )
 CYCLE_COUNT_REQUESTS = Table(
     "actions",

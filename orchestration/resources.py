@@ -1,4 +1,5 @@
-"""Resources shared by every domain, configured from the one path setting (omnistock.config).
+"""Resources shared by every domain: the warehouse, the paths (omnistock.config) and the
+cycle-count policy (orchestration.policy).
 
 Paths are `EnvVar`s resolved when a run starts, not when the code location loads, so the CLI,
 `dagster dev` and tests (each with their own OMNISTOCK_* environment) all use the right files.
@@ -13,6 +14,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from omnistock.config import Settings
+from orchestration.policy import deployed_policy
 
 # Every asset that writes the warehouse runs in this pool; the instance limits each pool to
 # one op at a time (see omnistock.app.runtime.DAGSTER_YAML), because DuckDB allows one writer.
@@ -41,11 +43,13 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             landing_dir=dg.EnvVar("OMNISTOCK_LANDING_DIR"),
             warehouse=dg.EnvVar("OMNISTOCK_WAREHOUSE"),
         ),
+        "policy": deployed_policy(),
     }
 
 
 def resources_for(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    """Resources bound to explicit paths (tests, sensors evaluated by hand)."""
+    """Resources bound to explicit paths (tests, sensors evaluated by hand); the policy as
+    deployed."""
     return {
         "duckdb": DuckDBResource(database=str(settings.warehouse)),
         "paths": OmnistockPaths(
@@ -53,4 +57,5 @@ def resources_for(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             landing_dir=str(settings.landing_dir),
             warehouse=str(settings.warehouse),
         ),
+        "policy": deployed_policy(),
     }

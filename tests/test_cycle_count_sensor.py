@@ -1,4 +1,5 @@
-"""The cycle-count sensor, evaluated with build_sensor_context against a real instance."""
+"""The cycle-count sensor, evaluated with build_sensor_context against a real instance, and
+the policy resource it shares with the requests asset."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from orchestration.defs.actions.assets import cycle_count_requests
 from orchestration.defs.actions.sensors import cycle_count_sensor
 from orchestration.defs.intelligence.assets import location_risk
-from orchestration.policy import cycle_count_policy
+from orchestration.policy import CycleCountPolicyResource, deployed_policy
 
 
 def _report_risk(instance, as_of: str, scores: dict[str, float]) -> None:
@@ -43,8 +44,10 @@ def _report_requests(instance, requested: dict[str, str]) -> None:
     )
 
 
-def _evaluate(instance, cursor):
-    with dg.build_sensor_context(instance=instance, cursor=cursor) as context:
+def _evaluate(instance, cursor, policy: CycleCountPolicyResource | None = None):
+    """One evaluation with the policy as deployed (read from the environment now)."""
+    resources = {"policy": policy or deployed_policy()}
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources) as context:
         return cycle_count_sensor(context)
 
 
@@ -112,9 +115,36 @@ def test_threshold_is_configurable(instance, monkeypatch):
 
 
 def test_the_deployed_policy_reads_the_environment(monkeypatch):
+    """EnvVars for the variables that are set, resolved when the resource is used; an unset
+    variable keeps the default."""
     monkeypatch.setenv("OMNISTOCK_RISK_THRESHOLD", "0.75")
     monkeypatch.setenv("OMNISTOCK_COOLDOWN_DAYS", "3")
-    policy = cycle_count_policy()
+    resource = deployed_policy()
+    assert resource.risk_threshold == dg.EnvVar("OMNISTOCK_RISK_THRESHOLD")
+    with dg.build_resources({"policy": resource}) as resources:
+        policy = resources.policy.policy()
     assert (policy.risk_threshold, policy.cooldown_days) == (0.75, 3.0)
+
     monkeypatch.delenv("OMNISTOCK_RISK_THRESHOLD")
-    assert cycle_count_policy().risk_threshold == 0.9
+    monkeypatch.delenv("OMNISTOCK_COOLDOWN_DAYS")
+    default = deployed_policy().policy()
+    assert (default.risk_threshold, default.cooldown_days) == (0.9, 7.0)
+
+
+def test_a_policy_setting_that_is_not_a_number_is_named(monkeypatch):
+    monkeypatch.setenv("OMNISTOCK_COOLDOWN_DAYS", "a week")
+    with (
+        pytest.raises(ValueError, match="OMNISTOCK_COOLDOWN_DAYS must be a number"),
+        dg.build_resources({"policy": deployed_policy()}) as resources,
+    ):
+        resources.policy.policy()
+
+
+def test_the_policy_resource_reaches_the_sensor(instance):
+    """A policy given as the `policy` resource (as the definitions register it) is the one
+    the sensor applies."""
+    _report_risk(instance, "2026-03-08 23:00:00", {"S001": 0.95, "S002": 0.8, "S003": 0.7})
+    strict = CycleCountPolicyResource(risk_threshold="0.99")
+    assert _locations(_evaluate(instance, None, strict)) == []
+    capped = CycleCountPolicyResource(risk_threshold="0.75", max_locations=1)
+    assert _locations(_evaluate(instance, None, capped)) == ["S001"]

@@ -10,7 +10,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from ml.detectors import fit_and_score, fit_risk_model, percentile_rank, score_risk
-from ml.features import FEATURE_EVIDENCE, LOCATION_FEATURES
+from ml.features import FEATURE_EVIDENCE
+from omnistock.tables import LOCATION_FEATURES
 
 # Typical values of a healthy store, and the evidence (denominator) behind each rate.
 NORMAL = {

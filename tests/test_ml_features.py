@@ -12,14 +12,13 @@ import polars as pl
 import pytest
 
 from ml.features import (
-    LOCATION_CATEGORY_FEATURES,
-    LOCATION_FEATURES,
     FeatureConfig,
-    RiskInputs,
     location_category_features,
     location_features,
     phantom_positions,
 )
+from ml.input_frames import RiskInputs
+from omnistock.tables import LOCATION_CATEGORY_FEATURES, LOCATION_FEATURES
 
 AS_OF = datetime(2026, 3, 29, 12, 0)  # 14-day window: (03-15 12:00, 03-29 12:00]
 LOCATIONS = [

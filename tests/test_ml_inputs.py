@@ -12,7 +12,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from ml.features import INPUT_SCHEMAS, FeatureConfig, location_category_features, location_features
+from ml.features import FeatureConfig, location_category_features, location_features
+from ml.input_frames import INPUT_SCHEMAS
 from ml.inputs import data_as_of, load_risk_inputs
 
 AS_OF = datetime(2026, 3, 29, 12, 0)

@@ -19,7 +19,7 @@ from ml import evaluation, model_evaluations
 from omnistock.app.pipeline import run_pipeline
 from omnistock.app.runtime import prepare_dagster_home
 from omnistock.config import get_settings
-from orchestration.policy import cycle_count_policy
+from orchestration.policy import deployed_policy
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +203,7 @@ def test_risk_metadata_and_evaluation_are_in_dagster(pipeline):
     assert evaluation["k"].value == len(pipeline.truth["anomalous_locations"])
     assert "abc_frequency" in evaluation["counting_yield"].value
     # evaluated at the deployed policy's threshold, the one the sensor and requests use
-    assert evaluation["risk_threshold"].value == cycle_count_policy().risk_threshold
+    assert evaluation["risk_threshold"].value == deployed_policy().policy().risk_threshold
     assert evaluation["model_version"].value == risk["model_version"].value
     # the targets check (WARN) judges the same evaluation
     [check] = [
@@ -361,7 +361,8 @@ def test_a_fresh_start_on_a_finished_pipeline_starts_no_run(pipeline):
         with dg.build_sensor_context(instance=instance, resources={"paths": paths}) as context:
             landing = landing_sensor(context)
         assert landing.run_requests in (None, [])
-        with dg.build_sensor_context(instance=instance) as context:
+        policy = {"policy": deployed_policy()}
+        with dg.build_sensor_context(instance=instance, resources=policy) as context:
             counts = cycle_count_sensor(context)
         assert counts.run_requests in (None, [])
         assert "built the requests" in counts.skip_reason.skip_message

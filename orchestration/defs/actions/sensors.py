@@ -4,8 +4,9 @@ risky location that the requests' own policy would request.
 It reads the scores from the materialization's metadata and the recent requests from the
 latest `cycle_count_requests` materialization's metadata (never the live warehouse, which a
 run may be writing). The requests table is the one record of what was requested: the sensor
-keeps none of its own, and selects with the same function as the requests asset
-(`ml.cycle_counts.select_locations`: threshold, cooldown), so it never starts a run that would
+keeps none of its own (its cursor is the last risk materialization it looked at), and selects
+with the same function and the same policy resource as the requests asset
+(`ml.count_policy.select_locations`: threshold, cooldown), so it never starts a run that would
 create nothing. A risk materialization from a run that also builds the requests (the pipeline
 job) was acted on by that run and is skipped. Run keys are the request ids (location and day).
 """
@@ -16,14 +17,13 @@ from datetime import datetime
 import dagster as dg
 import polars as pl
 
-from ml.cycle_counts import select_locations
-from orchestration.defs.actions.assets import cycle_count_requests
+from ml.count_policy import select_locations
+from orchestration.defs.actions.assets import RECENT_REQUESTS, cycle_count_requests
 from orchestration.defs.intelligence.assets import location_risk
 from orchestration.jobs import PIPELINE_JOB_NAME
-from orchestration.policy import cycle_count_policy
+from orchestration.policy import CycleCountPolicyResource
 
 CYCLE_COUNT_JOB_NAME = "cycle_count"
-RECENT_REQUESTS = "recent_requests"  # metadata of cycle_count_requests: location_id, requested_at
 
 
 def _acted_on_by_its_run(instance: dg.DagsterInstance, run_id: str) -> bool:
@@ -58,7 +58,7 @@ def recent_requests_of(instance: dg.DagsterInstance) -> pl.DataFrame:
     "at most once per location and day and not again inside the cooldown, when the run that "
     "scored did not build the requests itself.",
 )
-def cycle_count_sensor(context: dg.SensorEvaluationContext):
+def cycle_count_sensor(context: dg.SensorEvaluationContext, policy: CycleCountPolicyResource):
     seen = json.loads(context.cursor)["storage_id"] if context.cursor else None
     latest = context.instance.fetch_materializations(location_risk.key, limit=1).records
     if not latest or latest[0].storage_id == seen:
@@ -82,7 +82,7 @@ def cycle_count_sensor(context: dg.SensorEvaluationContext):
     )
     as_of = datetime.fromisoformat(metadata["as_of"].value)
     selected = select_locations(
-        scores, as_of, recent_requests_of(context.instance), cycle_count_policy()
+        scores, as_of, recent_requests_of(context.instance), policy.policy()
     )
     requests = [
         dg.RunRequest(

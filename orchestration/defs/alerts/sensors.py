@@ -13,7 +13,7 @@ from omnistock import alerts
 from omnistock.config import Settings
 from orchestration.defs.transform.checks import WATERMARKS_KEY
 from orchestration.jobs import pipeline_job
-from orchestration.policy import cycle_count_policy
+from orchestration.policy import CycleCountPolicyResource
 from orchestration.resources import OmnistockPaths
 
 ALERTS_TAG = "omnistock/alerts"
@@ -39,7 +39,11 @@ def run_check_outcomes(instance: dg.DagsterInstance, run_id: str) -> list[alerts
 
 
 def evaluate_alerts(
-    instance: dg.DagsterInstance, run_id: str, settings: Settings, now: datetime
+    instance: dg.DagsterInstance,
+    run_id: str,
+    settings: Settings,
+    risk_threshold: float,
+    now: datetime,
 ) -> alerts.AlertChanges:
     judgement = alerts.Judgement()
     # the freshness checks restate dbt's watermark rule, alerted once as stale_source
@@ -55,7 +59,7 @@ def evaluate_alerts(
         snapshot = None  # a run that failed before publishing: only its checks are judged
     if snapshot is not None:
         with snapshot:
-            alerts.data_conditions(snapshot, cycle_count_policy().risk_threshold, judgement)
+            alerts.data_conditions(snapshot, risk_threshold, judgement)
     log = alerts.AlertLog(settings.notifications_dir)
     changes = log.update(judgement, run_id, now)
     problem = alerts.notify(changes, alerts.alert_urls())
@@ -81,9 +85,17 @@ def _alert_sensor(status: dg.DagsterRunStatus) -> dg.RunStatusSensorDefinition:
         "thresholds and stale feeds (dbt's alert_conditions), failed checks of the run, "
         "locations at or above the risk threshold. Records in <home>/notifications/.",
     )
-    def alert_sensor(context: dg.RunStatusSensorContext, paths: OmnistockPaths):
+    def alert_sensor(
+        context: dg.RunStatusSensorContext,
+        paths: OmnistockPaths,
+        policy: CycleCountPolicyResource,
+    ):
         changes = evaluate_alerts(
-            context.instance, context.dagster_run.run_id, paths.settings, datetime.now(UTC)
+            context.instance,
+            context.dagster_run.run_id,
+            paths.settings,
+            policy.policy().risk_threshold,
+            datetime.now(UTC),
         )
         return dg.SkipReason(changes.describe())
 

@@ -1,7 +1,8 @@
 """Location risk: features (polars) → IsolationForest + kNN scores (scikit-learn) → evaluation.
 
-The logic lives in `ml/`; these assets read the dbt marts, call it, and write the results to
-the warehouse schema `intelligence` with metadata an operations leader can read.
+The logic lives in `ml/` (`ml.scoring`, `ml.model_evaluations`): each asset makes one call,
+which reads the dbt marts and writes the warehouse schema `intelligence`, and reports it with
+metadata an operations leader can read.
 """
 
 import json
@@ -11,16 +12,15 @@ import polars as pl
 from dagster_dbt import get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
 
-from ml import detectors, evaluation, features, inputs, model_evaluations, registry
-from omnistock.warehouse import read_table, replace_table
+from ml import evaluation, model_evaluations, scoring
+from ml.features import FeatureConfig
 from orchestration.defs.transform import omnistock_dbt_assets
 from orchestration.metadata import markdown_table
-from orchestration.policy import cycle_count_policy
+from orchestration.policy import CycleCountPolicyResource
 from orchestration.resources import WAREHOUSE_POOL, OmnistockPaths
 
 GROUP = "intelligence"
 OWNERS = ["team:inventory-analytics"]
-SCHEMA = "intelligence"
 MARTS_READ = (
     "dim_locations", "dim_skus", "fct_cycle_counts", "fct_inventory_adjustments",
     "fct_transfers", "fct_reservations", "fct_order_lines", "fct_stock_positions", "fct_returns",
@@ -45,24 +45,16 @@ class RiskConfig(dg.Config):
     "negative stock, phantom inventory, feed lag, stalled returns — normalized per unit of "
     "activity so stores of every size compare fairly.",
 )
-def location_features(
-    context: dg.AssetExecutionContext, config: RiskConfig, duckdb: DuckDBResource
-):
-    feature_config = features.FeatureConfig(window_days=config.window_days)
+def location_features(config: RiskConfig, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
-        as_of = inputs.data_as_of(con)
-        risk_inputs = inputs.load_risk_inputs(con, as_of, feature_config)
-        by_location = features.location_features(risk_inputs, as_of, feature_config)
-        by_category = features.location_category_features(risk_inputs, as_of, feature_config)
-        replace_table(con, SCHEMA, "location_features", by_location)
-        replace_table(con, SCHEMA, "location_category_features", by_category)
+        outcome = scoring.write_features(con, FeatureConfig(window_days=config.window_days))
     return dg.MaterializeResult(
         metadata={
-            "as_of": str(as_of),
-            "window_days": config.window_days,
-            "locations": by_location.height,
-            "location_categories": by_category.height,
-            "dagster/row_count": by_location.height,
+            "as_of": str(outcome.as_of),
+            "window_days": outcome.window_days,
+            "locations": outcome.locations,
+            "location_categories": outcome.location_categories,
+            "dagster/row_count": outcome.locations,
         }
     )
 
@@ -78,37 +70,11 @@ def location_features(
     "than about 90 %), its rank and the features that drove it. High risk turns into "
     "cycle-count requests. Each model version's scored state is kept for its evaluation.",
 )
-def location_risk(duckdb: DuckDBResource, paths: OmnistockPaths):
-    models_dir = paths.settings.models_dir
-    policy = cycle_count_policy()
+def location_risk(duckdb: DuckDBResource, paths: OmnistockPaths, policy: CycleCountPolicyResource):
+    deployed = policy.policy()
     with duckdb.get_connection() as con:
-        by_location = read_table(con, SCHEMA, "location_features")
-        by_category = read_table(con, SCHEMA, "location_category_features")
-        model, risk = detectors.fit_and_score(by_location, "location")
-        record = registry.save_model(model, models_dir)
-        replace_table(
-            con, SCHEMA, "location_risk", risk.with_columns(model_version=pl.lit(record.version))
-        )
-        if by_category is not None and by_category.height >= 2:
-            category_model, category_risk = detectors.fit_and_score(
-                by_category, "location_category"
-            )
-            registry.save_model(category_model, models_dir)
-            replace_table(con, SCHEMA, "location_category_risk", category_risk)
-        # Freeze what this version scored and the counts it would request: its evaluation is
-        # made on this state, never on the counts it triggers (ml.model_evaluations).
-        as_of = risk["as_of"].max()
-        plan = model_evaluations.count_plan(
-            risk,
-            read_table(con, SCHEMA, "location_category_risk"),
-            inputs.load_risk_inputs(con, as_of),
-            as_of,
-            policy,
-        )
-        model_evaluations.record_scored_version(
-            con, record.version, risk, plan, policy.risk_threshold
-        )
-    ranked = risk.sort("risk_rank")
+        outcome = scoring.score_locations(con, paths.settings.models_dir, deployed)
+    record, ranked, plan = outcome.record, outcome.risk, outcome.count_plan
     return dg.MaterializeResult(
         metadata={
             "model_version": record.version,
@@ -121,14 +87,14 @@ def location_risk(duckdb: DuckDBResource, paths: OmnistockPaths):
             "risk_top10": markdown_table(
                 ranked.select("risk_rank", "location_id", "region", "risk_score", "reason"), TOP_N
             ),
-            "risk_threshold": policy.risk_threshold,
+            "risk_threshold": deployed.risk_threshold,
             "locations_over_threshold": plan["location_id"].n_unique(),
             "skus_to_count_over_threshold": plan.height,
             # The cycle-count sensor reads this list instead of the live warehouse.
             "scores": dg.MetadataValue.json(
                 ranked.select("location_id", "risk_score", "risk_rank", "reason").to_dicts()
             ),
-            "dagster/row_count": risk.height,
+            "dagster/row_count": ranked.height,
         }
     )
 
@@ -166,23 +132,18 @@ def targets_check_result(report: dict) -> dg.AssetCheckResult:
     "intelligence.risk_model_evaluations. Needs the simulator's ground truth.",
 )
 def risk_model_evaluation(duckdb: DuckDBResource, paths: OmnistockPaths):
-    landing = paths.settings.landing_dir
-    if not (landing / "_truth" / "ground_truth.json").exists():
-        return dg.MaterializeResult(metadata={"status": "no ground truth in the landing folder"})
-    with duckdb.get_connection() as con:
-        version = model_evaluations.current_model_version(con)
-        try:
-            if version is None:
-                raise LookupError("location_risk names no model version: materialize it")
-            outcome = model_evaluations.evaluate_version(con, version, landing)
-        except (LookupError, ValueError) as cannot:  # no frozen state; truth ends before it
-            return dg.MaterializeResult(metadata={"model_version": version, "status": str(cannot)})
+    try:
+        with duckdb.get_connection() as con:
+            outcome = model_evaluations.evaluate_current_version(con, paths.settings.landing_dir)
+    except model_evaluations.NotEvaluated as missing:
+        known = {"model_version": missing.model_version} if missing.model_version else {}
+        return dg.MaterializeResult(metadata=known | {"status": str(missing)})
     report = outcome.report
     detection = report["detection"]
     counting = pl.DataFrame(report["counting"])
     return dg.MaterializeResult(
         metadata={
-            "model_version": version,
+            "model_version": report["model_version"],
             "as_of": report["as_of"],
             "evaluated_at": str(outcome.evaluated_at),
             "kept_evaluation": outcome.reused,

@@ -1,26 +1,24 @@
-"""ml.cycle_counts: location selection (threshold, cooldown), SKU priorities worked out by
-hand, and the outbox payload of docs/architecture.md."""
+"""ml.count_policy and ml.sku_discrepancies: location selection (threshold, cooldown) and SKU
+priorities worked out by hand."""
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import date, datetime, timedelta
 
 import polars as pl
 import pytest
 
-from ml.cycle_counts import (
+from ml.count_policy import (
     CycleCountPolicy,
     build_requests,
-    estimate_sku_discrepancies,
     locations_in_cooldown,
-    outbox_payloads,
     request_id,
     select_locations,
-    write_outbox,
 )
-from ml.features import FeatureConfig, RiskInputs
+from ml.features import FeatureConfig
+from ml.input_frames import RiskInputs
+from ml.sku_discrepancies import estimate_sku_discrepancies
 
 AS_OF = datetime(2026, 3, 29, 12, 0)  # history: (03-01 12:00, 03-29 12:00]
 
@@ -233,48 +231,3 @@ def test_requests_prioritize_by_expected_value():
     ]
     capped = CycleCountPolicy(max_skus_per_location=1)
     assert build_requests(selected, estimates, AS_OF, capped)[1]["sku"].to_list() == ["A1"]
-
-
-def test_outbox_payload_and_files(tmp_path):
-    estimates = estimate_sku_discrepancies(sku_inputs(), AS_OF)
-    selected = select_locations(
-        pl.DataFrame(
-            {
-                "location_id": ["S1"],
-                "risk_score": [0.97],
-                "risk_rank": [1],
-                "reason": ["shrink 3.0x peer median"],
-            }
-        ),
-        AS_OF,
-    )
-    requests, lines = build_requests(
-        selected, estimates, AS_OF, CycleCountPolicy(max_skus_per_location=2)
-    )
-    payloads = outbox_payloads(requests, lines)
-    value = expected_estimates()["A1"][1]
-    assert payloads == [
-        {
-            "request_id": "CC-S1-20260329",
-            "location_id": "S1",
-            "requested_at": "2026-03-29T12:00:00Z",
-            "reason": "shrink 3.0x peer median",
-            "skus": [
-                {"sku": "A1", "expected_discrepancy_value": round(value, 2)},
-                {"sku": "A2", "expected_discrepancy_value": 10.0},
-            ],
-        }
-    ]
-    paths = list(write_outbox(payloads, tmp_path / "outbox").values())
-    assert [p.name for p in paths] == ["CC-S1-20260329.json"]
-    assert json.loads(paths[0].read_text()) == payloads[0]
-    assert not list((tmp_path / "outbox").glob("*.tmp"))
-
-
-def test_outbox_file_names_stay_inside_the_outbox(tmp_path):
-    """A location_id from reference data may hold `/` or `..`: the file name is encoded."""
-    payload = {"request_id": "CC-../x/S1-20260329", "location_id": "../x/S1", "skus": []}
-    path = write_outbox([payload], tmp_path / "outbox")[payload["request_id"]]
-    assert path.parent == tmp_path / "outbox"
-    assert path.name == "CC-..%2Fx%2FS1-20260329.json"
-    assert json.loads(path.read_text()) == payload

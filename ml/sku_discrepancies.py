@@ -1,104 +1,25 @@
-"""Cycle-count requests (SPEC 6): which locations to count, which SKUs first, and why.
+"""How likely is each SKU's stock record wrong, and what is a count of it worth?
 
-Pure functions; the Dagster sensor calls `select_locations` (threshold + cooldown, one
-request id per location and day for its run_key), the job calls `estimate_sku_discrepancies`,
-`build_requests` and `outbox_payloads`/`write_outbox`.
-
-How likely is a SKU's record wrong? Record errors accumulate over time, so the probability
-grows with the days since the SKU was last counted: p = 1 - exp(-hazard * days). The hazard
-comes from what counts found at the location × category (pulled towards the location's and
-then the network's rate where counts are few), converted with the mean age of the records
-those counts saw, scaled by the ABC class's relative discrepancy rate and tilted by the
-location × category risk score. Two signals override it: a negative book is certainly wrong
-(true stock cannot be negative), and a usual seller that stopped selling while the book
-shows stock is probably phantom (`ml.features.phantom_positions`).
+Record errors accumulate over time, so the probability grows with the days since the SKU was
+last counted: p = 1 - exp(-hazard * days). The hazard comes from what counts found at the
+location × category (pulled towards the location's and then the network's rate where counts
+are few), converted with the mean age of the records those counts saw, scaled by the ABC
+class's relative discrepancy rate and tilted by the location × category risk score. Two
+signals override it: a negative book is certainly wrong (true stock cannot be negative), and a
+usual seller that stopped selling while the book shows stock is probably phantom
+(`ml.features.phantom_positions`).
 """
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
-from urllib.parse import quote
+from datetime import datetime
 
 import polars as pl
 
-from .features import (
-    DEFAULT_FEATURE_CONFIG,
-    FeatureConfig,
-    RiskInputs,
-    Window,
-    phantom_positions,
-    to_naive_utc,
-)
-
-
-@dataclass(frozen=True)
-class CycleCountPolicy:
-    risk_threshold: float = 0.9
-    max_locations: int | None = None  # per run, riskiest first
-    cooldown_days: float = 7.0
-    max_skus_per_location: int = 25
-    # SKUs less likely than this to be wrong are not worth a count, except that every
-    # selected location gets at least its `min_skus_per_location` most valuable ones.
-    min_inaccuracy_probability: float = 0.1
-    min_skus_per_location: int = 5
-    # Pseudo-counts pulling a sparse discrepancy rate towards its parent's rate.
-    prior_counts: float = 5.0
-
-
-DEFAULT_POLICY = CycleCountPolicy()
-
-
-def request_id(location_id: str, day: datetime) -> str:
-    """One request per location and day: also the sensor's run_key."""
-    return f"CC-{location_id}-{day:%Y%m%d}"
-
-
-def locations_in_cooldown(
-    recent_requests: pl.DataFrame | None,
-    as_of: datetime,
-    cooldown_days: float = CycleCountPolicy.cooldown_days,
-) -> set[str]:
-    """Locations requested (or counted on request) less than `cooldown_days` before as_of.
-
-    `recent_requests`: location_id, requested_at (e.g. the cycle-count request table).
-    """
-    if recent_requests is None or recent_requests.is_empty():
-        return set()
-    since = to_naive_utc(as_of) - timedelta(days=cooldown_days)
-    recent = recent_requests.filter(pl.col("requested_at") > since)
-    return set(recent["location_id"].to_list())
-
-
-def select_locations(
-    location_risk: pl.DataFrame,
-    as_of: datetime,
-    recent_requests: pl.DataFrame | None = None,
-    policy: CycleCountPolicy = DEFAULT_POLICY,
-) -> pl.DataFrame:
-    """Locations to count now: risk_score ≥ threshold and not in cooldown, riskiest first.
-
-    Columns: request_id, location_id, risk_score, risk_rank, reason.
-    """
-    cooling = locations_in_cooldown(recent_requests, as_of, policy.cooldown_days)
-    chosen = (
-        location_risk.filter(
-            (pl.col("risk_score") >= policy.risk_threshold)
-            & ~pl.col("location_id").is_in(list(cooling))
-        )
-        .sort("risk_rank")
-        .head(policy.max_locations if policy.max_locations is not None else location_risk.height)
-    )
-    day = to_naive_utc(as_of)
-    ids = pl.Series(
-        "request_id", [request_id(loc, day) for loc in chosen["location_id"]], dtype=pl.String
-    )
-    return chosen.with_columns(ids).select(
-        "request_id", "location_id", "risk_score", "risk_rank", "reason"
-    )
+from .count_policy import DEFAULT_POLICY, CycleCountPolicy
+from .features import DEFAULT_FEATURE_CONFIG, FeatureConfig, phantom_positions
+from .input_frames import RiskInputs, Window, to_naive_utc
 
 
 def _shrunk_rate(numerator: str, denominator: str, prior: pl.Expr, strength: float) -> pl.Expr:
@@ -294,117 +215,3 @@ def _sku_reason(rate: pl.Expr, config: FeatureConfig) -> pl.Expr:
         ),
     ]
     return pl.concat_str(parts, separator="; ", ignore_nulls=True)
-
-
-def build_requests(
-    selected: pl.DataFrame,
-    sku_estimates: pl.DataFrame,
-    requested_at: datetime,
-    policy: CycleCountPolicy = DEFAULT_POLICY,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Requests for the selected locations, each with its prioritized SKU list.
-
-    Returns (requests, request_lines). requests: request_id, location_id, requested_at,
-    risk_score, risk_rank, reason, sku_count, expected_discrepancy_value (total).
-    request_lines: request_id, location_id, risk_rank, priority (1 = count first), sku,
-    category, abc_class, book_quantity, days_since_last_count, phantom_probability,
-    inaccuracy_probability, expected_discrepancy_value, reason.
-    """
-    requested_at = to_naive_utc(requested_at)
-    rank = pl.int_range(1, pl.len() + 1).over("location_id")
-    worth_counting = (pl.col("inaccuracy_probability") >= policy.min_inaccuracy_probability) | (
-        pl.col("priority") <= policy.min_skus_per_location
-    )
-    lines = (
-        sku_estimates.join(
-            selected.select("request_id", "location_id", "risk_rank"), on="location_id"
-        )
-        .sort(
-            ["risk_rank", "expected_discrepancy_value", "inaccuracy_probability", "sku"],
-            descending=[False, True, True, False],
-        )
-        .with_columns(rank.alias("priority"))
-        .filter(worth_counting)
-        .with_columns(rank.alias("priority"))
-        .filter(pl.col("priority") <= policy.max_skus_per_location)
-        .select(
-            "request_id",
-            "location_id",
-            "risk_rank",
-            "priority",
-            "sku",
-            "category",
-            "abc_class",
-            "book_quantity",
-            "days_since_last_count",
-            "phantom_probability",
-            "inaccuracy_probability",
-            "expected_discrepancy_value",
-            "reason",
-        )
-    )
-    totals = lines.group_by("request_id").agg(
-        pl.len().cast(pl.Int64).alias("sku_count"),
-        pl.col("expected_discrepancy_value").sum(),
-    )
-    requests = (
-        selected.join(totals, on="request_id", how="inner")
-        .with_columns(pl.lit(requested_at).alias("requested_at"))
-        .select(
-            "request_id",
-            "location_id",
-            "requested_at",
-            "risk_score",
-            "risk_rank",
-            "reason",
-            "sku_count",
-            "expected_discrepancy_value",
-        )
-        .sort("risk_rank")
-    )
-    return requests, lines
-
-
-def _iso_utc(moment: datetime) -> str:
-    return f"{to_naive_utc(moment):%Y-%m-%dT%H:%M:%S}Z"
-
-
-def outbox_payloads(requests: pl.DataFrame, request_lines: pl.DataFrame) -> list[dict]:
-    """One payload per request, as docs/architecture.md ("Cycle-count outbox") fixes it."""
-    skus_by_request = {
-        request: group.sort("priority")
-        for (request,), group in request_lines.group_by("request_id")
-    }
-    return [
-        {
-            "request_id": request["request_id"],
-            "location_id": request["location_id"],
-            "requested_at": _iso_utc(request["requested_at"]),
-            "reason": request["reason"],
-            "skus": [
-                {
-                    "sku": line["sku"],
-                    "expected_discrepancy_value": round(line["expected_discrepancy_value"], 2),
-                }
-                for line in skus_by_request[request["request_id"]].iter_rows(named=True)
-            ],
-        }
-        for request in requests.iter_rows(named=True)
-    ]
-
-
-def write_outbox(payloads: list[dict], outbox_dir: str | Path) -> dict[str, Path]:
-    """`<outbox_dir>/<request_id>.json`, written whole (tmp + rename) so a store system
-    never reads half a request. The name is percent-encoded: a location_id comes from the
-    retailer's reference data and may hold `/` or `..`, which must not leave the outbox.
-    Returns the file written for each request_id."""
-    folder = Path(outbox_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for payload in payloads:
-        path = folder / f"{quote(payload['request_id'], safe='')}.json"
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps(payload, indent=2) + "\n")
-        os.replace(temporary, path)
-        written[payload["request_id"]] = path
-    return written
