@@ -92,7 +92,7 @@ def test_cooldown_blocks_a_recount_until_it_expires(instance, monkeypatch):
     assert _locations(after) == ["S001"]  # 8 days after S001's request; S004 still cooling
 
 
-def test_scores_a_pipeline_run_acted_on_start_no_run(instance):
+def test_scores_a_pipeline_run_acted_on_start_no_run(omnistock_home, instance):
     """The pipeline job scores and requests in one run: its scores need no sensor run. A run
     that only scored (a subset picked in the UI) leaves the requests to the sensor."""
     from orchestration.definitions import defs
