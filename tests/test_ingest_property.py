@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_ingest import LOCATIONS, SKUS, event, write_reference
+from ingest_helpers import LOCATIONS, SKUS, event, write_reference
 
 from omnistock import ingest
 from omnistock.config import SOURCE_SYSTEMS

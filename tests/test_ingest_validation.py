@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 import pytest
-from test_ingest import event, quarantined, reason_of, rows, write_jsonl
+from ingest_helpers import event, quarantined, reason_of, rows, write_jsonl
 
 from omnistock import ingest
 from omnistock.config import get_timestamp_window
