@@ -139,3 +139,19 @@ def test_an_adapter_is_refused_when_it_clashes_with_another():
     with pytest.raises(ValueError, match="not canonical fields: store"):
         adapters.SourceAdapter("kiosk", "true", {"store": "doc.store"})
     assert [adapter.name for adapter in adapters.registered()] == ["wms_v2"]
+
+
+def test_a_record_two_adapters_select_is_mapped_by_the_first(kiosk, landing, tmp_path):
+    """A kiosk line with schema_version "2": wms_v2, registered first, maps it, so it is read
+    as a version 2 event (no event_id: missing_field:event_id) and the kiosk's reasons (it is
+    in training mode) do not apply."""
+    adapters.register(kiosk)
+    line = '{"schema_version": "2", "txn": "K-2001", "kind": "SALE", "training": true}'
+    (landing / LANDED).write_text(line + "\n")
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ingest.load_reference(con, landing)
+    ingest.ingest_files(con, landing, ingested_at=INGESTED_AT)
+    assert rows(con, "SELECT event_id, reason FROM raw.quarantined_events") == [
+        (None, "missing_field:event_id")
+    ]
+    con.close()

@@ -36,7 +36,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -49,6 +49,7 @@ import pyarrow.parquet as pq
 
 from omnistock.ingest import adapters as adapters_registry
 from omnistock.ingest.adapters import SourceAdapter
+from omnistock.ingest.db import literal
 from omnistock.ingest.rules import CANONICAL_FIELDS
 
 CONTEXT_COLUMNS = ("file_seq", "source_file", "source_folder")
@@ -184,32 +185,43 @@ def _decode_leniently(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
 ADAPTER_REASON = "adapter_reason"  # the reason of the adapter that mapped the record, if any
 
 
-def _mapped(name: str, adapters: tuple[SourceAdapter, ...]) -> str:
-    """SQL for a canonical field: the first selecting adapter's expression, else the key of
-    that name."""
-    branches = " ".join(
-        f"WHEN {adapter.selects} THEN {adapter.fields[name]}"
-        for adapter in adapters
-        if name in adapter.fields
+def _first_selecting(
+    adapters: tuple[SourceAdapter, ...],
+    expression_of: Callable[[SourceAdapter], str | None],
+    default: str,
+) -> str:
+    """SQL giving, for each record, `expression_of` the first adapter that selects it (or
+    `default` when that is None), and `default` for a record no adapter selects."""
+    expressions = [expression_of(adapter) for adapter in adapters]
+    while expressions and expressions[-1] is None:  # later adapters that only give the default
+        expressions.pop()
+    if not expressions:
+        return default
+    whens = " ".join(
+        f"WHEN {adapter.selects} THEN {expression or default}"
+        for adapter, expression in zip(adapters, expressions, strict=False)
     )
-    return f"CASE {branches} ELSE doc.{name} END" if branches else f"doc.{name}"
+    return f"CASE {whens} ELSE {default} END"
+
+
+def _mapped(name: str, adapters: tuple[SourceAdapter, ...]) -> str:
+    """SQL for a canonical field: the selecting adapter's expression, else the key of that
+    name."""
+    return _first_selecting(adapters, lambda adapter: adapter.fields.get(name), f"doc.{name}")
 
 
 def _adapter_reason(adapters: tuple[SourceAdapter, ...]) -> str:
-    whens = " ".join(
-        f"WHEN {adapter.selects} THEN CASE "
-        + " ".join(
-            f"WHEN {condition} THEN {_sql_text(reason)}" for reason, condition in adapter.reasons
+    """SQL for the first of the selecting adapter's own reasons that holds, else NULL."""
+
+    def reasons(adapter: SourceAdapter) -> str | None:
+        if not adapter.reasons:
+            return None
+        whens = " ".join(
+            f"WHEN {condition} THEN {literal(reason)}" for reason, condition in adapter.reasons
         )
-        + " END"
-        for adapter in adapters
-        if adapter.reasons
-    )
-    return f"CASE {whens} END" if whens else "NULL::VARCHAR"
+        return f"CASE {whens} END"
 
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    return _first_selecting(adapters, reasons, "NULL::VARCHAR")
 
 
 def json_records_sql(source: str) -> str:

@@ -20,7 +20,7 @@ import duckdb
 
 from omnistock.config import get_timestamp_window
 from omnistock.ingest.adapters import source_systems
-from omnistock.ingest.db import scalar
+from omnistock.ingest.db import literal, scalar
 from omnistock.ingest.readers import ADAPTER_REASON, SourceRelation
 from omnistock.ingest.rules import (
     CANONICAL_FIELDS,
@@ -62,12 +62,8 @@ ISO_TIMESTAMP = (
 CONTENT_SEPARATOR = "chr(31)"  # ASCII unit separator between hashed values
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _literal_list(values) -> str:
-    return ", ".join(_literal(value) for value in values)
+    return ", ".join(literal(value) for value in values)
 
 
 def _event_type_in(event_types) -> str:
@@ -77,7 +73,7 @@ def _event_type_in(event_types) -> str:
 
 def _utc(column: str) -> str:
     return (
-        f"CASE WHEN regexp_full_match({column}, {_literal(ISO_TIMESTAMP)}) "
+        f"CASE WHEN regexp_full_match({column}, {literal(ISO_TIMESTAMP)}) "
         f"THEN make_timestamp(epoch_us(try_cast(replace({column}, ',', '.') AS TIMESTAMPTZ))) END"
     )
 
@@ -103,7 +99,7 @@ def _quantity_ok_sql() -> str:
 
 def _reason_code_allowed_sql() -> str:
     whens = " ".join(
-        f"WHEN {_literal(event_type)} THEN reason_code IN ({_literal_list(rule.reason_codes)})"
+        f"WHEN {literal(event_type)} THEN reason_code IN ({_literal_list(rule.reason_codes)})"
         for event_type, rule in EVENT_RULES.items()
         if rule.reason_codes
     )
@@ -122,7 +118,7 @@ def _reason_sql() -> str:
     ]
     attributes = [
         f"WHEN {_event_type_in(t for t, r in EVENT_RULES.items() if key in r.attribute_keys)} "
-        f"AND json_extract_string(attributes_json, {_literal('$.' + key)}) IS NULL "
+        f"AND json_extract_string(attributes_json, {literal('$.' + key)}) IS NULL "
         f"THEN 'missing_field:attributes.{key}'"
         for key in _required_attribute_keys()
     ]
@@ -132,7 +128,7 @@ def _reason_sql() -> str:
         *envelope,
         f"WHEN schema_version NOT IN ({_literal_list(SUPPORTED_SCHEMA_VERSIONS)}) "
         "THEN 'unsupported_schema_version'",
-        f"WHEN NOT regexp_full_match(event_id, {_literal(EVENT_ID_PATTERN)}) "
+        f"WHEN NOT regexp_full_match(event_id, {literal(EVENT_ID_PATTERN)}) "
         "THEN 'invalid_value:event_id'",
         f"WHEN NOT {_event_type_in(EVENT_RULES)} THEN 'unknown_event_type'",
         f"WHEN source_system NOT IN ({_literal_list(source_systems())}) "
