@@ -1,4 +1,4 @@
-"""One place for every path setting, and for the time window ingestion accepts.
+"""One place for every path setting, and for the ingestion settings.
 
 `OMNISTOCK_HOME` (default `.omnistock/` in the working folder) holds `landing/`,
 `warehouse.duckdb`, `outbox/`, `snapshots/` and `dagster_home/`.
@@ -11,6 +11,9 @@ always read the same file.
 `OMNISTOCK_EARLIEST_TIMESTAMP` (default 2000-01-01T00:00:00Z) and `OMNISTOCK_MAX_FUTURE_DAYS`
 (default 7, counted from the time of the ingest run) bound the `occurred_at` and `emitted_at`
 that ingestion stores (SPEC 4.2 `invalid_timestamp`; docs/architecture.md, validation order).
+`OMNISTOCK_INGEST_BATCH_RECORDS` sizes ingestion's transactions and
+`OMNISTOCK_QUARANTINE_THRESHOLD` is the quarantined share per source the ingestion check
+accepts. Each setting is read, and checked, by its own function here, when it is used.
 """
 
 from __future__ import annotations
@@ -172,3 +175,21 @@ def dashboard_url() -> str:
     """Where the dashboards are served (links in the Dagster UI). `omnistock ui` sets
     OMNISTOCK_DASHBOARD_URL to the host and port it actually serves them on."""
     return (os.environ.get("OMNISTOCK_DASHBOARD_URL") or DEFAULT_DASHBOARD_URL).rstrip("/")
+
+
+DEFAULT_QUARANTINE_THRESHOLD = 0.02
+
+
+def quarantine_threshold() -> float:
+    """The highest quarantined share of a source's records before the ingestion check warns
+    (`OMNISTOCK_QUARANTINE_THRESHOLD`, a share from 0 to 1)."""
+    text = os.environ.get("OMNISTOCK_QUARANTINE_THRESHOLD") or str(DEFAULT_QUARANTINE_THRESHOLD)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise ValueError(
+            f"OMNISTOCK_QUARANTINE_THRESHOLD must be a share from 0 to 1, got {text!r}"
+        )
+    return value

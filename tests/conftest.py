@@ -23,8 +23,8 @@ def omnistock_home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def landing(tmp_path):
-    """A landing folder holding the ingestion tests' reference data (test_ingest.py)."""
-    from test_ingest import write_reference
+    """A landing folder holding the ingestion tests' reference data (ingest_helpers.py)."""
+    from ingest_helpers import write_reference
 
     folder = tmp_path / "landing"
     write_reference(folder)

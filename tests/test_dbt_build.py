@@ -1,5 +1,6 @@
-"""A real `dbt build` (models, data tests, unit tests) on the hand-made dataset of
-dbt_fixtures.py; every expected value below is worked out by hand in that file's comments."""
+"""A real `dbt build` (models, data tests, unit tests) on the hand-made event log
+tests/data/dbt_events/base.jsonl; every expected value below is worked out by hand from what
+it plants (that folder's README)."""
 
 from datetime import date, datetime
 

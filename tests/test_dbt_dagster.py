@@ -16,6 +16,16 @@ def transform(tmp_path_factory):
     return transform
 
 
+def raw_warehouse_for_dbt(events, tmp_path, monkeypatch) -> None:
+    """A raw warehouse holding `events`, and the environment the dbt resource reads pointing
+    at it (with Omnistock, Dagster and dbt's own paths private to the test)."""
+    warehouse = create_raw_warehouse(tmp_path / "warehouse.duckdb", events)
+    monkeypatch.setenv("OMNISTOCK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("OMNISTOCK_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "dbt_target"))
+
+
 def test_asset_graph(transform):
     assets = transform.omnistock_dbt_assets
     specs = {spec.key: spec for spec in assets.specs}
@@ -33,11 +43,7 @@ def test_asset_graph(transform):
 
 
 def test_materialize_attaches_headline_kpis(transform, tmp_path, monkeypatch):
-    warehouse = create_raw_warehouse(tmp_path / "warehouse.duckdb", base_events())
-    monkeypatch.setenv("OMNISTOCK_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("OMNISTOCK_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "dbt_target"))
+    raw_warehouse_for_dbt(base_events(), tmp_path, monkeypatch)
     assets = transform.omnistock_dbt_assets
 
     result = dg.materialize(
@@ -85,13 +91,7 @@ def test_pipeline_job_runs_a_freshness_check_per_regular_feed(transform):
 
 def test_freshness_check_warns_on_the_feed_that_lags(transform, tmp_path, monkeypatch):
     # marketplace stops at 03-02 04:00, every other feed runs to 22:00: 18 h behind (> 12)
-    warehouse = create_raw_warehouse(
-        tmp_path / "warehouse.duckdb", regular_feed_events({"marketplace": 4})
-    )
-    monkeypatch.setenv("OMNISTOCK_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("OMNISTOCK_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "dbt_target"))
+    raw_warehouse_for_dbt(regular_feed_events({"marketplace": 4}), tmp_path, monkeypatch)
     assets = transform.omnistock_dbt_assets
 
     result = dg.materialize(

@@ -18,9 +18,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from test_ingest import (
+from ingest_helpers import (
     DROP,
+    assert_only_b_refused,
     event,
+    land_files_a_b_c,
     rows,
     write_csv,
     write_jsonl,
@@ -347,8 +349,7 @@ def test_a_file_that_cannot_be_read_is_refused_and_retried_each_run(con, landing
 
 
 def test_a_data_error_while_writing_refuses_only_that_file(con, landing, monkeypatch):
-    for name in ("a", "b", "c"):
-        write_jsonl(landing / "pos" / f"{name}.jsonl", [event(event_id=name.upper())])
+    land_files_a_b_c(landing)
     real_insert = engine.insert_events
 
     def insert(con, now):  # pretend B holds a value the store's column cannot take
@@ -358,14 +359,7 @@ def test_a_data_error_while_writing_refuses_only_that_file(con, landing, monkeyp
 
     monkeypatch.setattr(engine, "insert_events", insert)
     report = ingest.ingest_files(con, landing)
-    assert [(f.path, f.status) for f in report.files] == [
-        ("pos/a.jsonl", "loaded"),
-        ("pos/b.jsonl", "refused"),
-        ("pos/c.jsonl", "loaded"),
-    ]
-    assert report.refused[0].reason == "unreadable_file:judging"
-    assert rows(con, "SELECT event_id FROM raw.inventory_events ORDER BY 1") == [("A",), ("C",)]
-    assert ingest.accounting_violations(con) == []
+    assert_only_b_refused(con, report)
 
 
 def test_an_error_of_the_database_propagates_and_records_nothing(con, landing, monkeypatch):

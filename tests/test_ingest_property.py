@@ -21,17 +21,12 @@ from pathlib import Path
 import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_ingest import LOCATIONS, SKUS, event, write_reference
+from ingest_helpers import LOCATIONS, SKUS, event, write_reference
 
 from omnistock import ingest
+from omnistock.config import SOURCE_SYSTEMS
 from omnistock.ingest import validation
-from omnistock.ingest.rules import (
-    CANONICAL_FIELDS,
-    CHANNELS,
-    EVENT_RULES,
-    QUARANTINE_REASONS,
-    SOURCE_SYSTEMS,
-)
+from omnistock.ingest.rules import CANONICAL_FIELDS, CHANNELS, EVENT_RULES, QUARANTINE_REASONS
 
 INGESTED_AT = datetime(2026, 3, 10, 12, 0, 0)
 EARLIEST, LATEST = datetime(2000, 1, 1), INGESTED_AT + timedelta(days=7)  # the defaults

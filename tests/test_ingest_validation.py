@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 import duckdb
 import pytest
-from test_ingest import event, quarantined, reason_of, rows, write_jsonl
+from ingest_helpers import event, quarantined, reason_of, rows, write_jsonl
 
 from omnistock import ingest
-from omnistock.config import get_timestamp_window
+from omnistock.config import get_timestamp_window, quarantine_threshold
 from omnistock.ingest import validation
 from omnistock.ingest.validation import canonical_json_sql, content_hash_sql
 
@@ -144,6 +144,40 @@ def test_a_malformed_window_setting_is_a_clear_error(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=name):
         get_timestamp_window()
+
+
+@pytest.mark.parametrize(
+    ("setting", "threshold", "passed"),
+    [(None, 0.02, False), ("0.5", 0.5, True), ("0.49", 0.49, False)],
+)
+def test_the_quarantine_check_takes_its_threshold_from_the_settings(
+    con, landing, tmp_path, monkeypatch, setting, threshold, passed
+):
+    """pos: one of two records quarantined (rate 0.5); the check passes at a rate up to the
+    threshold (default 0.02)."""
+    from dagster_duckdb import DuckDBResource
+
+    from orchestration.defs.ingest.checks import quarantine_rate_by_source
+
+    write_jsonl(landing / "pos" / "a.jsonl", [event(event_id="A"), event(event_id="B", sku="X")])
+    ingest.ingest_files(con, landing)
+    con.close()  # the check opens the warehouse itself
+    if setting is not None:
+        monkeypatch.setenv("OMNISTOCK_QUARANTINE_THRESHOLD", setting)
+    else:
+        monkeypatch.delenv("OMNISTOCK_QUARANTINE_THRESHOLD", raising=False)
+
+    result = quarantine_rate_by_source(DuckDBResource(database=str(tmp_path / "warehouse.duckdb")))
+
+    assert (result.passed, result.metadata["threshold"].value) == (passed, threshold)
+    assert result.metadata["worst_rate"].value == 0.5
+
+
+@pytest.mark.parametrize("value", ["two percent", "-0.1", "1.5", "nan"])
+def test_a_malformed_quarantine_threshold_is_a_clear_error(monkeypatch, value):
+    monkeypatch.setenv("OMNISTOCK_QUARANTINE_THRESHOLD", value)
+    with pytest.raises(ValueError, match="OMNISTOCK_QUARANTINE_THRESHOLD"):
+        quarantine_threshold()
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
-from dbt_fixtures import DbtRun, EventLog, create_raw_warehouse, ts
+from dbt_fixtures import DbtRun, create_raw_warehouse, event_rows, ts
 
 import simulator
 from omnistock.ingest import ingest_files, load_reference
@@ -297,10 +297,16 @@ def test_json_keeps_the_workflow_order_of_same_second_events(tmp_path, pm4py):
     (placed first, as int_event_log ranks them) for pm4py and for our import. SQLite has no
     order across its per-type tables: pm4py, and our import like it, break the tie by the
     row's position in its table, then by type name (order_fulfilled < order_placed)."""
-    log = EventLog(ingested_at=ts(1, 12))
-    log.add("order_fulfilled", "pos", ts(1, 11), "O4", location_id="S002", sku="SKU1", quantity=1)
-    log.add("order_placed", "pos", ts(1, 11), "O4", sku="SKU1", quantity=1, channel="store")
-    warehouse = create_raw_warehouse(tmp_path / "warehouse.duckdb", log.rows)
+    same_second = {"source_system": "pos", "case_id": "O4", "occurred_at": "2026-03-01T11:00:00"}
+    events = [
+        {"event_id": "e001", "event_type": "order_fulfilled", **same_second,
+         "location_id": "S002", "sku": "SKU1", "quantity": 1},
+        {"event_id": "e002", "event_type": "order_placed", **same_second,
+         "sku": "SKU1", "quantity": 1, "channel": "store"},
+    ]  # fmt: skip
+    warehouse = create_raw_warehouse(
+        tmp_path / "warehouse.duckdb", event_rows(events, ingested_at=ts(1, 12))
+    )
     expected = {"json": ("order_placed", "order_fulfilled"),
                 "sqlite": ("order_fulfilled", "order_placed")}  # fmt: skip
     for file_format, edge in expected.items():

@@ -2,49 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import dagster as dg
+from ingest_helpers import event, write_jsonl, write_reference
 
 from orchestration.defs.ingest.sensors import landing_sensor
 from orchestration.resources import resources_for
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _event(event_id: str, occurred: str = "2026-03-02T10:00:00Z") -> dict:
-    return {
-        "event_id": event_id,
-        "schema_version": "1",
-        "event_type": "sale",
-        "source_system": "pos",
-        "occurred_at": occurred,
-        "emitted_at": "2026-03-02T10:30:00Z",
-        "case_id": f"T-{event_id}",
-        "location_id": "S001",
-        "sku": "SKU001",
-        "quantity": 1,
-        "channel": "store",
-    }
-
-
-def _write_jsonl(path: Path, records: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(record) + "\n" for record in records))
-
-
-def _write_reference(landing: Path) -> None:
-    reference = landing / "reference"
-    reference.mkdir(parents=True, exist_ok=True)
-    (reference / "locations.csv").write_text(
-        "location_id,location_type,region,name\nS001,store,North,Store 1\nDC01,dc,North,DC 1\n"
-    )
-    (reference / "skus.csv").write_text(
-        "sku,category,unit_cost,unit_price,abc_class\nSKU001,Toys,4.0,10.0,A\n"
-    )
 
 
 def _evaluate(settings, cursor=None):
@@ -67,9 +35,9 @@ def test_definitions_validate():
 
 def test_landing_sensor_requests_runs_for_new_files_only(omnistock_home):
     landing = omnistock_home.landing_dir
-    _write_reference(landing)
-    _write_jsonl(landing / "pos" / "2026-03-02.jsonl", [_event("e1"), _event("e2")])
-    _write_jsonl(landing / "_truth" / "ignored.jsonl", [_event("x")])
+    write_reference(landing)
+    write_jsonl(landing / "pos" / "2026-03-02.jsonl", [event(event_id="e1"), event(event_id="e2")])
+    write_jsonl(landing / "_truth" / "ignored.jsonl", [event(event_id="x")])
 
     first = _evaluate(omnistock_home)
     assert isinstance(first, dg.SensorResult)
@@ -80,7 +48,7 @@ def test_landing_sensor_requests_runs_for_new_files_only(omnistock_home):
     unchanged = _evaluate(omnistock_home, first.cursor)
     assert not unchanged.run_requests and "No new files" in unchanged.skip_reason.skip_message
 
-    _write_jsonl(landing / "pos" / "2026-03-03.jsonl", [_event("e3", "2026-03-03T10:00:00Z")])
+    write_jsonl(landing / "pos" / "2026-03-03.jsonl", [event(event_id="e3")])
     second = _evaluate(omnistock_home, first.cursor)
     [request2] = second.run_requests
     assert request2.run_config["ops"]["inventory_events"]["config"]["files"] == [

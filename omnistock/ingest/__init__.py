@@ -3,7 +3,8 @@
 Entry points: `ensure_schema`, `load_reference`, `scan_landing`, `discover_files`,
 `ingest_files`, `replay_quarantine`, and the check helpers `accounting_violations`,
 `duplicate_event_ids`, `manifest_entries`, `quarantine_rate_by_source`, `store_totals`. See
-docs/architecture.md for the tables and the manifest's vocabulary.
+docs/architecture.md for the tables and the manifest's vocabulary. Sources whose records have
+their own shape are mapped by the source adapters of `omnistock.ingest.adapters`.
 """
 
 from omnistock.ingest.checks import (

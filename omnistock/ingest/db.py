@@ -13,6 +13,11 @@ from typing import Any
 import duckdb
 
 
+def literal(value: str) -> str:
+    """`value` as an SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
     """The single value of a one-row, one-column result (e.g. an INSERT's row count)."""
     return con.execute(sql, params or []).fetchall()[0][0]

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from omnistock.config import SOURCE_SYSTEMS
+from omnistock.ingest.adapters import source_systems
 from omnistock.ingest.reference import REFERENCE_TABLES
 
 FILE_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
@@ -194,10 +194,10 @@ def _classify_top(landing: Path, name: str, mode: int, size: int) -> LandingEntr
     if rule:
         return LandingEntry(shown, "ignored", rule, kind)
     if kind == "folder":
-        if name in SOURCE_SYSTEMS or name == REFERENCE_FOLDER:
+        if name in source_systems() or name == REFERENCE_FOLDER:
             return None
         reason = (
-            "uppercase_source_folder" if name.lower() in SOURCE_SYSTEMS else "not_a_source_folder"
+            "uppercase_source_folder" if name.lower() in source_systems() else "not_a_source_folder"
         )
         return LandingEntry(shown, "unknown", reason, kind)
     if kind == "file":

@@ -1,16 +1,19 @@
 """Format readers: each turns a landed file into rows of the *normalized relation*, the only
 input the validation SQL knows.
 
-Normalized relation (`NORMALIZED_COLUMNS`): where the record came from (`file_seq`, the order
-used to decide which of two equal event_ids came first; `source_file`; `source_folder`;
-`source_line`), its raw text, a `malformed` flag for records that could not be split into
-fields at all, and the canonical fields as text (`quantity` keeps its JSON spelling, so a JSON
-string "5" is not mistaken for the integer 5). Schema version 2 is upcast here, where the JSON
-document is taken apart.
+Normalized relation: where the record came from (`file_seq`, the order used to decide which
+of two equal event_ids came first; `source_file`; `source_folder`; `source_line`), its raw
+text, a `malformed` flag for records that could not be split into fields at all, the canonical
+fields as text (`quantity` keeps its JSON spelling, so a JSON string "5" is not mistaken for
+the integer 5) and `adapter_reason`. JSON records in another shape (schema version 2, a source
+with its own record shape) are mapped here, where the JSON document is taken apart, by the
+registered source adapters (`omnistock.ingest.adapters`), which may give a record a quarantine
+reason of their own.
 
 - JSONL: the file is split into lines in numpy (exact line numbers; blank lines are not
   records) and handed to DuckDB as an Arrow array pointing into the file's bytes; each line is
-  parsed once by `json_transform` into a struct (`json_records_sql`).
+  parsed once by `json_transform` into a struct (`json_records_sql`) holding the canonical
+  keys and those the adapters read.
 - CSV: records are found in numpy, as lines first and with quote parity only when a quoted
   value spans lines; pyarrow's CSV parser splits the cells with every column as text (only an
   empty cell is missing: `NA`, `null`, `NaN` are values); rows with the wrong number of cells
@@ -33,7 +36,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -44,10 +47,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from omnistock.ingest import adapters as adapters_registry
+from omnistock.ingest.adapters import SourceAdapter
+from omnistock.ingest.db import literal
 from omnistock.ingest.rules import CANONICAL_FIELDS
 
 CONTEXT_COLUMNS = ("file_seq", "source_file", "source_folder")
-NORMALIZED_COLUMNS = (*CONTEXT_COLUMNS, "source_line", "raw_record", "malformed", *CANONICAL_FIELDS)
 
 UTF8_BOM = b"\xef\xbb\xbf"
 NEWLINE, CARRIAGE_RETURN, QUOTE = ord("\n"), ord("\r"), ord('"')
@@ -177,44 +182,82 @@ def _decode_leniently(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
 # --- JSON (JSONL files; also quarantined JSONL/Parquet records on replay) ---------------------
 
-_TEXT = "VARCHAR"
-_RAW_JSON = "JSON"  # keeps the JSON spelling: 5 stays 5, "5" stays "5"
-JSON_SHAPE = json.dumps(
-    {
-        **{name: _TEXT for name in CANONICAL_FIELDS},
-        "quantity": _RAW_JSON,
-        "attributes": _RAW_JSON,
-        "site_id": _TEXT,  # schema version 2 (SPEC 4.3)
-        "item": {"sku": _TEXT, "qty": _RAW_JSON},
-    }
-)
+ADAPTER_REASON = "adapter_reason"  # the reason of the adapter that mapped the record, if any
+
+
+def _first_selecting(
+    adapters: tuple[SourceAdapter, ...],
+    expression_of: Callable[[SourceAdapter], str | None],
+    default: str,
+) -> str:
+    """SQL giving, for each record, `expression_of` the first adapter that selects it (or
+    `default` when that is None), and `default` for a record no adapter selects."""
+    expressions = [expression_of(adapter) for adapter in adapters]
+    while expressions and expressions[-1] is None:  # later adapters that only give the default
+        expressions.pop()
+    if not expressions:
+        return default
+    whens = " ".join(
+        f"WHEN {adapter.selects} THEN {expression or default}"
+        for adapter, expression in zip(adapters, expressions, strict=False)
+    )
+    return f"CASE {whens} ELSE {default} END"
+
+
+def _mapped(name: str, adapters: tuple[SourceAdapter, ...]) -> str:
+    """SQL for a canonical field: the selecting adapter's expression, else the key of that
+    name."""
+    return _first_selecting(adapters, lambda adapter: adapter.fields.get(name), f"doc.{name}")
+
+
+def _adapter_reason(adapters: tuple[SourceAdapter, ...]) -> str:
+    """SQL for the first of the selecting adapter's own reasons that holds, else NULL."""
+
+    def reasons(adapter: SourceAdapter) -> str | None:
+        if not adapter.reasons:
+            return None
+        whens = " ".join(
+            f"WHEN {condition} THEN {literal(reason)}" for reason, condition in adapter.reasons
+        )
+        return f"CASE {whens} END"
+
+    return _first_selecting(adapters, reasons, "NULL::VARCHAR")
 
 
 def json_records_sql(source: str) -> str:
     """Normalized relation from `source`, a relation with the context columns, `source_line`,
-    `raw_record` (one JSON object) and `undecodable`."""
-    v2 = "doc.schema_version = '2'"
-    fields = {
-        **{name: f"doc.{name}" for name in CANONICAL_FIELDS},
-        "location_id": f"CASE WHEN {v2} THEN doc.site_id ELSE doc.location_id END",
-        "sku": f"CASE WHEN {v2} THEN doc.item.sku ELSE doc.sku END",
-        "quantity": f"(CASE WHEN {v2} THEN doc.item.qty ELSE doc.quantity END)::VARCHAR",
-        # attributes may arrive as an object or as a JSON string holding one
-        "attributes": "CASE WHEN json_type(doc.attributes) = 'VARCHAR' "
-        "THEN doc.attributes ->> '$' ELSE doc.attributes::VARCHAR END",
-    }
+    `raw_record` (one JSON object) and `undecodable`. The registered source adapters map the
+    records they select (`omnistock.ingest.adapters`)."""
+    adapters = adapters_registry.registered()
+    fields = {name: _mapped(name, adapters) for name in CANONICAL_FIELDS}
+    # quantity keeps its JSON spelling as text; attributes may arrive as an object or as a
+    # JSON string holding one
+    fields["quantity"] = f"({fields['quantity']})::VARCHAR"
+    attributes = fields["attributes"]
+    fields["attributes"] = (
+        f"CASE WHEN json_type({attributes}) = 'VARCHAR' "
+        f"THEN {attributes} ->> '$' ELSE {attributes}::VARCHAR END"
+    )
     field_list = ",\n".join(f"    {expr} AS {name}" for name, expr in fields.items())
+    shape = json.dumps(adapters_registry.json_shape())
     return f"""
 SELECT {", ".join(CONTEXT_COLUMNS)}, source_line, raw_record,
     undecodable OR doc IS NULL OR NOT regexp_matches(raw_record, '^\\s*[{{]') AS malformed,
-{field_list}
+{field_list},
+    {_adapter_reason(adapters)} AS {ADAPTER_REASON}
 FROM (
     -- Guarded: try() alone falls back to row-at-a-time evaluation whenever a vector holds
     -- one malformed line (about 4x slower); the guard keeps try() for the rare odd object.
     SELECT *, CASE WHEN json_valid(raw_record) AND json_type(raw_record) = 'OBJECT'
-        THEN try(json_transform(raw_record, '{JSON_SHAPE}')) END AS doc
+        THEN try(json_transform(raw_record, '{shape}')) END AS doc
     FROM {source}
 )"""
+
+
+def canonical_rows_sql(relation: str) -> str:
+    """Normalized relation from rows read by their canonical column names (CSV, Parquet): no
+    adapter maps them."""
+    return f"SELECT *, NULL::VARCHAR AS {ADAPTER_REASON} FROM {relation}"
 
 
 # --- CSV -------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from omnistock.ingest.db import scalar, transaction
 from omnistock.ingest.readers import (
     SourceRelation,
     UnreadableFile,
+    canonical_rows_sql,
     json_records_sql,
     parse_csv_records,
 )
@@ -97,7 +98,7 @@ def _candidates(con: duckdb.DuckDBPyConnection, report: ReplayReport) -> SourceR
     if not csv_tables:
         return SourceRelation(sql=json_part)
     return SourceRelation(
-        sql=f"{json_part}\nUNION ALL BY NAME\nSELECT * FROM ingest_replay_csv",
+        sql=f"{json_part}\nUNION ALL BY NAME\n{canonical_rows_sql('ingest_replay_csv')}",
         arrow_tables={
             "ingest_replay_csv": pa.concat_tables(csv_tables, promote_options="permissive")
         },

@@ -4,39 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from omnistock.config import SOURCE_SYSTEMS
-
-# Canonical (version 1) record fields, in the order of SPEC 4.
-CANONICAL_FIELDS = (
-    "event_id",
-    "schema_version",
-    "event_type",
-    "source_system",
-    "occurred_at",
-    "emitted_at",
-    "case_id",
-    "location_id",
-    "to_location_id",
-    "sku",
-    "quantity",
-    "channel",
-    "reason_code",
-    "attributes",
+# The canonical (version 1) event, in the order of SPEC 4: each field with the type it is
+# stored as, and its role in validation: `envelope` fields are always required, checked in
+# this order (architecture: validation order, step 2); `typed` fields are required by some
+# event types (step 7); `attributes` is the JSON object. Every other list of the fields is
+# derived from this one (the raw table, the judged records, the content hash).
+CANONICAL_EVENT: tuple[tuple[str, str, str], ...] = (
+    ("event_id", "VARCHAR", "envelope"),
+    ("schema_version", "VARCHAR", "envelope"),
+    ("event_type", "VARCHAR", "envelope"),
+    ("source_system", "VARCHAR", "envelope"),
+    ("occurred_at", "TIMESTAMP", "envelope"),
+    ("emitted_at", "TIMESTAMP", "envelope"),
+    ("case_id", "VARCHAR", "envelope"),
+    ("location_id", "VARCHAR", "typed"),
+    ("to_location_id", "VARCHAR", "typed"),
+    ("sku", "VARCHAR", "typed"),
+    ("quantity", "BIGINT", "typed"),
+    ("channel", "VARCHAR", "typed"),
+    ("reason_code", "VARCHAR", "typed"),
+    ("attributes", "VARCHAR", "attributes"),
 )
-
-# Always required, checked in this order (architecture: validation order, step 2).
-ENVELOPE_FIELDS = (
-    "event_id",
-    "schema_version",
-    "event_type",
-    "source_system",
-    "occurred_at",
-    "emitted_at",
-    "case_id",
-)
-
-# Fields an event type may require, checked in this order (validation order, step 7).
-TYPED_FIELDS = ("location_id", "to_location_id", "sku", "quantity", "channel", "reason_code")
+CANONICAL_FIELDS = tuple(name for name, _type, _role in CANONICAL_EVENT)
+STORED_TYPES = {name: stored_type for name, stored_type, _role in CANONICAL_EVENT}
+ENVELOPE_FIELDS = tuple(name for name, _type, role in CANONICAL_EVENT if role == "envelope")
+TYPED_FIELDS = tuple(name for name, _type, role in CANONICAL_EVENT if role == "typed")
 
 SUPPORTED_SCHEMA_VERSIONS = ("1", "2")
 CHANNELS = ("store", "web", "marketplace", "bopis", "ship_from_store")
@@ -123,6 +115,7 @@ QUARANTINE_REASONS = (
 
 
 __all__ = [
+    "CANONICAL_EVENT",
     "CANONICAL_FIELDS",
     "CHANNELS",
     "EMIT_TOLERANCE_MINUTES",
@@ -130,7 +123,7 @@ __all__ = [
     "EVENT_ID_PATTERN",
     "EVENT_RULES",
     "QUARANTINE_REASONS",
-    "SOURCE_SYSTEMS",
+    "STORED_TYPES",
     "SUPPORTED_SCHEMA_VERSIONS",
     "TYPED_FIELDS",
     "EventRule",

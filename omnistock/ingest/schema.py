@@ -17,9 +17,16 @@ from __future__ import annotations
 import duckdb
 
 from omnistock.ingest.db import scalar, transaction
+from omnistock.ingest.rules import ENVELOPE_FIELDS, STORED_TYPES
 from omnistock.ingest.validation import content_hash_sql
 
 RAW_SCHEMA = "raw"
+
+# A stored event has its envelope and its attributes object ('{}' when none was sent).
+_STORED_EVENT = ",\n        ".join(
+    f"{name} {column_type}" + (" NOT NULL" if name in (*ENVELOPE_FIELDS, "attributes") else "")
+    for name, column_type in STORED_TYPES.items()
+)
 
 TABLE_DDL: dict[str, str] = {
     "locations": """
@@ -35,21 +42,8 @@ TABLE_DDL: dict[str, str] = {
         unit_price DOUBLE,
         abc_class VARCHAR
     """,
-    "inventory_events": """
-        event_id VARCHAR NOT NULL,
-        schema_version VARCHAR NOT NULL,
-        event_type VARCHAR NOT NULL,
-        source_system VARCHAR NOT NULL,
-        occurred_at TIMESTAMP NOT NULL,
-        emitted_at TIMESTAMP NOT NULL,
-        case_id VARCHAR NOT NULL,
-        location_id VARCHAR,
-        to_location_id VARCHAR,
-        sku VARCHAR,
-        quantity BIGINT,
-        channel VARCHAR,
-        reason_code VARCHAR,
-        attributes VARCHAR NOT NULL,
+    "inventory_events": f"""
+        {_STORED_EVENT},
         source_file VARCHAR NOT NULL,
         source_line BIGINT NOT NULL,
         ingested_at TIMESTAMP NOT NULL

@@ -20,6 +20,7 @@ from omnistock.ingest.landing import LandingFile, read_landed
 from omnistock.ingest.readers import (
     ParsedParquet,
     SourceRelation,
+    canonical_rows_sql,
     json_records_sql,
     jsonl_lines,
     parquet_raw_sql,
@@ -86,7 +87,7 @@ class Batch:
             parts.append(json_records_sql(with_context(JSONL_VIEW)))
         if self._rows:
             tables[ROWS_VIEW] = _concat(self._rows)
-            parts.append(f"SELECT * FROM {with_context(ROWS_VIEW)}")
+            parts.append(canonical_rows_sql(with_context(ROWS_VIEW)))
         return SourceRelation(sql="\nUNION ALL BY NAME\n".join(parts), arrow_tables=tables)
 
     def files_table(self) -> pa.Table:

@@ -14,6 +14,7 @@ import duckdb
 
 from omnistock.ingest.db import scalar
 from omnistock.ingest.readers import strip_sql
+from omnistock.ingest.rules import CANONICAL_FIELDS
 from omnistock.ingest.validation import CHECKED_TABLE, content_hash_sql
 from omnistock.ingest.validation import utc_now as utc_now  # re-exported for the engine
 
@@ -21,10 +22,7 @@ CONTESTED_TABLE = "ingest_contested"
 OUTCOMES_VIEW = "ingest_outcomes"
 UNSTORED_TABLE = "ingest_unstored"  # the few outcomes other than 'stored', kept at hand
 
-EVENT_COLUMNS = (
-    "event_id, schema_version, event_type, source_system, occurred_at, emitted_at, case_id, "
-    "location_id, to_location_id, sku, quantity, channel, reason_code, attributes"
-)
+EVENT_COLUMNS = ", ".join(CANONICAL_FIELDS)
 
 
 def resolve_duplicates(con: duckdb.DuckDBPyConnection) -> None:

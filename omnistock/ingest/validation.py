@@ -6,7 +6,8 @@ when it passes, its typed canonical values. Duplicates are decided later, per
 batch, against the store (see `store.py`).
 
 The per-event-type rules of SPEC 4.1 (`rules.EVENT_RULES`) are compiled into the CASE chain as
-constant IN-lists, so validation is a single projection over the records. The accepted time
+constant IN-lists, so validation is a single projection over the records; a source adapter's
+own reason (`adapter_reason`) comes right after `malformed_record`. The accepted time
 window (config `get_timestamp_window`, relative to the time of the run) is bound once per
 session into the one-row table `ingest_timestamp_bounds`, which the statement joins.
 """
@@ -18,8 +19,9 @@ from datetime import UTC, datetime
 import duckdb
 
 from omnistock.config import get_timestamp_window
-from omnistock.ingest.db import scalar
-from omnistock.ingest.readers import SourceRelation
+from omnistock.ingest.adapters import source_systems
+from omnistock.ingest.db import literal, scalar
+from omnistock.ingest.readers import ADAPTER_REASON, SourceRelation
 from omnistock.ingest.rules import (
     CANONICAL_FIELDS,
     CHANNELS,
@@ -27,7 +29,7 @@ from omnistock.ingest.rules import (
     ENVELOPE_FIELDS,
     EVENT_ID_PATTERN,
     EVENT_RULES,
-    SOURCE_SYSTEMS,
+    STORED_TYPES,
     SUPPORTED_SCHEMA_VERSIONS,
     TYPED_FIELDS,
 )
@@ -35,14 +37,19 @@ from omnistock.ingest.rules import (
 CHECKED_TABLE = "ingest_checked"
 BOUNDS_TABLE = "ingest_timestamp_bounds"
 
-CHECKED_COLUMNS = """
-    file_seq BIGINT, source_file VARCHAR, source_folder VARCHAR, source_line BIGINT,
-    raw_record VARCHAR, reason VARCHAR,
-    event_id VARCHAR, schema_version VARCHAR, event_type VARCHAR, source_system VARCHAR,
-    occurred_at TIMESTAMP, emitted_at TIMESTAMP, case_id VARCHAR, location_id VARCHAR,
-    to_location_id VARCHAR, sku VARCHAR, quantity BIGINT, channel VARCHAR, reason_code VARCHAR,
-    attributes VARCHAR
-"""
+# Where the record came from and its outcome, then its canonical values as they are stored.
+CHECKED_COLUMNS = ", ".join(
+    f"{name} {column_type}"
+    for name, column_type in {
+        "file_seq": "BIGINT",
+        "source_file": "VARCHAR",
+        "source_folder": "VARCHAR",
+        "source_line": "BIGINT",
+        "raw_record": "VARCHAR",
+        "reason": "VARCHAR",
+        **STORED_TYPES,
+    }.items()
+)
 
 # ISO-8601 with an offset or Z (a space instead of T is tolerated, as RFC 3339 allows); real
 # offsets lie within ±14:00, anything beyond (DuckDB would accept +24:00) is refused here. The
@@ -55,12 +62,8 @@ ISO_TIMESTAMP = (
 CONTENT_SEPARATOR = "chr(31)"  # ASCII unit separator between hashed values
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _literal_list(values) -> str:
-    return ", ".join(_literal(value) for value in values)
+    return ", ".join(literal(value) for value in values)
 
 
 def _event_type_in(event_types) -> str:
@@ -70,7 +73,7 @@ def _event_type_in(event_types) -> str:
 
 def _utc(column: str) -> str:
     return (
-        f"CASE WHEN regexp_full_match({column}, {_literal(ISO_TIMESTAMP)}) "
+        f"CASE WHEN regexp_full_match({column}, {literal(ISO_TIMESTAMP)}) "
         f"THEN make_timestamp(epoch_us(try_cast(replace({column}, ',', '.') AS TIMESTAMPTZ))) END"
     )
 
@@ -96,7 +99,7 @@ def _quantity_ok_sql() -> str:
 
 def _reason_code_allowed_sql() -> str:
     whens = " ".join(
-        f"WHEN {_literal(event_type)} THEN reason_code IN ({_literal_list(rule.reason_codes)})"
+        f"WHEN {literal(event_type)} THEN reason_code IN ({_literal_list(rule.reason_codes)})"
         for event_type, rule in EVENT_RULES.items()
         if rule.reason_codes
     )
@@ -115,19 +118,20 @@ def _reason_sql() -> str:
     ]
     attributes = [
         f"WHEN {_event_type_in(t for t, r in EVENT_RULES.items() if key in r.attribute_keys)} "
-        f"AND json_extract_string(attributes_json, {_literal('$.' + key)}) IS NULL "
+        f"AND json_extract_string(attributes_json, {literal('$.' + key)}) IS NULL "
         f"THEN 'missing_field:attributes.{key}'"
         for key in _required_attribute_keys()
     ]
     whens = [
         "WHEN malformed OR attributes_json IS NULL THEN 'malformed_record'",
+        f"WHEN {ADAPTER_REASON} IS NOT NULL THEN {ADAPTER_REASON}",
         *envelope,
         f"WHEN schema_version NOT IN ({_literal_list(SUPPORTED_SCHEMA_VERSIONS)}) "
         "THEN 'unsupported_schema_version'",
-        f"WHEN NOT regexp_full_match(event_id, {_literal(EVENT_ID_PATTERN)}) "
+        f"WHEN NOT regexp_full_match(event_id, {literal(EVENT_ID_PATTERN)}) "
         "THEN 'invalid_value:event_id'",
         f"WHEN NOT {_event_type_in(EVENT_RULES)} THEN 'unknown_event_type'",
-        f"WHEN source_system NOT IN ({_literal_list(SOURCE_SYSTEMS)}) "
+        f"WHEN source_system NOT IN ({_literal_list(source_systems())}) "
         "THEN 'invalid_value:source_system'",
         *required,
         *attributes,
@@ -148,20 +152,10 @@ def _reason_sql() -> str:
     return "CASE\n        " + "\n        ".join(whens) + "\n    END"
 
 
-# The canonical content a content hash covers, as `ingest_checked` and the event store name it.
-HASHED_CONTENT = (
-    "event_type",
-    "source_system",
-    "occurred_at",
-    "emitted_at",
-    "case_id",
-    "location_id",
-    "to_location_id",
-    "sku",
-    "quantity",
-    "channel",
-    "reason_code",
-    "attributes",
+# The canonical content a content hash covers, as `ingest_checked` and the event store name it:
+# every field but the event's identity and the schema version it was sent in.
+HASHED_CONTENT = tuple(
+    name for name in CANONICAL_FIELDS if name not in ("event_id", "schema_version")
 )
 
 
@@ -227,7 +221,7 @@ INSERT INTO {CHECKED_TABLE}
 WITH normalized AS ({normalized}),
 present AS (
     SELECT file_seq, source_file, source_folder, source_line, raw_record, malformed,
-        {present}
+        {ADAPTER_REASON}, {present}
     FROM normalized
 ),
 typed AS (

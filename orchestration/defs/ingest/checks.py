@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from omnistock import ingest
+from omnistock.config import quarantine_threshold
 from orchestration.defs.ingest.assets import EVENTS, MANIFEST, QUARANTINE
-
-DEFAULT_QUARANTINE_THRESHOLD = 0.02
-
-
-def quarantine_threshold() -> float:
-    """Highest acceptable quarantined share per source (env OMNISTOCK_QUARANTINE_THRESHOLD)."""
-    return float(os.environ.get("OMNISTOCK_QUARANTINE_THRESHOLD", DEFAULT_QUARANTINE_THRESHOLD))
 
 
 @dg.asset_check(
