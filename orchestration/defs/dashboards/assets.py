@@ -8,11 +8,12 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
 
-from dashboards.report import write_report
+from dashboards.report import REPORT_FILE, write_report
 from dashboards.snapshot import DASHBOARD_TABLES, publish_snapshot, read_manifest
 from orchestration.defs.actions.assets import cycle_count_requests
 from orchestration.defs.intelligence.assets import location_risk
 from orchestration.defs.transform import omnistock_dbt_assets
+from orchestration.policy import cycle_count_policy
 from orchestration.resources import WAREHOUSE_POOL, OmnistockPaths
 
 GROUP = "dashboards"
@@ -37,7 +38,10 @@ MARTS = [name for name in DASHBOARD_TABLES if not name.startswith(("location_", 
 def published_snapshot(duckdb: DuckDBResource, paths: OmnistockPaths):
     snapshots_dir = paths.settings.snapshots_dir
     with duckdb.get_connection() as con:
-        version = publish_snapshot(con, snapshots_dir)
+        # the deployed policy's threshold reaches the risk page through the manifest
+        version = publish_snapshot(
+            con, snapshots_dir, risk_threshold=cycle_count_policy().risk_threshold
+        )
     manifest = read_manifest(snapshots_dir, version.name)
     return dg.MaterializeResult(
         metadata={
@@ -63,7 +67,7 @@ def published_snapshot(duckdb: DuckDBResource, paths: OmnistockPaths):
 )
 def planner_report(paths: OmnistockPaths):
     settings = paths.settings
-    report = write_report(settings.snapshots_dir, settings.reports_dir / "omnistock-report.html")
+    report = write_report(settings.snapshots_dir, settings.reports_dir / REPORT_FILE)
     return dg.MaterializeResult(
         metadata={
             "report": dg.MetadataValue.path(str(report)),
