@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 from pathlib import Path
+from string import Template
 
 import duckdb
 import plotly.graph_objects as go
@@ -30,24 +31,25 @@ from .pages.risk import queries as risk_queries
 from .pages.transfers import figures as transfer_figures
 from .pages.transfers import queries as transfer_queries
 from .snapshot import Snapshot, SnapshotReader, thresholds_from_info
+from .theme import BAD, FONT, GOOD, GRID, INK, MUTED
 
 # Where the pipeline writes the report, in its reports folder.
 REPORT_FILE = "omnistock-report.html"
 
-STYLE = """
-body { font-family: Inter, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif;
-       color: #1f2937; margin: 0; background: #f5f6f8; }
+# The dashboards' look (theme), as CSS.
+STYLE = Template("""
+body { font-family: $font; color: $ink; margin: 0; background: #f5f6f8; }
 header { background: #111827; color: white; padding: 18px 28px; }
 header h1 { margin: 0; font-size: 22px; } header p { margin: 4px 0 0; color: #9ca3af; }
 main { max-width: 1200px; margin: 0 auto; padding: 16px 28px 40px; }
 h2 { font-size: 17px; margin: 26px 0 10px; }
 table { border-collapse: collapse; width: 100%; background: white; font-size: 14px; }
-th, td { border: 1px solid #e5e7eb; padding: 7px 10px; text-align: left; }
-td.num { text-align: right; } .good { color: #15803d; } .bad { color: #b91c1c; }
-.neutral { color: #6b7280; }
-.figure { background: white; border: 1px solid #e5e7eb; border-radius: 10px; padding: 8px;
+th, td { border: 1px solid $grid; padding: 7px 10px; text-align: left; }
+td.num { text-align: right; } .good { color: $good; } .bad { color: $bad; }
+.neutral { color: $muted; }
+.figure { background: white; border: 1px solid $grid; border-radius: 10px; padding: 8px;
           margin-bottom: 16px; }
-"""
+""").substitute(font=FONT, ink=INK, grid=GRID, good=GOOD, bad=BAD, muted=MUTED)
 
 
 def _kpi_table(data: SnapshotData, filters: Filters) -> str:

@@ -20,6 +20,7 @@ GRID = "#e5e7eb"
 ACCENT = "#2563eb"  # the one-series colour: a bar or line that is not a category
 BAD = "#b91c1c"  # worse than it should be: a short lane, a p95, a disruption, a loop back
 WARN = "#d97706"  # worth a look: burst days
+GOOD = "#15803d"  # better than before (a KPI's change)
 PALE = "#f8fafc"
 HEAT = "#fde68a"
 
@@ -76,7 +77,8 @@ CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
     ),
     "stage": ("return_received", "return_inspected", "return_restocked", "refund_issued"),
 }
-# Categories whose values carry a meaning of their own.
+# value -> colour per category: percentiles and statuses by what they mean, the rest in
+# palette order.
 CATEGORY_COLOURS: dict[str, dict[str, str]] = {
     "percentile": {"p50": ACCENT, "p95": BAD},
     "status": {"open": PALETTE[1], "counted": PALETTE[2]},
