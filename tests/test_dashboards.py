@@ -44,7 +44,13 @@ from dashboards.snapshot import (
     publish_snapshot,
     read_manifest,
 )
-from omnistock.tables import LOCATION_FEATURES
+from omnistock.tables import (
+    CYCLE_COUNT_REQUEST_LINES,
+    CYCLE_COUNT_REQUESTS,
+    LOCATION_CATEGORY_RISK,
+    LOCATION_FEATURES,
+    LOCATION_RISK,
+)
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +113,20 @@ def test_bare_table_names_are_found_in_any_schema_and_mappings_rename(snapshots,
         )
     manifest = json.loads((version / "manifest.json").read_text())
     assert manifest["tables"]["lanes"]["rows"] == 7 and manifest["missing"] == ["nothing"]
+
+
+def test_the_risk_and_cycle_count_tables_are_exported_as_declared(snapshots):
+    """The fixture writes them through their declarations (omnistock/tables.py), as their
+    producers do; the snapshot keeps every declared column, in order."""
+    tables = read_manifest(snapshots)["tables"]
+    for table in (
+        LOCATION_RISK,
+        LOCATION_CATEGORY_RISK,
+        CYCLE_COUNT_REQUESTS,
+        CYCLE_COUNT_REQUEST_LINES,
+    ):
+        assert tables[table.name]["columns"] == list(table.column_names), table.name
+    assert "counts" not in tables["location_risk"]["columns"]  # evidence stays with features
 
 
 def test_open_snapshot_serves_views_and_nothing_else(snapshots, tmp_path):
