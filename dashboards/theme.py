@@ -185,10 +185,6 @@ def empty_figure(
     return figure
 
 
-def has_data_traces(figure: go.Figure) -> bool:
-    return len(figure.data) > 0
-
-
 # -- how values read ----------------------------------------------------------------------
 
 

@@ -690,7 +690,7 @@ def test_exception_figures_rank_workflows_and_locations(data):
 )
 def test_empty_results_give_a_figure_that_says_so(build, frame):
     figure = build(frame)
-    assert not theme.has_data_traces(figure)
+    assert not figure.data
     assert figure.layout.annotations[0].text
 
 
