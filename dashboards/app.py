@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,11 +17,11 @@ from pathlib import Path
 from dash import Dash, Input, Output, dcc, html
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from . import queries
+from .components import Page, message_page, page_header
+from .data import date_bounds, filter_options, resolve_locations, snapshot_data
 from .filters import Filters
-from .layout import message_page, page_header
-from .pages import HOME, PAGES, PAGES_BY_PATH
-from .queries import snapshot_data
+from .kpi_queries import kpi_window
+from .pages import PAGES
 from .snapshot import SnapshotReader
 
 log = logging.getLogger(__name__)
@@ -48,73 +49,50 @@ def _filter_defaults(reader: SnapshotReader) -> FilterDefaults:
     with snapshot_data(reader) as data:
         if data is None:
             return FilterDefaults(None, None, {"channels": [], "regions": [], "locations": []})
-        first, last = queries.date_bounds(data)
-        start, end = queries.kpi_window(data)
-        return FilterDefaults(first, last, queries.filter_options(data), start, end)
+        first, last = date_bounds(data)
+        start, end = kpi_window(data)
+        return FilterDefaults(first, last, filter_options(data), start, end)
+
+
+def _filter(label: str, control, wide: bool = False) -> html.Div:
+    return html.Div(
+        [html.Label(label, htmlFor=control.id), control],
+        className="filter wide-filter" if wide else "filter",
+    )
+
+
+def _dropdown(element_id: str, options: list, placeholder: str) -> dcc.Dropdown:
+    return dcc.Dropdown(
+        id=element_id,
+        options=options,
+        value=[],
+        multi=True,
+        placeholder=placeholder,
+        persistence=True,
+        persistence_type="session",
+    )
 
 
 def _filter_bar(defaults: FilterDefaults) -> html.Div:
-    persist = {"persistence": True, "persistence_type": "session"}
+    dates = dcc.DatePickerRange(
+        id="filter-dates",
+        start_date=defaults.start,
+        end_date=defaults.end,
+        min_date_allowed=defaults.first_day,
+        max_date_allowed=defaults.last_day,
+        display_format="YYYY-MM-DD",
+        clearable=True,
+        persistence=True,
+        persistence_type="session",
+    )
+    options = defaults.options
+    locations = _location_options(options["locations"])
     return html.Div(
         [
-            html.Div(
-                [
-                    html.Label("Dates", htmlFor="filter-dates"),
-                    dcc.DatePickerRange(
-                        id="filter-dates",
-                        start_date=defaults.start,
-                        end_date=defaults.end,
-                        min_date_allowed=defaults.first_day,
-                        max_date_allowed=defaults.last_day,
-                        display_format="YYYY-MM-DD",
-                        clearable=True,
-                        **persist,
-                    ),
-                ],
-                className="filter",
-            ),
-            html.Div(
-                [
-                    html.Label("Channel", htmlFor="filter-channel"),
-                    dcc.Dropdown(
-                        id="filter-channel",
-                        options=defaults.options["channels"],
-                        value=[],
-                        multi=True,
-                        placeholder="All channels",
-                        **persist,
-                    ),
-                ],
-                className="filter",
-            ),
-            html.Div(
-                [
-                    html.Label("Region", htmlFor="filter-region"),
-                    dcc.Dropdown(
-                        id="filter-region",
-                        options=defaults.options["regions"],
-                        value=[],
-                        multi=True,
-                        placeholder="All regions",
-                        **persist,
-                    ),
-                ],
-                className="filter",
-            ),
-            html.Div(
-                [
-                    html.Label("Location", htmlFor="filter-location"),
-                    dcc.Dropdown(
-                        id="filter-location",
-                        options=_location_options(defaults.options["locations"]),
-                        value=[],
-                        multi=True,
-                        placeholder="All locations",
-                        **persist,
-                    ),
-                ],
-                className="filter wide-filter",
-            ),
+            _filter("Dates", dates),
+            _filter("Channel", _dropdown("filter-channel", options["channels"], "All channels")),
+            _filter("Region", _dropdown("filter-region", options["regions"], "All regions")),
+            _filter("Location", _dropdown("filter-location", locations, "All locations"), True),
             html.Button("Reset filters", id="filter-reset", className="reset", n_clicks=0),
         ],
         className="filter-bar",
@@ -126,7 +104,7 @@ def _location_options(locations: list[tuple[str, str]]) -> list[dict]:
     return [{"label": label, "value": value} for value, label in locations]
 
 
-def _shell(reader: SnapshotReader) -> html.Div:
+def _shell(reader: SnapshotReader, pages: Sequence[Page]) -> html.Div:
     defaults = _filter_defaults(reader)
     return html.Div(
         [
@@ -149,7 +127,7 @@ def _shell(reader: SnapshotReader) -> html.Div:
                     dcc.Link(
                         page.title, href=page.path, id=f"nav-{page.slug}", className="nav-link"
                     )
-                    for page in PAGES
+                    for page in pages
                 ],
                 className="nav",
             ),
@@ -162,11 +140,21 @@ def _shell(reader: SnapshotReader) -> html.Div:
     )
 
 
+def _page_at(pathname: str | None, pages: Sequence[Page]) -> Page | None:
+    """The page at a URL; the first page is the home page."""
+    if pathname in (None, "", "/"):
+        return pages[0]
+    return next((page for page in pages if page.path == pathname.rstrip("/")), None)
+
+
 def render_page(
-    reader: SnapshotReader, pathname: str | None, filters: Filters
+    reader: SnapshotReader,
+    pathname: str | None,
+    filters: Filters,
+    pages: Sequence[Page] = PAGES,
 ) -> tuple[list | html.Div, str]:
     """(page body, snapshot status line) for a URL; never raises into the browser."""
-    page = HOME if pathname in (None, "", "/") else PAGES_BY_PATH.get(pathname.rstrip("/"))
+    page = _page_at(pathname, pages)
     with snapshot_data(reader) as data:
         if data is None:
             return message_page(
@@ -178,7 +166,7 @@ def render_page(
         snapshot = data.snapshot
         status = f"snapshot {snapshot.version} · data as of {snapshot.as_of or 'unknown'}"
         if page is None:
-            links = [html.Li(dcc.Link(p.title, href=p.path)) for p in PAGES]
+            links = [html.Li(dcc.Link(p.title, href=p.path)) for p in pages]
             return html.Div(
                 [message_page("Page not found", f"There is no page at {pathname}."), html.Ul(links)]
             ), status
@@ -196,12 +184,12 @@ def render_page(
             ], status
 
 
-def _register_callbacks(app: Dash, reader: SnapshotReader) -> None:
+def _register_callbacks(app: Dash, reader: SnapshotReader, pages: Sequence[Page]) -> None:
     @app.callback(
         Output("page-content", "children"),
         Output("snapshot-status", "children"),
         Output("global-filters", "data"),
-        *[Output(f"nav-{page.slug}", "className") for page in PAGES],
+        *[Output(f"nav-{page.slug}", "className") for page in pages],
         Input("url", "pathname"),
         *FILTER_INPUTS,
     )
@@ -215,9 +203,9 @@ def _register_callbacks(app: Dash, reader: SnapshotReader) -> None:
                 "locations": locations,
             }
         )
-        body, status = render_page(reader, pathname, filters)
-        active = HOME.path if pathname in (None, "", "/") else (pathname or "").rstrip("/")
-        classes = ["nav-link active" if page.path == active else "nav-link" for page in PAGES]
+        body, status = render_page(reader, pathname, filters, pages)
+        active = _page_at(pathname, pages)
+        classes = ["nav-link active" if page == active else "nav-link" for page in pages]
         return body, status, filters.to_store(), *classes
 
     @app.callback(Output("filter-location", "options"), Input("filter-region", "value"))
@@ -226,8 +214,8 @@ def _register_callbacks(app: Dash, reader: SnapshotReader) -> None:
         with snapshot_data(reader) as data:
             if data is None:
                 return []
-            locations = queries.filter_options(data)["locations"]
-            inside = queries.resolve_locations(data, Filters(regions=tuple(regions or ())))
+            locations = filter_options(data)["locations"]
+            inside = resolve_locations(data, Filters(regions=tuple(regions or ())))
         if inside is not None:
             locations = [(value, label) for value, label in locations if value in set(inside)]
         return _location_options(locations)
@@ -246,8 +234,9 @@ def _register_callbacks(app: Dash, reader: SnapshotReader) -> None:
         return defaults.start, defaults.end, [], [], []
 
 
-def create_app(snapshots_dir: Path | str) -> Dash:
-    """The dashboards over the snapshots in `snapshots_dir` (follows new publishes)."""
+def create_app(snapshots_dir: Path | str, pages: Sequence[Page] = PAGES) -> Dash:
+    """The dashboards over the snapshots in `snapshots_dir` (follows new publishes), with
+    `pages` in the navigation (the registry `pages.PAGES` unless told)."""
     reader = SnapshotReader(snapshots_dir)
     app = Dash(
         __name__,
@@ -255,8 +244,8 @@ def create_app(snapshots_dir: Path | str) -> Dash:
         assets_folder=str(ASSETS),
         update_title=None,
     )
-    app.layout = lambda: _shell(reader)  # a function: each page load sees the latest snapshot
-    _register_callbacks(app, reader)
+    app.layout = lambda: _shell(reader, pages)  # each page load sees the latest snapshot
+    _register_callbacks(app, reader, pages)
     return app
 
 
@@ -273,8 +262,14 @@ class _QuietRequestHandler(WSGIRequestHandler):
 class BackgroundServer:
     """The dashboards served from a daemon thread (tests, screenshots); port 0 = any free."""
 
-    def __init__(self, snapshots_dir: Path | str, host: str = "127.0.0.1", port: int = 0):
-        self.app = create_app(snapshots_dir)
+    def __init__(
+        self,
+        snapshots_dir: Path | str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        pages: Sequence[Page] = PAGES,
+    ):
+        self.app = create_app(snapshots_dir, pages)
         self._server = make_server(
             host, port, self.app.server, threaded=True, request_handler=_QuietRequestHandler
         )

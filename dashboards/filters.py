@@ -102,11 +102,6 @@ class Conditions:
     def where(self, keyword: str = "where") -> str:
         return f"{keyword} " + " and ".join(self.clauses) if self.clauses else ""
 
-    def extend(self, other: Conditions) -> Conditions:
-        self.clauses.extend(other.clauses)
-        self.params.extend(other.params)
-        return self
-
 
 def location_predicate(column: str, filters: Filters) -> Conditions:
     """`column` is one of the selected locations and in one of the selected regions."""

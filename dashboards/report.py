@@ -9,46 +9,59 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 from pathlib import Path
+from string import Template
 
 import duckdb
 import plotly.graph_objects as go
 
-from . import figures, queries
+from .data import Missing, SnapshotData, snapshot_data
 from .filters import Filters
-from .kpis import format_change, format_value
-from .queries import SnapshotData, snapshot_data
-from .snapshot import Snapshot, SnapshotReader
+from .kpi_queries import headline, kpi_window
+from .kpis import format_value
+from .pages.exceptions import figures as exception_figures
+from .pages.exceptions import queries as exception_queries
+from .pages.integrations import figures as integration_figures
+from .pages.integrations import queries as integration_queries
+from .pages.orders import figures as order_figures
+from .pages.orders import queries as order_queries
+from .pages.returns import figures as return_figures
+from .pages.returns import queries as return_queries
+from .pages.risk import figures as risk_figures
+from .pages.risk import queries as risk_queries
+from .pages.transfers import figures as transfer_figures
+from .pages.transfers import queries as transfer_queries
+from .snapshot import Snapshot, SnapshotReader, thresholds_from_info
+from .theme import BAD, FONT, GOOD, GRID, INK, MUTED
 
-STYLE = """
-body { font-family: Inter, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif;
-       color: #1f2937; margin: 0; background: #f5f6f8; }
+# Where the pipeline writes the report, in its reports folder.
+REPORT_FILE = "omnistock-report.html"
+
+# The dashboards' look (theme), as CSS.
+STYLE = Template("""
+body { font-family: $font; color: $ink; margin: 0; background: #f5f6f8; }
 header { background: #111827; color: white; padding: 18px 28px; }
 header h1 { margin: 0; font-size: 22px; } header p { margin: 4px 0 0; color: #9ca3af; }
 main { max-width: 1200px; margin: 0 auto; padding: 16px 28px 40px; }
 h2 { font-size: 17px; margin: 26px 0 10px; }
 table { border-collapse: collapse; width: 100%; background: white; font-size: 14px; }
-th, td { border: 1px solid #e5e7eb; padding: 7px 10px; text-align: left; }
-td.num { text-align: right; } .good { color: #15803d; } .bad { color: #b91c1c; }
-.neutral { color: #6b7280; }
-.figure { background: white; border: 1px solid #e5e7eb; border-radius: 10px; padding: 8px;
+th, td { border: 1px solid $grid; padding: 7px 10px; text-align: left; }
+td.num { text-align: right; } .good { color: $good; } .bad { color: $bad; }
+.neutral { color: $muted; }
+.figure { background: white; border: 1px solid $grid; border-radius: 10px; padding: 8px;
           margin-bottom: 16px; }
-"""
+""").substitute(font=FONT, ink=INK, grid=GRID, good=GOOD, bad=BAD, muted=MUTED)
 
 
 def _kpi_table(data: SnapshotData, filters: Filters) -> str:
     """The headline KPIs of the catalog, as the Overview tiles compute them."""
-    headline = queries.headline_kpis(data)
-    current = None if headline is None else queries.kpi_values(data, headline, filters)
-    if current is None:
+    values = headline(data, filters)
+    if isinstance(values, Missing):
         return "<p>The snapshot has no KPI tables (kpi_catalog, kpi_daily).</p>"
-    previous_period = filters.previous_period()
-    previous = previous_period and queries.kpi_values(data, headline, previous_period)
     body = []
-    for kpi in headline:
-        value = current.value(kpi.name)
-        before = previous.value(kpi.name) if previous else None
-        change, tone = format_change(kpi, value, before)
-        note = current.cuts[kpi.name].note
+    for kpi in values.kpis:
+        value, before = values.current.value(kpi.name), values.previous_value(kpi)
+        change, tone = values.change(kpi)
+        note = values.current.cuts[kpi.name].note
         body.append(
             f"<tr id='kpi-{html.escape(kpi.name)}'><td>{html.escape(kpi.label)}</td>"
             f"<td class='num'>{html.escape(format_value(kpi, value))}</td>"
@@ -64,35 +77,42 @@ def _kpi_table(data: SnapshotData, filters: Filters) -> str:
 
 def headline_figures(data: SnapshotData, filters: Filters) -> list[go.Figure]:
     """The figures a planner forwards: what breaks accuracy, where, and what to count."""
-    built = []
+    risk_threshold = data.snapshot.risk_threshold
     candidates = [
-        (queries.exception_summary(data, filters), figures.exception_value_by_workflow),
         (
-            queries.order_exception_rate_by_channel(data, filters),
-            figures.order_exception_rate_by_channel,
+            exception_figures.exception_value_by_workflow,
+            exception_queries.exception_summary(data, filters),
         ),
-        (queries.orders_by_day(data, filters), figures.oversells_by_channel),
-        (queries.transfer_lanes(data, filters), figures.lane_accuracy),
-        (queries.return_disposition_by_location(data, filters), figures.disposition_by_location),
         (
-            (
-                queries.api_failure_rate_by_day(data, filters),
-                queries.integration_disruptions(data, filters),
-            ),
-            figures.failure_rate_with_disruptions,
+            order_figures.order_exception_rate_by_channel,
+            order_queries.order_exception_rate_by_channel(data, filters),
         ),
-        (queries.location_risk(data, filters), figures.risk_ranking),
+        (order_figures.oversells_by_channel, order_queries.orders_by_day(data, filters)),
+        (transfer_figures.lane_accuracy, transfer_queries.transfer_lanes(data, filters)),
+        (
+            return_figures.disposition_by_location,
+            return_queries.return_disposition_by_location(data, filters),
+        ),
+        (
+            integration_figures.failure_rate_with_disruptions,
+            integration_queries.api_failure_rate_by_day(data, filters),
+            integration_queries.integration_disruptions(data, filters),
+        ),
+        (
+            lambda risk: risk_figures.risk_ranking(risk, risk_threshold),
+            risk_queries.location_risk(data, filters),
+        ),
     ]
-    for frames, build in candidates:
-        frames = frames if isinstance(frames, tuple) else (frames,)
-        if all(frame is not None for frame in frames):
-            built.append(build(*frames))
-    return built
+    return [
+        build(*results)
+        for build, *results in candidates
+        if not any(isinstance(result, Missing) for result in results)
+    ]
 
 
 def _report_filters(data: SnapshotData) -> Filters:
     """The dashboards' default window: the current standard period (kpi_period)."""
-    start, end = queries.kpi_window(data)
+    start, end = kpi_window(data)
     return Filters(start=start, end=end)
 
 
@@ -163,6 +183,7 @@ def _snapshot_of_connection(con: duckdb.DuckDBPyConnection) -> Snapshot:
         "version": info.get("version", "unknown"),
         "as_of": info.get("as_of"),
         "horizon_date": info.get("horizon_date"),
+        "thresholds": thresholds_from_info(info),
         "tables": {
             name: {"columns": [c[0] for c in con.execute(f'describe "{name}"').fetchall()]}
             for name in tables
@@ -178,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m dashboards.report", description=__doc__)
     parser.add_argument("--snapshots", help="snapshots folder (default: the configured one)")
-    parser.add_argument("--out", help="HTML file (default: <reports dir>/inventory-report.html)")
+    parser.add_argument("--out", help=f"HTML file (default: <reports dir>/{REPORT_FILE})")
     args = parser.parse_args(argv)
     if args.snapshots and args.out:
         snapshots, out = Path(args.snapshots), Path(args.out)
@@ -187,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
 
         settings = get_settings()
         snapshots = Path(args.snapshots) if args.snapshots else settings.snapshots_dir
-        out = Path(args.out) if args.out else settings.reports_dir / "inventory-report.html"
+        out = Path(args.out) if args.out else settings.reports_dir / REPORT_FILE
     print(write_report(snapshots, out))
     return 0
 

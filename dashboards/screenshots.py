@@ -16,7 +16,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from .layout import Page
+from .components import Page
 from .pages import PAGES
 
 CHROMIUM = os.environ.get("OMNISTOCK_CHROMIUM", "/usr/bin/chromium")

@@ -8,8 +8,8 @@ the new snapshot, never a half-written one, and never wait on the warehouse's wr
 <snapshots_dir>/
   v-20260315T101530123456Z/    one folder per publish (immutable once renamed into place)
     kpi_daily.parquet …
-    manifest.json              version, published_at, as_of, horizon_date, row counts,
-                               missing tables
+    manifest.json              version, published_at, as_of, horizon_date, thresholds,
+                               row counts, missing tables
   current -> v-20260315T101530123456Z
 ```
 """
@@ -27,6 +27,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+
+from omnistock.tables import (
+    CYCLE_COUNT_REQUEST_LINES,
+    CYCLE_COUNT_REQUESTS,
+    LOCATION_CATEGORY_RISK,
+    LOCATION_RISK,
+)
 
 CURRENT_LINK = "current"
 MANIFEST_FILE = "manifest.json"
@@ -47,21 +54,26 @@ DASHBOARD_TABLES: tuple[str, ...] = (
     "int_data_horizon",
     "dim_locations",
     "fct_order_lines",
-    "fct_reservations",
     "fct_transfers",
     "fct_returns",
     "fct_integration_disruptions",
-    "fct_cycle_counts",
     "process_transitions",
     "stalled_cases",
     "exception_queue",
     "alert_conditions",
-    "location_risk",
-    "location_category_risk",
-    "cycle_count_requests",
-    "cycle_count_request_lines",
+    *(
+        table.name
+        for table in (
+            LOCATION_RISK,
+            LOCATION_CATEGORY_RISK,
+            CYCLE_COUNT_REQUESTS,
+            CYCLE_COUNT_REQUEST_LINES,
+        )
+    ),
 )
 SCHEMA_PREFERENCE = ("marts", "main")
+# The thresholds a manifest may record (policy values the pages draw).
+THRESHOLDS = ("risk_threshold",)
 
 
 class SnapshotNotFound(FileNotFoundError):
@@ -92,6 +104,17 @@ class Snapshot:
             return date.fromisoformat(value) if value else None
         except ValueError:  # a day Python cannot hold
             return None
+
+    @property
+    def risk_threshold(self) -> float | None:
+        """The risk score from which the cycle-count policy asks for a count, as the
+        publisher recorded it (None in a snapshot published before thresholds were)."""
+        return self.manifest.get("thresholds", {}).get("risk_threshold")
+
+
+def thresholds_from_info(info: Mapping[str, str | None]) -> dict[str, float]:
+    """The manifest's thresholds from a connection's snapshot_info rows (text values)."""
+    return {key: float(info[key]) for key in THRESHOLDS if info.get(key) is not None}
 
 
 def _quote_identifier(name: str) -> str:
@@ -255,12 +278,15 @@ def publish_snapshot(
     tables: Iterable[str] | Mapping[str, str] = DASHBOARD_TABLES,
     *,
     keep: int = KEEP_VERSIONS,
+    risk_threshold: float | None = None,
 ) -> Path:
     """Export `tables` from the warehouse to a new snapshot version, make it current, prune.
 
     `tables` lists snapshot names (looked up in any schema, marts first) or maps snapshot
     names to relations ("schema.table"). A table that does not exist yet is recorded under
     `missing` in the manifest and the pages that need it show an empty state.
+    `risk_threshold` is the deployed cycle-count policy's: the manifest records it under
+    `thresholds` and the risk page draws it (without it, no threshold is drawn).
     Returns the new version folder.
     """
     snapshots_dir = Path(snapshots_dir)
@@ -279,6 +305,7 @@ def publish_snapshot(
             "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "as_of": as_of,
             **horizon,
+            "thresholds": {} if risk_threshold is None else {"risk_threshold": risk_threshold},
             "tables": exported,
             "missing": sorted(name for name, source in sources.items() if source is None),
         }
@@ -322,9 +349,11 @@ def _open_version(folder: Path) -> tuple[duckdb.DuckDBPyConnection, dict]:
         )
     # So a bare connection (open_snapshot) still knows which snapshot it reads.
     con.execute("create table snapshot_info (key varchar, value varchar)")
+    thresholds = manifest.get("thresholds", {})
     con.executemany(
         "insert into snapshot_info values (?, ?)",
-        [(key, manifest.get(key)) for key in ("version", "as_of", "horizon_date", "published_at")],
+        [(key, manifest.get(key)) for key in ("version", "as_of", "horizon_date", "published_at")]
+        + [(key, str(thresholds[key])) for key in THRESHOLDS if key in thresholds],
     )
     # Read-only in effect: the views are the only way out, file access is limited to this
     # version's (read-only) Parquet files, and nobody can lift that on this connection.

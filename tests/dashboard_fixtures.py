@@ -11,14 +11,18 @@ KPI. The rows are written out so tests can assert exact numbers:
 - returns at S002 stall (two stalled cases), S001 returns are inspected within hours.
 - oms_erp has two disruptions: one recovered after 30 min, one still open at the end.
 - location_risk ranks S002 first; cycle_count_requests has one counted and one open request.
-- The risk and cycle-count tables have the shape their jobs write (intelligence.location_risk,
-  actions.cycle_count_requests + actions.cycle_count_request_lines).
+- The risk and cycle-count tables are where their jobs write them (intelligence.location_risk,
+  actions.cycle_count_requests + actions.cycle_count_request_lines); the snapshot records the
+  deployed count threshold, 0.9.
 
-Column names and types follow dbt_project/models/marts/*.yml; the KPI tables (kpi_daily,
-kpi_observations, kpi_period) take theirs from those contracts and kpi_catalog is the dbt
-seed itself (dbt_project/seeds/kpi_catalog.csv), so the fixture cannot drift from them.
-Percentile KPIs are recomputed from kpi_observations: kpi_daily holds no percentile rows of
-the observed families (the feed lag, read per day on /integrations, keeps its rows).
+Every table's columns and types come from its declaration, so the fixture cannot drift from
+what the pipeline writes: the marts from their dbt contracts (dbt_project/models/marts/*.yml),
+kpi_catalog is the dbt seed itself (dbt_project/seeds/kpi_catalog.csv), the risk and
+cycle-count tables from omnistock/tables.py. Rows name their columns; a name the declaration
+does not have is an error, and the risk and cycle-count rows go through `Table.conform`, as
+their producers' do (every declared column, nothing else). Percentile KPIs are recomputed
+from kpi_observations: kpi_daily holds no percentile rows of the observed families (the feed
+lag, read per day on /integrations, keeps its rows).
 """
 
 from __future__ import annotations
@@ -28,22 +32,39 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import yaml
 
 from dashboards.snapshot import publish_snapshot
+from omnistock.tables import (
+    CYCLE_COUNT_REQUEST_LINES,
+    CYCLE_COUNT_REQUESTS,
+    LOCATION_CATEGORY_FEATURES,
+    LOCATION_CATEGORY_RISK,
+    LOCATION_FEATURES,
+    LOCATION_RISK,
+    Table,
+)
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 DAYS = [date(2026, 3, d) for d in range(1, 11)]
 AS_OF = datetime(2026, 3, 10, 23, 0)
 HORIZON_AT = datetime(2026, 3, 9, 22, 0)  # day 10 is after the horizon: incomplete
 HORIZON = HORIZON_AT.date()
+RISK_THRESHOLD = 0.9  # the deployed cycle-count policy's, recorded by the publisher
+
+
+def model_columns(folder: str, model: str) -> dict[str, str | None]:
+    """{column: data type} a dbt model's yml declares (dbt_project/models/<folder>); the
+    type is None where the model has no contract."""
+    spec = yaml.safe_load((DBT_PROJECT / "models" / folder / f"{model}.yml").read_text())
+    [declared] = [m for m in spec["models"] if m["name"] == model]
+    return {column["name"]: column.get("data_type") for column in declared["columns"]}
 
 
 def contract_columns(model: str) -> dict[str, str]:
     """{column: data type} of a mart's enforced contract (dbt_project/models/marts)."""
-    spec = yaml.safe_load((DBT_PROJECT / "models" / "marts" / f"{model}.yml").read_text())
-    [declared] = [m for m in spec["models"] if m["name"] == model]
-    return {column["name"]: column["data_type"] for column in declared["columns"]}
+    return model_columns("marts", model)
 
 
 def seed_columns(seed: str) -> dict[str, str]:
@@ -61,208 +82,72 @@ def at(d: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, 3, d, hour, minute)
 
 
-TABLES: dict[str, dict[str, str]] = {
-    "marts.dim_locations": {
-        "location_id": "varchar",
-        "location_type": "varchar",
-        "region": "varchar",
-        "location_name": "varchar",
-    },
-    "marts.kpi_catalog": seed_columns("kpi_catalog"),
-    "marts.kpi_daily": contract_columns("kpi_daily"),
-    "marts.kpi_observations": contract_columns("kpi_observations"),
-    "marts.kpi_period": contract_columns("kpi_period"),
-    # intermediate.int_data_horizon declares no types (no contract); its five columns
-    "intermediate.int_data_horizon": {
+def _horizon_columns() -> dict[str, str]:
+    """int_data_horizon's columns as its yml lists them; it has no contract, so the types are
+    the fixture's (the names are checked)."""
+    types = {
         "horizon_at": "timestamp",
         "horizon_date": "date",
         "data_start_date": "date",
         "horizon_source": "varchar",
         "feeds": "bigint",
-    },
-    "marts.fct_order_lines": {
-        "order_id": "varchar",
-        "sku": "varchar",
-        "channel": "varchar",
-        "placed_at": "timestamp",
-        "order_date": "date",
-        "ordered_quantity": "bigint",
-        "fulfilment_location_id": "varchar",
-        "oversell_location_id": "varchar",
-        "is_oversold": "boolean",
-        "order_has_exception": "boolean",
-        "line_status": "varchar",
-    },
-    "marts.fct_reservations": {
-        "order_id": "varchar",
-        "sku": "varchar",
-        "location_id": "varchar",
-        "channel": "varchar",
-        "reservation_date": "date",
-        "first_requested_at": "timestamp",
-        "outcome": "varchar",
-        "latency_s": "double",
-    },
-    "marts.fct_transfers": {
-        "transfer_id": "varchar",
-        "sku": "varchar",
-        "origin_location_id": "varchar",
-        "destination_location_id": "varchar",
-        "requested_at": "timestamp",
-        "shipped_at": "timestamp",
-        "shipment_date": "date",
-        "received_at": "timestamp",
-        "shipped_quantity": "bigint",
-        "received_quantity": "bigint",
-        "receipt_variance_quantity": "bigint",
-        "is_received_in_full": "boolean",
-        "is_received_short": "boolean",
-        "cycle_time_h": "double",
-        "transfer_status": "varchar",
-    },
-    "marts.fct_returns": {
-        "return_id": "varchar",
-        "sku": "varchar",
-        "channel": "varchar",
-        "location_id": "varchar",
-        "received_at": "timestamp",
-        "receipt_date": "date",
-        "inspected_at": "timestamp",
-        "disposition": "varchar",
-        "disposition_time_h": "double",
-        "is_closed": "boolean",
-        "return_status": "varchar",
-    },
-    "marts.fct_integration_disruptions": {
-        "disruption_id": "varchar",
-        "integration": "varchar",
-        "started_at": "timestamp",
-        "disruption_date": "date",
-        "last_failed_at": "timestamp",
-        "failed_calls": "bigint",
-        "recovered_at": "timestamp",
-        "is_recovered": "boolean",
-        "recovery_time_min": "double",
-    },
-    "marts.fct_cycle_counts": {
-        "event_id": "varchar",
-        "count_id": "varchar",
-        "location_id": "varchar",
-        "sku": "varchar",
-        "counted_at": "timestamp",
-        "count_date": "date",
-        "counted_quantity": "bigint",
-        "system_quantity": "bigint",
-        "variance_quantity": "bigint",
-        "is_accurate": "boolean",
-        "unit_cost": "double",
-        "variance_value_at_cost": "double",
-    },
-    "marts.process_transitions": {
-        "workflow": "varchar",
-        "from_activity": "varchar",
-        "to_activity": "varchar",
-        "transition_count": "bigint",
-        "case_count": "bigint",
-        "mean_duration_s": "double",
-        "p50_duration_s": "double",
-        "p95_duration_s": "double",
-    },
-    "marts.stalled_cases": {
-        "workflow": "varchar",
-        "case_key": "varchar",
-        "case_id": "varchar",
-        "sku": "varchar",
-        "location_id": "varchar",
-        "stage": "varchar",
-        "last_event_at": "timestamp",
-        "age_h": "double",
-        "sla_hours": "double",
-        "hours_over_sla": "double",
-        "units": "bigint",
-        "value_at_cost": "double",
-        "as_of": "timestamp",
-    },
-    "marts.exception_queue": {
-        "exception_id": "varchar",
-        "exception_type": "varchar",
-        "workflow": "varchar",
-        "reference_id": "varchar",
-        "location_id": "varchar",
-        "sku": "varchar",
-        "opened_at": "timestamp",
-        "age_h": "double",
-        "units": "bigint",
-        "value_at_cost": "double",
-        "detail": "varchar",
-        "impact_rank": "bigint",
-        "as_of": "timestamp",
-        "event_type": "varchar",
-    },
-    # As the risk and cycle-count jobs write them (intelligence.*, actions.*): no region on
-    # the risk rows, the SKU list in a lines table, the results on the request.
-    "intelligence.location_risk": {
-        "location_id": "varchar",
-        "location_type": "varchar",
-        "as_of": "timestamp",
-        "risk_score": "double",
-        "risk_rank": "bigint",
-        "combined_score": "double",
-        "top_features": "varchar[]",
-        "reason": "varchar",
-        "count_discrepancy_rate": "double",
-        "shrink_units_per_throughput": "double",
-        "stalled_return_rate": "double",
-        "counts": "bigint",
-    },
-    "intelligence.location_category_risk": {
-        "location_id": "varchar",
-        "category": "varchar",
-        "location_type": "varchar",
-        "as_of": "timestamp",
-        "risk_score": "double",
-        "risk_rank": "bigint",
-        "reason": "varchar",
-    },
-    "actions.cycle_count_requests": {
-        "request_id": "varchar",
-        "location_id": "varchar",
-        "requested_at": "timestamp",
-        "risk_score": "double",
-        "risk_rank": "bigint",
-        "reason": "varchar",
-        "sku_count": "bigint",
-        "expected_discrepancy_value": "double",
-        "status": "varchar",
-        "counted_at": "timestamp",
-        "skus_counted": "bigint",
-        "skus_inaccurate": "bigint",
-        "units_corrected": "bigint",
-        "value_corrected": "double",
-        "outbox_file": "varchar",
-    },
-    "actions.cycle_count_request_lines": {
-        "request_id": "varchar",
-        "priority": "bigint",
-        "location_id": "varchar",
-        "sku": "varchar",
-        "expected_discrepancy_value": "double",
+    }
+    assert list(model_columns("intermediate", "int_data_horizon")) == list(types)
+    return types
+
+
+MARTS = (
+    "dim_locations",
+    "kpi_daily",
+    "kpi_observations",
+    "kpi_period",
+    "fct_order_lines",
+    "fct_reservations",
+    "fct_transfers",
+    "fct_returns",
+    "fct_integration_disruptions",
+    "fct_cycle_counts",
+    "process_transitions",
+    "stalled_cases",
+    "exception_queue",
+)
+# The tables risk scoring and the cycle-count job write, as omnistock/tables.py declares them.
+DECLARED: dict[str, Table] = {
+    table.qualified_name: table
+    for table in (
+        LOCATION_RISK,
+        LOCATION_CATEGORY_RISK,
+        CYCLE_COUNT_REQUESTS,
+        CYCLE_COUNT_REQUEST_LINES,
+    )
+}
+# relation -> {column: DuckDB type}, in table order.
+TABLES: dict[str, dict[str, str]] = {
+    "marts.kpi_catalog": seed_columns("kpi_catalog"),
+    **{f"marts.{mart}": contract_columns(mart) for mart in MARTS},
+    "intermediate.int_data_horizon": _horizon_columns(),
+    **{
+        relation: {column: kind.lower() for column, kind in table.columns.items()}
+        for relation, table in DECLARED.items()
     },
 }
-RISK_TABLES = (
-    "intelligence.location_risk",
-    "intelligence.location_category_risk",
-    "actions.cycle_count_requests",
-    "actions.cycle_count_request_lines",
-)
 
 
-def locations() -> list[tuple]:
-    return [
-        ("S001", "store", "north", "North store 1"),
-        ("S002", "store", "south", "South store 2"),
-        ("DC01", "dc", "north", "North DC"),
-    ]
+def named(fields: str, rows: list[tuple]) -> list[dict]:
+    """Positional rows as {column: value}, the columns named once in `fields`."""
+    names = fields.split()
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def locations() -> list[dict]:
+    return named(
+        "location_id location_type region location_name",
+        [
+            ("S001", "store", "north", "North store 1"),
+            ("S002", "store", "south", "South store 2"),
+            ("DC01", "dc", "north", "North DC"),
+        ],
+    )
 
 
 def kpi_catalog() -> list[dict]:
@@ -334,17 +219,34 @@ def kpi_observations() -> list[dict]:
     postings: 36 sales posted after 1 h and 4 after 4 h (pos), 10 transfer shipments after
     6 + day/2 h (wms). So a day's posting lag is p50 1 h, p95 6 + day/2 h (the top ten)."""
     rows = [
-        _observation("reservation_latency", r[4], r[7], channel=r[3], location_id=r[2])
+        _observation(
+            "reservation_latency",
+            r["reservation_date"],
+            r["latency_s"],
+            channel=r["channel"],
+            location_id=r["location_id"],
+        )
         for r in reservations()
     ]
     rows += [
-        _observation("transfer_cycle_time", t[6], t[13], origin=t[2], destination=t[3])
+        _observation(
+            "transfer_cycle_time",
+            t["shipment_date"],
+            t["cycle_time_h"],
+            origin=t["origin_location_id"],
+            destination=t["destination_location_id"],
+        )
         for t in transfers()
     ]
     rows += [
-        _observation("returns_disposition_time", r[5], r[8], location_id=r[3])
+        _observation(
+            "returns_disposition_time",
+            r["receipt_date"],
+            r["disposition_time_h"],
+            location_id=r["location_id"],
+        )
         for r in returns()
-        if r[8] is not None
+        if r["disposition_time_h"] is not None
     ]
     for i, d in enumerate(DAYS, start=1):
         for value, source, event_type, count in (
@@ -391,7 +293,7 @@ def data_horizon() -> list[dict]:
     ]
 
 
-def order_lines() -> list[tuple]:
+def order_lines() -> list[dict]:
     """One line per order: SKU2 daily on web and marketplace; SKU1 once a day on web except
     six lines a day on the promotion days 5-6."""
     rows = []
@@ -418,27 +320,34 @@ def order_lines() -> list[tuple]:
                     "cancelled" if is_oversold else "fulfilled",
                 )
             )
-    return rows
+    return named(
+        "order_id sku channel placed_at order_date ordered_quantity fulfilment_location_id "
+        "oversell_location_id is_oversold order_has_exception line_status",
+        rows,
+    )
 
 
-def reservations() -> list[tuple]:
+def reservations() -> list[dict]:
     latencies = [1, 2, 2, 3, 4, 8, 20, 45, 120, 4000]
-    return [
-        (
-            f"O-{i + 1}-2-w",
-            "SKU2",
-            "S001" if i % 2 else "S002",
-            "web" if i < 6 else "marketplace",
-            day(i + 1),
-            at(i + 1, 10),
-            "confirmed",
-            float(latency),
-        )
-        for i, latency in enumerate(latencies)
-    ]
+    return named(
+        "order_id sku location_id channel reservation_date first_requested_at outcome latency_s",
+        [
+            (
+                f"O-{i + 1}-2-w",
+                "SKU2",
+                "S001" if i % 2 else "S002",
+                "web" if i < 6 else "marketplace",
+                day(i + 1),
+                at(i + 1, 10),
+                "confirmed",
+                float(latency),
+            )
+            for i, latency in enumerate(latencies)
+        ],
+    )
 
 
-def transfers() -> list[tuple]:
+def transfers() -> list[dict]:
     rows = []
     for n in range(3):
         rows.append(
@@ -481,136 +390,193 @@ def transfers() -> list[tuple]:
                 "received",
             )
         )
-    return rows
+    return named(
+        "transfer_id sku origin_location_id destination_location_id requested_at shipped_at "
+        "shipment_date received_at shipped_quantity received_quantity "
+        "receipt_variance_quantity is_received_in_full is_received_short cycle_time_h "
+        "transfer_status",
+        rows,
+    )
 
 
-def returns() -> list[tuple]:
-    return [
-        (
-            "R1",
-            "SKU1",
-            "web",
-            "S001",
-            at(2, 9),
-            day(2),
-            at(2, 12),
-            "restock",
-            3.0,
-            True,
-            "restocked",
-        ),
-        ("R2", "SKU2", "web", "S001", at(3, 9), day(3), at(3, 15), "scrap", 6.0, True, "disposed"),
-        (
-            "R3",
-            "SKU1",
-            "marketplace",
-            "S002",
-            at(2, 9),
-            day(2),
-            at(5, 9),
-            "restock",
-            72.0,
-            False,
-            "awaiting_restock",
-        ),
-        (
-            "R4",
-            "SKU2",
-            "web",
-            "S002",
-            at(4, 9),
-            day(4),
-            None,
-            None,
-            None,
-            False,
-            "awaiting_inspection",
-        ),
-    ]
+def returns() -> list[dict]:
+    return named(
+        "return_id sku channel location_id received_at receipt_date inspected_at disposition "
+        "disposition_time_h is_closed return_status",
+        [
+            (
+                "R1",
+                "SKU1",
+                "web",
+                "S001",
+                at(2, 9),
+                day(2),
+                at(2, 12),
+                "restock",
+                3.0,
+                True,
+                "restocked",
+            ),
+            (
+                "R2",
+                "SKU2",
+                "web",
+                "S001",
+                at(3, 9),
+                day(3),
+                at(3, 15),
+                "scrap",
+                6.0,
+                True,
+                "disposed",
+            ),
+            (
+                "R3",
+                "SKU1",
+                "marketplace",
+                "S002",
+                at(2, 9),
+                day(2),
+                at(5, 9),
+                "restock",
+                72.0,
+                False,
+                "awaiting_restock",
+            ),
+            (
+                "R4",
+                "SKU2",
+                "web",
+                "S002",
+                at(4, 9),
+                day(4),
+                None,
+                None,
+                None,
+                False,
+                "awaiting_inspection",
+            ),
+        ],
+    )
 
 
-def disruptions() -> list[tuple]:
-    return [
-        ("oms_erp:1", "oms_erp", at(4, 10), day(4), at(4, 10, 25), 40, at(4, 10, 30), True, 30.0),
-        ("oms_erp:2", "oms_erp", at(9, 20), day(9), at(10, 22), 300, None, False, None),
-    ]
+def disruptions() -> list[dict]:
+    return named(
+        "disruption_id integration started_at disruption_date last_failed_at failed_calls "
+        "recovered_at is_recovered recovery_time_min",
+        [
+            (
+                "oms_erp:1",
+                "oms_erp",
+                at(4, 10),
+                day(4),
+                at(4, 10, 25),
+                40,
+                at(4, 10, 30),
+                True,
+                30.0,
+            ),
+            ("oms_erp:2", "oms_erp", at(9, 20), day(9), at(10, 22), 300, None, False, None),
+        ],
+    )
 
 
-def cycle_counts() -> list[tuple]:
-    return [
-        ("c1", "CNT1", "S002", "SKU1", at(9, 10), day(9), 3, 5, -2, False, 10.0, -20.0),
-        ("c2", "CNT2", "S002", "SKU2", at(9, 11), day(9), 4, 4, 0, True, 4.0, 0.0),
-        ("c3", "CNT3", "S001", "SKU1", at(2, 10), day(2), 5, 5, 0, True, 10.0, 0.0),
-    ]
+def cycle_counts() -> list[dict]:
+    return named(
+        "event_id count_id location_id sku counted_at count_date counted_quantity "
+        "system_quantity variance_quantity is_accurate unit_cost variance_value_at_cost",
+        [
+            ("c1", "CNT1", "S002", "SKU1", at(9, 10), day(9), 3, 5, -2, False, 10.0, -20.0),
+            ("c2", "CNT2", "S002", "SKU2", at(9, 11), day(9), 4, 4, 0, True, 4.0, 0.0),
+            ("c3", "CNT3", "S001", "SKU1", at(2, 10), day(2), 5, 5, 0, True, 10.0, 0.0),
+        ],
+    )
 
 
-def transitions() -> list[tuple]:
-    return [
-        ("order", "order_placed", "reservation_requested", 40, 40, 60.0, 59.0, 120.0),
-        ("order", "reservation_requested", "reservation_confirmed", 36, 36, 3.0, 2.0, 15.0),
-        ("order", "reservation_requested", "reservation_failed", 4, 4, 50.0, 50.0, 55.0),
-        ("order", "reservation_failed", "reservation_requested", 4, 4, 3000.0, 3000.0, 9000.0),
-        ("order", "reservation_confirmed", "order_fulfilled", 32, 32, 50000.0, 49000.0, 90000.0),
-        ("order", "reservation_confirmed", "order_cancelled", 4, 4, 20000.0, 19000.0, 40000.0),
-        ("order", "order_placed", "order_cancelled", 2, 2, 600.0, 600.0, 700.0),
-        ("order", "order_fulfilled", "order_fulfilled", 1, 1, 20000.0, 20000.0, 20000.0),
-        ("return", "return_initiated", "return_received", 4, 4, 140000.0, 140000.0, 200000.0),
-        ("return", "return_received", "return_inspected", 3, 3, 20000.0, 21600.0, 250000.0),
-        ("return", "return_inspected", "return_restocked", 2, 2, 17000.0, 17000.0, 18000.0),
-    ]
+def transitions() -> list[dict]:
+    return named(
+        "workflow from_activity to_activity transition_count case_count mean_duration_s "
+        "p50_duration_s p95_duration_s",
+        [
+            ("order", "order_placed", "reservation_requested", 40, 40, 60.0, 59.0, 120.0),
+            ("order", "reservation_requested", "reservation_confirmed", 36, 36, 3.0, 2.0, 15.0),
+            ("order", "reservation_requested", "reservation_failed", 4, 4, 50.0, 50.0, 55.0),
+            ("order", "reservation_failed", "reservation_requested", 4, 4, 3000.0, 3000.0, 9000.0),
+            (
+                "order",
+                "reservation_confirmed",
+                "order_fulfilled",
+                32,
+                32,
+                50000.0,
+                49000.0,
+                90000.0,
+            ),
+            ("order", "reservation_confirmed", "order_cancelled", 4, 4, 20000.0, 19000.0, 40000.0),
+            ("order", "order_placed", "order_cancelled", 2, 2, 600.0, 600.0, 700.0),
+            ("order", "order_fulfilled", "order_fulfilled", 1, 1, 20000.0, 20000.0, 20000.0),
+            ("return", "return_initiated", "return_received", 4, 4, 140000.0, 140000.0, 200000.0),
+            ("return", "return_received", "return_inspected", 3, 3, 20000.0, 21600.0, 250000.0),
+            ("return", "return_inspected", "return_restocked", 2, 2, 17000.0, 17000.0, 18000.0),
+        ],
+    )
 
 
-def stalled() -> list[tuple]:
-    return [
-        (
-            "return",
-            "R3|SKU1",
-            "R3",
-            "SKU1",
-            "S002",
-            "return_inspected",
-            at(5, 9),
-            134.0,
-            72.0,
-            62.0,
-            1,
-            10.0,
-            AS_OF,
-        ),
-        (
-            "return",
-            "R4|SKU2",
-            "R4",
-            "SKU2",
-            "S002",
-            "return_received",
-            at(4, 9),
-            158.0,
-            72.0,
-            86.0,
-            1,
-            4.0,
-            AS_OF,
-        ),
-        (
-            "order",
-            "O-1-2-w|SKU2",
-            "O-1-2-w",
-            "SKU2",
-            "S001",
-            "reservation_confirmed",
-            at(1, 10),
-            229.0,
-            72.0,
-            157.0,
-            1,
-            4.0,
-            AS_OF,
-        ),
-    ]
+def stalled() -> list[dict]:
+    return named(
+        "workflow case_key case_id sku location_id stage last_event_at age_h sla_hours "
+        "hours_over_sla units value_at_cost as_of",
+        [
+            (
+                "return",
+                "R3|SKU1",
+                "R3",
+                "SKU1",
+                "S002",
+                "return_inspected",
+                at(5, 9),
+                134.0,
+                72.0,
+                62.0,
+                1,
+                10.0,
+                AS_OF,
+            ),
+            (
+                "return",
+                "R4|SKU2",
+                "R4",
+                "SKU2",
+                "S002",
+                "return_received",
+                at(4, 9),
+                158.0,
+                72.0,
+                86.0,
+                1,
+                4.0,
+                AS_OF,
+            ),
+            (
+                "order",
+                "O-1-2-w|SKU2",
+                "O-1-2-w",
+                "SKU2",
+                "S001",
+                "reservation_confirmed",
+                at(1, 10),
+                229.0,
+                72.0,
+                157.0,
+                1,
+                4.0,
+                AS_OF,
+            ),
+        ],
+    )
 
 
-def exceptions() -> list[tuple]:
+def exceptions() -> list[dict]:
     rows = [
         (
             "negative_stock",
@@ -692,113 +658,133 @@ def exceptions() -> list[tuple]:
         ),
     ]
     ranked = sorted(rows, key=lambda r: (-r[8], -r[7]))
+    return named(
+        "exception_id exception_type workflow reference_id location_id sku opened_at age_h "
+        "units value_at_cost detail impact_rank as_of event_type",
+        [(f"{r[0]}:{r[2]}", *r[:10], rank, AS_OF, r[10]) for rank, r in enumerate(ranked, start=1)],
+    )
+
+
+def _features(features: tuple[str, ...], **values: float) -> dict[str, float]:
+    """Every declared feature, 0 unless given (a name not declared is an error)."""
+    unknown = set(values) - set(features)
+    assert not unknown, f"not declared features: {sorted(unknown)}"
+    return {feature: values.get(feature, 0.0) for feature in features}
+
+
+def location_risk() -> list[dict]:
+    """S002 and DC01 both saturate the calibrated score; the model's rank orders them. S002
+    counts worst (discrepancy rate 0.5 against 0.1 and 0), DC01 ships short."""
+    scored = {"as_of": AS_OF, "model_version": "risk-v1"}
+    quiet = "no feature stands out from its peers"
     return [
-        (f"{r[0]}:{r[2]}", *r[:10], rank, AS_OF, r[10]) for rank, r in enumerate(ranked, start=1)
+        {
+            **scored,
+            "location_id": "S002",
+            "location_type": "store",
+            "region": "south",
+            "risk_score": 1.0,
+            "risk_rank": 1,
+            "combined_score": 0.9,
+            "isolation_score": 0.85,
+            "knn_score": 0.95,
+            "top_features": ["count_discrepancy_rate", "stalled_return_rate"],
+            "reason": "count discrepancies 4.0x peer median; stalled returns 0.5 vs peer median 0",
+            **_features(
+                LOCATION_FEATURES,
+                count_discrepancy_rate=0.5,
+                shrink_units_per_throughput=0.02,
+                stalled_return_rate=0.5,
+            ),
+        },
+        {
+            **scored,
+            "location_id": "DC01",
+            "location_type": "dc",
+            "region": "north",
+            "risk_score": 1.0,
+            "risk_rank": 2,
+            "combined_score": 0.7,
+            "isolation_score": 0.6,
+            "knn_score": 0.8,
+            "top_features": ["outbound_short_receipt_rate"],
+            "reason": "short shipments 2.0x peer median",
+            **_features(
+                LOCATION_FEATURES,
+                count_discrepancy_rate=0.1,
+                shrink_units_per_throughput=0.01,
+                outbound_short_receipt_rate=0.5,
+            ),
+        },
+        {
+            **scored,
+            "location_id": "S001",
+            "location_type": "store",
+            "region": "north",
+            "risk_score": 0.2,
+            "risk_rank": 3,
+            "combined_score": 0.1,
+            "isolation_score": 0.1,
+            "knn_score": 0.1,
+            "top_features": [],
+            "reason": quiet,
+            **_features(LOCATION_FEATURES),
+        },
     ]
 
 
-def location_risk() -> list[tuple]:
-    """S002 and DC01 both saturate the calibrated score; the model's rank orders them."""
+def location_category_risk() -> list[dict]:
+    def row(location, region, category, score, rank, reason, **features) -> dict:
+        return {
+            "location_id": location,
+            "category": category,
+            "location_type": "store",
+            "region": region,
+            "as_of": AS_OF,
+            "risk_score": score,
+            "risk_rank": rank,
+            "combined_score": score,
+            "isolation_score": score,
+            "knn_score": score,
+            "top_features": list(features),
+            "reason": reason,
+            **_features(LOCATION_CATEGORY_FEATURES, **features),
+        }
+
+    quiet = "no feature stands out from its peers"
     return [
-        (
-            "S002",
-            "store",
-            AS_OF,
-            1.0,
-            1,
-            0.9,
-            ["count_discrepancy_rate", "stalled_return_rate"],
-            "count discrepancies 4.0x peer median; stalled returns 0.5 vs peer median 0",
-            0.5,
-            0.02,
-            0.5,
-            2,
-        ),
-        (
-            "DC01",
-            "dc",
-            AS_OF,
-            1.0,
-            2,
-            0.7,
-            [],
-            "no feature stands out from its peers",
-            0.1,
-            0.01,
-            0.0,
-            1,
-        ),
-        (
-            "S001",
-            "store",
-            AS_OF,
-            0.2,
-            3,
-            0.1,
-            [],
-            "no feature stands out from its peers",
-            0.0,
-            0.0,
-            0.0,
-            1,
-        ),
-    ]
+        row("S002", "south", "apparel", 0.99, 1, "count discrepancies 5.0x peer median",
+            count_discrepancy_rate=0.6),
+        row("S002", "south", "home", 0.4, 4, quiet),
+        row("S001", "north", "apparel", 0.6, 2, quiet),
+    ]  # fmt: skip
 
 
-def location_category_risk() -> list[tuple]:
-    return [
-        ("S002", "apparel", "store", AS_OF, 0.99, 1, "count discrepancies 5.0x peer median"),
-        ("S002", "home", "store", AS_OF, 0.4, 4, "no feature stands out from its peers"),
-        ("S001", "apparel", "store", AS_OF, 0.6, 2, "no feature stands out from its peers"),
-    ]
-
-
-def cycle_count_requests() -> list[tuple]:
+def cycle_count_requests() -> list[dict]:
     """CC-1 at S002 came back (the job filled in its results); CC-2 at DC01 is open."""
-    return [
-        (
-            "CC-1",
-            "S002",
-            at(9, 8),
-            1.0,
-            1,
-            "count discrepancies 4.0x peer median",
-            2,
-            38.0,
-            "counted",
-            at(9, 11),
-            2,
-            1,
-            2,
-            20.0,
-            "outbox/cycle_counts/CC-1.json",
-        ),
-        (
-            "CC-2",
-            "DC01",
-            at(10, 8),
-            1.0,
-            2,
-            "short shipments 2.0x peer median",
-            1,
-            12.0,
-            "open",
-            None,
-            None,
-            None,
-            None,
-            None,
-            "outbox/cycle_counts/CC-2.json",
-        ),
-    ]
+    return named(
+        "request_id location_id requested_at risk_score risk_rank reason sku_count "
+        "expected_discrepancy_value status counted_at skus_counted skus_inaccurate "
+        "units_corrected value_corrected outbox_file",
+        [
+            ("CC-1", "S002", at(9, 8), 1.0, 1, "count discrepancies 4.0x peer median", 2,
+             38.0, "counted", at(9, 11), 2, 1, 2, 20.0, "outbox/cycle_counts/CC-1.json"),
+            ("CC-2", "DC01", at(10, 8), 1.0, 2, "short shipments 2.0x peer median", 1,
+             12.0, "open", None, None, None, None, None, "outbox/cycle_counts/CC-2.json"),
+        ],
+    )  # fmt: skip
 
 
-def cycle_count_request_lines() -> list[tuple]:
-    return [
-        ("CC-1", 2, "S002", "SKU2", 8.0),
-        ("CC-1", 1, "S002", "SKU1", 30.0),
-        ("CC-2", 1, "DC01", "SKU1", 12.0),
-    ]
+def cycle_count_request_lines() -> list[dict]:
+    return named(
+        "request_id priority location_id sku category abc_class book_quantity "
+        "inaccuracy_probability expected_discrepancy_value reason",
+        [
+            ("CC-1", 2, "S002", "SKU2", "home", "B", 4.0, 0.4, 8.0, "counted short before"),
+            ("CC-1", 1, "S002", "SKU1", "apparel", "A", 5.0, 0.6, 30.0, "apparel counts off"),
+            ("CC-2", 1, "DC01", "SKU1", "apparel", "A", 100.0, 0.2, 12.0, "short shipments"),
+        ],
+    )
 
 
 ROWS = {
@@ -824,30 +810,46 @@ ROWS = {
 }
 
 
+def _insert(con: duckdb.DuckDBPyConnection, relation: str, rows: list[dict]) -> None:
+    """Insert named rows: a declared table's through `Table.conform` (as its producer
+    writes), a mart's with the columns the rows do not name left null."""
+    columns = TABLES[relation]
+    if relation in DECLARED:
+        frame = DECLARED[relation].conform(pl.DataFrame(rows, infer_schema_length=None))
+        con.register("conformed", frame)
+        con.execute(f"insert into {relation} select * from conformed")
+        con.unregister("conformed")
+        return
+    for row in rows:
+        undeclared = set(row) - set(columns)
+        assert not undeclared, f"{relation} declares no column {sorted(undeclared)}"
+    placeholders = ", ".join("?" for _ in columns)
+    con.executemany(
+        f"insert into {relation} values ({placeholders})",
+        [tuple(row.get(name) for name in columns) for row in rows],
+    )
+
+
 def build_warehouse(path: Path, with_risk_tables: bool = True) -> Path:
     """A DuckDB file holding the hand-made marts (and the risk/cycle-count tables)."""
     with duckdb.connect(str(path)) as con:
         for relation, columns in TABLES.items():
-            if relation in RISK_TABLES and not with_risk_tables:
+            if relation in DECLARED and not with_risk_tables:
                 continue
-            schema = relation.split(".")[0]
-            con.execute(f"create schema if not exists {schema}")
+            con.execute(f"create schema if not exists {relation.split('.')[0]}")
             ddl = ", ".join(f"{name} {kind}" for name, kind in columns.items())
             con.execute(f"create table {relation} ({ddl})")
-            rows = ROWS[relation]()
-            if rows and isinstance(rows[0], dict):  # named rows: unnamed columns stay null
-                rows = [tuple(row.get(name) for name in columns) for row in rows]
-            placeholders = ", ".join("?" for _ in columns)
-            con.executemany(f"insert into {relation} values ({placeholders})", rows)
+            _insert(con, relation, ROWS[relation]())
     return path
 
 
 def publish_fixture_snapshot(tmp_path: Path, with_risk_tables: bool = True) -> Path:
-    """The fixture warehouse published as a snapshot; returns the snapshots folder."""
+    """The fixture warehouse published as a snapshot (with the deployed count threshold);
+    returns the snapshots folder."""
     warehouse = build_warehouse(tmp_path / "warehouse.duckdb", with_risk_tables)
     snapshots = tmp_path / "snapshots"
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        publish_snapshot(con, snapshots)
+        publish_snapshot(con, snapshots, risk_threshold=RISK_THRESHOLD)
     return snapshots
 
 

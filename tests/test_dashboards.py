@@ -7,7 +7,7 @@ import json
 import os
 import threading
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -16,11 +16,23 @@ import polars as pl
 import pytest
 from dashboard_fixtures import TABLES, build_warehouse, find_component, publish_fixture_snapshot
 
-from dashboards import figures, queries
+from dashboards import theme
 from dashboards.app import create_app, render_page
+from dashboards.data import date_bounds, resolve_locations, snapshot_data
 from dashboards.filters import Filters, default_period, filter_conditions
+from dashboards.kpi_queries import KpiValues, kpi_catalog, kpi_values, kpi_window
 from dashboards.kpis import choose_cut, format_change, format_value
-from dashboards.pages import PAGES
+from dashboards.pages import (
+    PAGES,
+    cycle_counts,
+    exceptions,
+    integrations,
+    orders,
+    process,
+    reconciliation,
+    risk,
+    transfers,
+)
 from dashboards.report import write_report
 from dashboards.snapshot import (
     CURRENT_LINK,
@@ -32,6 +44,13 @@ from dashboards.snapshot import (
     publish_snapshot,
     read_manifest,
 )
+from omnistock.tables import (
+    CYCLE_COUNT_REQUEST_LINES,
+    CYCLE_COUNT_REQUESTS,
+    LOCATION_CATEGORY_RISK,
+    LOCATION_FEATURES,
+    LOCATION_RISK,
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +60,13 @@ def snapshots(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def data(snapshots):
-    with queries.snapshot_data(SnapshotReader(snapshots)) as opened:
+    with snapshot_data(SnapshotReader(snapshots)) as opened:
         yield opened
 
 
 @pytest.fixture
 def catalog(data):
-    return queries.kpi_catalog(data)
+    return kpi_catalog(data)
 
 
 def all_y(figure: go.Figure) -> float:
@@ -83,6 +102,7 @@ def test_publish_exports_every_table_with_row_counts_and_points_current_at_it(tm
 
 def test_bare_table_names_are_found_in_any_schema_and_mappings_rename(snapshots, tmp_path):
     manifest = read_manifest(snapshots)
+    assert manifest["thresholds"] == {"risk_threshold": 0.9}  # the publisher's policy
     assert manifest["tables"]["location_risk"]["source"] == "intelligence.location_risk"
     requests = manifest["tables"]["cycle_count_requests"]
     assert requests["source"] == "actions.cycle_count_requests"
@@ -95,12 +115,26 @@ def test_bare_table_names_are_found_in_any_schema_and_mappings_rename(snapshots,
     assert manifest["tables"]["lanes"]["rows"] == 7 and manifest["missing"] == ["nothing"]
 
 
+def test_the_risk_and_cycle_count_tables_are_exported_as_declared(snapshots):
+    """The fixture writes them through their declarations (omnistock/tables.py), as their
+    producers do; the snapshot keeps every declared column, in order."""
+    tables = read_manifest(snapshots)["tables"]
+    for table in (
+        LOCATION_RISK,
+        LOCATION_CATEGORY_RISK,
+        CYCLE_COUNT_REQUESTS,
+        CYCLE_COUNT_REQUEST_LINES,
+    ):
+        assert tables[table.name]["columns"] == list(table.column_names), table.name
+    assert "counts" not in tables["location_risk"]["columns"]  # evidence stays with features
+
+
 def test_open_snapshot_serves_views_and_nothing_else(snapshots, tmp_path):
     con = open_snapshot(snapshots)
     assert con.execute("select count(*) from fct_transfers").fetchall() == [(7,)]
-    assert dict(con.execute("select key, value from snapshot_info").fetchall())[
-        "version"
-    ] == current_version(snapshots)
+    info = dict(con.execute("select key, value from snapshot_info").fetchall())
+    assert info["version"] == current_version(snapshots)
+    assert info["risk_threshold"] == "0.9"
     warehouse = snapshots.parent / "warehouse.duckdb"
     with pytest.raises(duckdb.Error, match="disabled by configuration"):
         con.execute(f"attach '{warehouse}' as live")
@@ -218,46 +252,46 @@ def test_filter_values_are_bound_never_pasted():
 
 def test_a_hostile_filter_value_matches_nothing(data):
     hostile = Filters(channels=("web') or true --",), locations=("S001' or '1'='1",))
-    assert queries.orders_by_day(data, hostile).is_empty()
-    assert queries.exception_queue(data, hostile).is_empty()
+    assert orders.queries.orders_by_day(data, hostile).is_empty()
+    assert exceptions.queries.exception_queue(data, hostile).is_empty()
 
 
 def test_orders_by_day_counts_oversells_per_channel(data):
-    orders = queries.orders_by_day(data, Filters())
-    by_channel = dict(orders.group_by("channel").agg(pl.col("oversells").sum()).iter_rows())
+    by_day = orders.queries.orders_by_day(data, Filters())
+    by_channel = dict(by_day.group_by("channel").agg(pl.col("oversells").sum()).iter_rows())
     assert by_channel == {"web": 3, "marketplace": 1}
-    web = queries.orders_by_day(
+    web = orders.queries.orders_by_day(
         data, Filters(channels=("web",), start=date(2026, 3, 6), end=date(2026, 3, 6))
     )
     assert web.select("order_lines", "oversells").row(0) == (7, 2)
 
 
 def test_oversold_skus_rank_the_worst_skus(data):
-    frame = queries.oversells_by_sku_day(data, Filters(), top=1)
+    frame = orders.queries.oversells_by_sku_day(data, Filters(), top=1)
     assert frame.rows() == [
         (date(2026, 3, 5), "SKU1", 1),
         (date(2026, 3, 6), "SKU1", 2),
         (date(2026, 3, 8), "SKU1", 1),
     ]
-    figure = figures.oversold_skus(frame)
+    figure = orders.figures.oversold_skus(frame)
     assert list(figure.data[0].y) == ["SKU1"] and list(figure.data[0].z[0]) == [1, 2, 1]
 
 
 def test_region_filter_resolves_to_its_locations(data):
-    assert queries.resolve_locations(data, Filters(regions=("north",))) == ("DC01", "S001")
-    assert queries.resolve_locations(
-        data, Filters(regions=("north",), locations=("S001", "S002"))
-    ) == ("S001",)
-    assert queries.resolve_locations(data, Filters()) is None
+    assert resolve_locations(data, Filters(regions=("north",))) == ("DC01", "S001")
+    assert resolve_locations(data, Filters(regions=("north",), locations=("S001", "S002"))) == (
+        "S001",
+    )
+    assert resolve_locations(data, Filters()) is None
 
 
 def test_transfer_lanes_show_the_short_shipping_lane(data):
-    lanes = queries.transfer_lanes(data, Filters()).sort("destination")
+    lanes = transfers.queries.transfer_lanes(data, Filters()).sort("destination")
     assert lanes.select("destination", "lines", "accuracy", "short_units").rows() == [
         ("S001", 3, 1.0, 0),
         ("S002", 4, 0.5, 6),
     ]
-    only_s001 = queries.transfer_lanes(data, Filters(locations=("S001",)))
+    only_s001 = transfers.queries.transfer_lanes(data, Filters(locations=("S001",)))
     assert only_s001["destination"].to_list() == ["S001"]
 
 
@@ -285,8 +319,8 @@ def test_a_ratio_over_a_period_sums_numerators_and_denominators(data, catalog):
     / 400; the five days before: (11 + .. + 15) / 500. Oversells (day % 3) 0 + 1 + 2 + 0."""
     kpis = [catalog["order_exception_rate"], catalog["oversell_incidents"]]
     filters = Filters(start=date(2026, 3, 6), end=date(2026, 3, 10))
-    current = queries.kpi_values(data, kpis, filters)
-    previous = queries.kpi_values(data, kpis, filters.previous_period())
+    current = kpi_values(data, kpis, filters)
+    previous = kpi_values(data, kpis, filters.previous_period())
     rate = catalog["order_exception_rate"]
     values = (current.value(rate.name), previous.value(rate.name))
     assert values == pytest.approx((70 / 400, 65 / 500))
@@ -294,7 +328,7 @@ def test_a_ratio_over_a_period_sums_numerators_and_denominators(data, catalog):
     assert current.value("oversell_incidents") == 3
     assert current.cuts[rate.name].note == ""
     # a level is the window's last complete day: negative stock positions = day 9's 9
-    level = queries.kpi_values(data, [catalog["negative_stock_positions"]], filters)
+    level = kpi_values(data, [catalog["negative_stock_positions"]], filters)
     assert level.value("negative_stock_positions") == 9
 
 
@@ -328,14 +362,14 @@ def test_a_period_percentile_is_recomputed_from_observations(latency_snapshot):
     the mean of the daily p95s (48.05 s) nor their observation-weighted mean (38.64 s); the
     5,000 s of the incomplete 03-10 is not counted. Tile, sparkline and /orders agree."""
     filters = Filters(start=date(2026, 3, 3), end=date(2026, 3, 10))
-    with queries.snapshot_data(SnapshotReader(latency_snapshot)) as data:
-        kpi = queries.kpi_catalog(data)["reservation_latency_p95_s"]
-        period = queries.kpi_values(data, [kpi], filters)
-        daily = queries.kpi_values(data, [kpi], filters, ("kpi_date",))
-        web = queries.kpi_values(data, [kpi], replace(filters, channels=("web",)))
-        histogram = figures.reservation_latency_histogram(
-            queries.reservation_latencies(data, filters),
-            queries.reservation_latency_percentiles(data, filters),
+    with snapshot_data(SnapshotReader(latency_snapshot)) as data:
+        kpi = kpi_catalog(data)["reservation_latency_p95_s"]
+        period = kpi_values(data, [kpi], filters)
+        daily = kpi_values(data, [kpi], filters, ("kpi_date",))
+        web = kpi_values(data, [kpi], replace(filters, channels=("web",)))
+        histogram = orders.figures.reservation_latency_histogram(
+            orders.queries.reservation_latencies(data, filters),
+            orders.queries.reservation_latency_percentiles(data, filters),
         )
         body, _ = render_page(SnapshotReader(latency_snapshot), "/overview", filters)
     assert period.value(kpi.name) == pytest.approx(80.4)
@@ -370,11 +404,13 @@ def test_a_kpi_the_filters_cannot_cut_says_so_on_the_tile_and_the_chart(snapshot
     assert "selected locations" in str(find_component(body, "tile-reservation-failure-rate"))
     # a ratio by channel and by location at once: kpi_daily cuts one dimension at a time
     both = replace(filters, channels=("web",))
-    rate = queries.kpi_catalog(data)["reservation_failure_rate"]
+    rate = kpi_catalog(data)["reservation_failure_rate"]
     cut = choose_cut(rate, both, ("S001",))
     assert cut.unavailable == "not available by region and channel together"
     # the unposted moves on /reconciliation, too
-    unposted = figures.unreconciled_by_day(queries.unreconciled_by_day(data, filters))
+    unposted = reconciliation.figures.unreconciled_by_day(
+        reconciliation.queries.unreconciled_by_day(data, filters)
+    )
     assert "not available by region" in unposted.layout.annotations[0].text
 
 
@@ -427,7 +463,7 @@ def test_the_default_window_is_dbts_current_period_and_its_tiles_match_kpi_perio
     """kpi_period (written by dbt) and the tiles over the default window agree: 112 / 700
     orders with an exception and a 97.5 s latency p95, shown as 2 min (days 3-9; 03-10 is
     incomplete)."""
-    window = queries.kpi_window(data)
+    window = kpi_window(data)
     assert window == (date(2026, 3, 3), date(2026, 3, 9))
     body, _ = render_page(SnapshotReader(snapshots), "/overview", Filters(*window))
     assert find_component(body, "tile-value-order-exception-rate").children == "16.0%"
@@ -437,69 +473,44 @@ def test_the_default_window_is_dbts_current_period_and_its_tiles_match_kpi_perio
     assert "KPIs complete through 2026-03-09" in str(find_component(body, "data-clock").children)
 
 
-def test_location_risk_reads_optional_columns_and_features(data):
-    risk = queries.location_risk(data, Filters())
-    # Region comes from dim_locations; the tie at score 1.0 is broken by the model's rank.
-    assert risk.select("location_id", "risk_rank", "region").rows() == [
+def test_location_risk_reads_the_declared_table(data):
+    ranked = risk.queries.location_risk(data, Filters())
+    # The tie at score 1.0 is broken by the model's rank.
+    assert ranked.select("location_id", "risk_rank", "region").rows() == [
         ("S002", 1, "south"),
         ("DC01", 2, "north"),
         ("S001", 3, "north"),
     ]
-    assert risk["drivers"][0] == "count_discrepancy_rate, stalled_return_rate"
-    assert queries.risk_feature_columns(data) == [
-        "count_discrepancy_rate",
-        "shrink_units_per_throughput",
-        "stalled_return_rate",
-    ]
-    north = queries.location_risk(data, Filters(regions=("north",)))
+    assert ranked["drivers"][0] == "count_discrepancy_rate, stalled_return_rate"
+    assert ranked.columns[-len(LOCATION_FEATURES) :] == list(LOCATION_FEATURES)
+    assert ranked["scored_at"][0] == datetime(2026, 3, 10, 23)  # the model's as_of
+    north = risk.queries.location_risk(data, Filters(regions=("north",)))
     assert north["location_id"].to_list() == ["DC01", "S001"]
     assert north["risk_rank"].to_list() == [1, 2]
-    assert risk["scored_at"][0] is not None  # the model's as_of
+
+
+def test_a_table_that_drifts_from_its_declaration_is_named_on_its_page(tmp_path):
+    warehouse = build_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table intelligence.location_risk drop column region")
+        publish_snapshot(con, tmp_path / "snapshots")
+    body, _ = render_page(SnapshotReader(tmp_path / "snapshots"), "/risk", Filters())
+    text = str(body)
+    assert "page-error" in text
+    assert "location_risk lacks the columns" in text and "region" in text
 
 
 def test_cycle_count_requests_list_skus_by_priority_with_the_jobs_results(data):
-    requests = queries.cycle_count_requests(data, Filters()).sort("request_id")
+    requests = cycle_counts.queries.cycle_count_requests(data, Filters()).sort("request_id")
     assert requests["requested_skus"].to_list() == [["SKU1", "SKU2"], ["SKU1"]]
     counted = requests.row(0, named=True)
     assert (
         counted["status"],
-        counted["counted_skus"],
-        counted["inaccurate_skus"],
-        counted["found_discrepancy_value"],
+        counted["skus_counted"],
+        counted["skus_inaccurate"],
+        counted["value_corrected"],
     ) == ("counted", 2, 1, 20.0)
-    assert requests.row(1, named=True)["counted_skus"] is None
-
-
-def test_cycle_count_results_are_derived_from_counts_when_the_table_lacks_them(tmp_path):
-    warehouse = build_warehouse(tmp_path / "w.duckdb")
-    with duckdb.connect(str(warehouse)) as con:
-        for column in ("counted_at", "skus_counted", "skus_inaccurate", "value_corrected"):
-            con.execute(f"alter table actions.cycle_count_requests drop column {column}")
-        publish_snapshot(con, tmp_path / "snapshots")
-    with queries.snapshot_data(SnapshotReader(tmp_path / "snapshots")) as data:
-        requests = queries.cycle_count_requests(data, Filters())
-    by_id = {row["request_id"]: row for row in requests.iter_rows(named=True)}
-    # CC-1: counts c1 (2 units off at cost 10) and c2 (right) at S002 after the request.
-    cc1 = by_id["CC-1"]
-    assert (cc1["counted_skus"], cc1["inaccurate_skus"], cc1["found_discrepancy_value"]) == (
-        2,
-        1,
-        20.0,
-    )
-    assert by_id["CC-2"]["counted_skus"] is None  # DC01 was not counted after its request
-
-
-@pytest.mark.parametrize(
-    "raw, expected",
-    [
-        ('[{"sku": "A", "expected_discrepancy_value": 1}, {"sku": "B"}]', ["A", "B"]),
-        ('["A", "B"]', ["A", "B"]),
-        ("A, B", ["A", "B"]),
-        (None, []),
-    ],
-)
-def test_requested_skus_are_read_from_text_too(raw, expected):
-    assert queries._sku_list(pl.Series("skus", [raw], dtype=pl.String)).to_list() == [expected]
+    assert requests.row(1, named=True)["skus_counted"] is None
 
 
 # -- figure builders ----------------------------------------------------------------------
@@ -509,7 +520,7 @@ def test_latency_histogram_buckets_and_headline():
     latencies = pl.DataFrame(
         {"channel": ["web"] * 4 + ["marketplace"], "latency_s": [0.5, 1.5, 1.8, 4000.0, 7.0]}
     )
-    percentiles = queries.KpiValues(
+    percentiles = KpiValues(
         by=(),
         frame=pl.DataFrame(
             {
@@ -520,7 +531,7 @@ def test_latency_histogram_buckets_and_headline():
         ),
         cuts={},
     )
-    figure = figures.reservation_latency_histogram(latencies, percentiles)
+    figure = orders.figures.reservation_latency_histogram(latencies, percentiles)
     web = next(t for t in figure.data if t.name == "web")
     assert dict(zip(web.x, web.y, strict=True)) == {"≤1 s": 1, "1–2 s": 2, "> 30 min": 1}
     assert "p50 2 s · p95 53 min" in figure.layout.title.text
@@ -528,7 +539,7 @@ def test_latency_histogram_buckets_and_headline():
 
 
 def test_oversells_figure_stacks_channels(data):
-    figure = figures.oversells_by_channel(queries.orders_by_day(data, Filters()))
+    figure = orders.figures.oversells_by_channel(orders.queries.orders_by_day(data, Filters()))
     assert {t.name for t in figure.data} == {"marketplace", "web"}
     assert all_y(figure) == 4
     assert "4 oversold lines" in figure.layout.title.text
@@ -536,7 +547,7 @@ def test_oversells_figure_stacks_channels(data):
 
 def test_burst_days_are_shaded_as_likely_promotions():
     days = [date(2026, 3, d) for d in range(1, 8)]
-    orders = pl.DataFrame(
+    by_day = pl.DataFrame(
         {
             "order_date": days,
             "channel": ["web"] * 7,
@@ -544,8 +555,8 @@ def test_burst_days_are_shaded_as_likely_promotions():
             "oversells": [2, 3, 2, 9, 12, 3, 2],
         }
     )
-    assert figures.burst_days(orders) == [date(2026, 3, 4), date(2026, 3, 5)]
-    figure = figures.oversells_by_channel(orders)
+    assert orders.figures.burst_days(by_day) == [date(2026, 3, 4), date(2026, 3, 5)]
+    figure = orders.figures.oversells_by_channel(by_day)
     assert len([s for s in figure.layout.shapes if s.type == "rect"]) == 2
     assert (
         "2 burst days" in figure.layout.title.text and "64% of them" in figure.layout.title.text
@@ -553,20 +564,20 @@ def test_burst_days_are_shaded_as_likely_promotions():
 
 
 def test_lane_figures_put_the_worst_lane_first(data):
-    lanes = queries.transfer_lanes(data, Filters())
-    accuracy = figures.lane_accuracy(lanes)
+    lanes = transfers.queries.transfer_lanes(data, Filters())
+    accuracy = transfers.figures.lane_accuracy(lanes)
     assert list(accuracy.data[0].y)[-1] == "DC01 → S002"  # top of a horizontal bar chart
     assert list(accuracy.data[0].x)[-1] == 0.5
-    cycle = figures.lane_cycle_time(lanes)
+    cycle = transfers.figures.lane_cycle_time(lanes)
     p95 = next(t for t in cycle.data if t.name == "p95")
     assert list(p95.y)[-1] == "DC01 → S002"
 
 
 def test_failure_rate_figure_shades_every_disruption(data):
     filters = Filters()
-    figure = figures.failure_rate_with_disruptions(
-        queries.api_failure_rate_by_day(data, filters),
-        queries.integration_disruptions(data, filters),
+    figure = integrations.figures.failure_rate_with_disruptions(
+        integrations.queries.api_failure_rate_by_day(data, filters),
+        integrations.queries.integration_disruptions(data, filters),
     )
     assert {t.name for t in figure.data} == {"oms_erp", "pos_feed"}
     rectangles = [s for s in figure.layout.shapes if s.type == "rect"]
@@ -576,8 +587,8 @@ def test_failure_rate_figure_shades_every_disruption(data):
 
 
 def test_process_layout_orders_stages_left_to_right(data):
-    edges = queries.process_transitions(data).filter(pl.col("workflow") == "order")
-    positions = figures.process_layout(edges)
+    edges = process.queries.process_transitions(data).filter(pl.col("workflow") == "order")
+    positions = process.figures.process_layout(edges)
     columns = {node: x for node, (x, _) in positions.items()}
     assert columns == {
         "order_placed": 0,
@@ -590,8 +601,8 @@ def test_process_layout_orders_stages_left_to_right(data):
 
 
 def test_process_map_draws_every_transition_with_its_count(data):
-    edges = queries.process_transitions(data).filter(pl.col("workflow") == "order")
-    figure = figures.process_map(edges, "order")
+    edges = process.queries.process_transitions(data).filter(pl.col("workflow") == "order")
+    figure = process.figures.process_map(edges, "order")
     loops_back = [s for s in figure.layout.shapes if "185, 28, 28" in s.line.color]
     assert len(figure.layout.shapes) == 7  # every edge but the self-loop
     assert len(loops_back) == 1  # reservation_failed -> reservation_requested
@@ -601,40 +612,62 @@ def test_process_map_draws_every_transition_with_its_count(data):
     assert any("order fulfilled" in n and "↻ 1" in n for n in nodes)
 
 
-def test_risk_figures(data):
-    risk = queries.location_risk(data, Filters())
-    ranking = figures.risk_ranking(risk)
+def test_risk_figures_draw_the_count_threshold_the_snapshot_records(data):
+    """The publisher recorded the policy's 0.9: S002 and DC01 (1.0) are at or above it, S001
+    (0.2) is not."""
+    ranked = risk.queries.location_risk(data, Filters())
+    threshold = data.snapshot.risk_threshold
+    assert threshold == 0.9
+    ranking = risk.figures.risk_ranking(ranked, threshold)
     assert {t.name for t in ranking.data} == {"north", "south"}
     assert list(ranking.layout.yaxis.categoryarray)[-1] == "S002"
-    drivers = figures.risk_drivers(risk, queries.risk_feature_columns(data))
+    assert "2 locations ≥ 0.9" in ranking.layout.title.text
+    drivers = risk.figures.risk_drivers(ranked, LOCATION_FEATURES)
     assert list(drivers.data[0].y)[0] == "S002"
+    assert list(drivers.data[0].x)[0] == "count discrepancy rate"
     assert drivers.data[0].z[0][0] == 1.0  # S002 has the highest discrepancy rate
-    regions = figures.risk_by_region(risk)
-    assert "south 1/1" in regions.layout.title.text
+    regions = risk.figures.risk_by_region(ranked, threshold)
+    assert "above 0.9: north 1/2, south 1/1" in regions.layout.title.text
+    [line] = regions.layout.shapes
+    assert (line.y0, line.y1) == (0.9, 0.9)
+
+
+def test_a_snapshot_without_a_threshold_draws_none_and_says_so(tmp_path):
+    """A snapshot published before the manifest recorded thresholds."""
+    warehouse = build_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        publish_snapshot(con, tmp_path / "snapshots")
+    assert read_manifest(tmp_path / "snapshots")["thresholds"] == {}
+    body, _ = render_page(SnapshotReader(tmp_path / "snapshots"), "/risk", Filters())
+    regions = find_component(body, "risk-by-region").figure
+    assert not regions.layout.shapes
+    assert "records no count threshold" in regions.layout.title.text
+    ranking = find_component(body, "risk-ranking").figure
+    assert "records no count threshold" in ranking.layout.title.text
 
 
 def test_cycle_count_figures(data):
-    requests = queries.cycle_count_requests(data, Filters())
-    status = figures.cycle_count_status(requests)
+    requests = cycle_counts.queries.cycle_count_requests(data, Filters())
+    status = cycle_counts.figures.cycle_count_status(requests)
     assert dict(zip(status.data[0].x, status.data[0].y, strict=True)) == {
         "counted": 1,
         "open": 1,
     }
-    results = figures.cycle_count_results(requests)
+    results = cycle_counts.figures.cycle_count_results(requests)
     found = next(t for t in results.data if t.name == "found discrepancy value")
     assert list(found.y) == [20.0]
     assert "1 of 2 counted SKUs were off" in results.layout.title.text
-    at_stake = figures.cycle_count_value_at_stake(requests)
+    at_stake = cycle_counts.figures.cycle_count_value_at_stake(requests)
     assert {t.name for t in at_stake.data} == {"counted", "open"}
     assert list(at_stake.layout.yaxis.categoryarray) == ["CC-2 · DC01", "CC-1 · S002"]
 
 
 def test_exception_figures_rank_workflows_and_locations(data):
-    summary = queries.exception_summary(data, Filters())
-    by_workflow = figures.exception_value_by_workflow(summary)
+    summary = exceptions.queries.exception_summary(data, Filters())
+    by_workflow = exceptions.figures.exception_value_by_workflow(summary)
     assert "6 open exceptions worth 112 at cost" in by_workflow.layout.title.text
-    by_location = figures.exception_value_by_location(
-        queries.exception_value_by_location(data, Filters())
+    by_location = exceptions.figures.exception_value_by_location(
+        exceptions.queries.exception_value_by_location(data, Filters())
     )
     assert list(by_location.layout.xaxis.categoryarray) == ["S002", "DC01", "S001"]
 
@@ -643,26 +676,26 @@ def test_exception_figures_rank_workflows_and_locations(data):
     "build, frame",
     [
         (
-            lambda f: figures.reservation_latency_histogram(
-                f, queries.KpiValues((), pl.DataFrame(), {})
+            lambda f: orders.figures.reservation_latency_histogram(
+                f, KpiValues((), pl.DataFrame(), {})
             ),
             pl.DataFrame(schema={"channel": pl.String, "latency_s": pl.Float64}),
         ),
-        (figures.lane_accuracy, pl.DataFrame()),
-        (figures.exception_value_by_workflow, pl.DataFrame()),
-        (figures.risk_ranking, pl.DataFrame()),
-        (figures.cycle_count_results, pl.DataFrame({"request_id": []})),
-        (lambda f: figures.process_map(f, "order"), pl.DataFrame()),
+        (transfers.figures.lane_accuracy, pl.DataFrame()),
+        (exceptions.figures.exception_value_by_workflow, pl.DataFrame()),
+        (lambda f: risk.figures.risk_ranking(f, 0.9), pl.DataFrame()),
+        (cycle_counts.figures.cycle_count_results, pl.DataFrame(schema={"skus_counted": pl.Int64})),
+        (lambda f: process.figures.process_map(f, "order"), pl.DataFrame()),
     ],
 )
 def test_empty_results_give_a_figure_that_says_so(build, frame):
     figure = build(frame)
-    assert not figures.has_data_traces(figure)
+    assert not figure.data
     assert figure.layout.annotations[0].text
 
 
 def test_durations_read_at_a_glance():
-    assert [figures.format_duration(s) for s in (5, 600, 7200, 3 * 86400, None)] == [
+    assert [theme.format_duration(s) for s in (5, 600, 7200, 3 * 86400, None)] == [
         "5 s",
         "10 min",
         "2.0 h",
@@ -762,8 +795,9 @@ def test_report_is_one_offline_html_file(snapshots, tmp_path):
     assert "<script src" not in text  # plotly.js is inlined, nothing to fetch
     assert text.count("Plotly.newPlot") == 7
     assert "Orders with an exception" in text and "Which lanes arrive short?" in text
-    from_connection = write_report(open_snapshot(snapshots), tmp_path / "again.html")
-    assert from_connection.read_text().count("Plotly.newPlot") == 7
+    assert "2 locations ≥ 0.9" in text  # the snapshot's count threshold
+    again = write_report(open_snapshot(snapshots), tmp_path / "again.html").read_text()
+    assert again.count("Plotly.newPlot") == 7 and "2 locations ≥ 0.9" in again
 
 
 def test_report_over_all_dates_has_no_previous_period(snapshots, tmp_path):
@@ -798,7 +832,7 @@ def undrawable_snapshots(tmp_path_factory) -> Path:
 
 
 def test_undrawable_days_reach_python_as_null_and_keep_their_rows(undrawable_snapshots):
-    with queries.snapshot_data(SnapshotReader(undrawable_snapshots)) as data:
+    with snapshot_data(SnapshotReader(undrawable_snapshots)) as data:
         frame = data.frame(
             "select date '0000-12-31' as bc, timestamp '10000-01-01' as late, "
             "'-infinity'::timestamptz as never, date '2026-03-01' as fine, 1 as n"
@@ -808,7 +842,7 @@ def test_undrawable_days_reach_python_as_null_and_keep_their_rows(undrawable_sna
         days = data.frame("select kpi_date from kpi_daily")["kpi_date"]
         assert days.null_count() == len(UNDRAWABLE_DAYS)
         assert days.n_unique() == 10 + 1  # the fixture's ten days and "unknown"
-        assert queries.date_bounds(data) == (date(2026, 3, 1), date(2026, 3, 10))
+        assert date_bounds(data) == (date(2026, 3, 1), date(2026, 3, 10))
     # the snapshot's clock is the latest as_of, infinity here: published as DuckDB spells it
     assert read_manifest(undrawable_snapshots)["as_of"] == "9999-12-31T23:59:59.999999"
 

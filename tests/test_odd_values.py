@@ -24,10 +24,11 @@ import polars as pl
 import pytest
 from dbt_fixtures import DbtRun
 
-from dashboards import queries
 from dashboards.app import create_app, render_page
+from dashboards.data import date_bounds, filter_options, resolve_locations, snapshot_data
 from dashboards.filters import Filters, default_period
 from dashboards.pages import PAGES
+from dashboards.pages.transfers.queries import transfer_lanes
 from dashboards.report import render_report
 from dashboards.snapshot import SnapshotReader, read_manifest
 from omnistock.config import Settings
@@ -291,7 +292,7 @@ def odd_run(tmp_path_factory) -> OddRun:
 
 @pytest.fixture
 def data(odd_run):
-    with queries.snapshot_data(SnapshotReader(odd_run.settings.snapshots_dir)) as opened:
+    with snapshot_data(SnapshotReader(odd_run.settings.snapshots_dir)) as opened:
         yield opened
 
 
@@ -371,7 +372,7 @@ def test_far_apart_days_make_kpi_rows_on_both_ends(odd_run):
 
 
 def test_snapshot_keeps_the_odd_values_and_the_far_days(odd_run, data):
-    assert queries.date_bounds(data) == (FAR_PAST, FAR_FUTURE)
+    assert date_bounds(data) == (FAR_PAST, FAR_FUTURE)
     # "as of" is the data horizon, not the latest (far-future) event
     assert read_manifest(odd_run.settings.snapshots_dir)["as_of"] == f"{CLOSING_DAY}T20:00:00"
     assert data.row(
@@ -379,12 +380,12 @@ def test_snapshot_keeps_the_odd_values_and_the_far_days(odd_run, data):
     ) == (ODD_LOCATION_NAME, ODD_REGION)
     [stalled] = data.frame("select case_id, sku, units from stalled_cases").rows()
     assert stalled == (f"R2-{RTL}", ODD_SKU, 3)
-    options = queries.filter_options(data)
+    options = filter_options(data)
     assert (ODD_LOCATION, f"{ODD_LOCATION} · {ODD_LOCATION_NAME}") in options["locations"]
     assert ODD_REGION in options["regions"]
     # filter values travel as parameters: quotes and markup select exactly their rows
-    assert queries.resolve_locations(data, Filters(regions=(ODD_REGION,))) == ("DC01", ODD_LOCATION)
-    lanes = queries.transfer_lanes(data, Filters(locations=(ODD_LOCATION,)))
+    assert resolve_locations(data, Filters(regions=(ODD_REGION,))) == ("DC01", ODD_LOCATION)
+    lanes = transfer_lanes(data, Filters(locations=(ODD_LOCATION,)))
     assert lanes.select("origin", "destination", "lines", "accuracy").rows() == [
         ("DC01", ODD_LOCATION, 1, 0.0)
     ]
@@ -406,7 +407,7 @@ def test_report_escapes_the_odd_names(odd_run):
     # the names reach the figures as JSON with <, > and / escaped
     assert "\\u003cscript\\u003ealert('x')\\u003c\\u002fscript\\u003e" in text
     assert 'S\\"Ω\\u003ci\\u003e7' in text  # the odd location_id on the lane figure
-    with queries.snapshot_data(SnapshotReader(odd_run.settings.snapshots_dir)) as data:
+    with snapshot_data(SnapshotReader(odd_run.settings.snapshots_dir)) as data:
         assert render_report(data, Filters()).count("Plotly.newPlot") == 7  # all dates
 
 
@@ -423,7 +424,7 @@ def test_report_escapes_the_odd_names(odd_run):
 )
 def test_every_page_draws_the_odd_data(odd_run, data, filters):
     if filters is None:
-        start, end = default_period(*queries.date_bounds(data))
+        start, end = default_period(*date_bounds(data))
         filters = Filters(start=start, end=end)
     reader = SnapshotReader(odd_run.settings.snapshots_dir)
     for page in PAGES:

@@ -389,11 +389,14 @@ def test_every_headline_kpi_has_one_value_everywhere(pipeline):
 
     from dashboard_fixtures import find_component
 
-    from dashboards import figures, queries
     from dashboards.app import render_page
+    from dashboards.data import snapshot_data
     from dashboards.filters import Filters
+    from dashboards.kpi_queries import kpi_catalog, kpi_window
     from dashboards.kpis import format_value
+    from dashboards.pages.orders import figures, queries
     from dashboards.snapshot import SnapshotReader
+    from dashboards.theme import format_duration
     from omnistock.app.summary import collect_summary
 
     settings = pipeline.settings
@@ -406,9 +409,9 @@ def test_every_headline_kpi_has_one_value_everywhere(pipeline):
         )
     )
     reader = SnapshotReader(settings.snapshots_dir)
-    with queries.snapshot_data(reader) as data:
-        catalog = queries.kpi_catalog(data)
-        window = queries.kpi_window(data)
+    with snapshot_data(reader) as data:
+        catalog = kpi_catalog(data)
+        window = kpi_window(data)
         filters = Filters(*window)
         overview, _ = render_page(reader, "/overview", filters)
         rates = figures.order_exception_rate_by_channel(
@@ -436,5 +439,5 @@ def test_every_headline_kpi_has_one_value_everywhere(pipeline):
         assert period_line.y[0] == pytest.approx(kpi.value), name
         assert shown == report_cells[name] == format_value(catalog[name], kpi.value), name
     assert f"overall {summary['order_exception_rate'].value:.1%}" in rates.layout.title.text
-    p95 = figures.format_duration(summary["reservation_latency_p95_s"].value)
+    p95 = format_duration(summary["reservation_latency_p95_s"].value)
     assert f"p95 {p95}" in latency.layout.title.text

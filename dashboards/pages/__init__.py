@@ -1,8 +1,15 @@
-"""The dashboard pages, in navigation order. Each module exposes `PAGE`."""
+"""The dashboard pages, in navigation order: the one place a page is registered.
+
+Each page is a package `pages/<page>/`: `queries.py` (what it reads from the snapshot),
+`figures.py` (query results in, plotly figures out), `layout.py` (`render`: the page body)
+and `__init__.py` (its `PAGE`: URL, navigation label, header). To add a page, write the
+package and add its `PAGE` to `PAGES` (docs/extending.md, "Add a dashboard page").
+"""
 
 from __future__ import annotations
 
-from ..layout import Page
+from dashboards.components import Page
+
 from . import (
     cycle_counts,
     exceptions,
@@ -16,20 +23,16 @@ from . import (
     transfers,
 )
 
-PAGES: tuple[Page, ...] = tuple(
-    module.PAGE
-    for module in (
-        overview,
-        orders,
-        transfers,
-        returns,
-        reconciliation,
-        integrations,
-        process,
-        exceptions,
-        risk,
-        cycle_counts,
-    )
+PAGES: tuple[Page, ...] = (
+    overview.PAGE,
+    orders.PAGE,
+    transfers.PAGE,
+    returns.PAGE,
+    reconciliation.PAGE,
+    integrations.PAGE,
+    process.PAGE,
+    exceptions.PAGE,
+    risk.PAGE,
+    cycle_counts.PAGE,
 )
 PAGES_BY_PATH: dict[str, Page] = {page.path: page for page in PAGES}
-HOME = PAGES[0]

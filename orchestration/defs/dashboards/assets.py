@@ -8,12 +8,13 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
 
-from dashboards.report import write_report
+from dashboards.report import REPORT_FILE, write_report
 from dashboards.snapshot import DASHBOARD_TABLES, publish_snapshot, read_manifest
 from omnistock.config import dashboard_url
 from orchestration.defs.actions.assets import cycle_count_requests
 from orchestration.defs.intelligence.assets import location_risk
 from orchestration.defs.transform import omnistock_dbt_assets
+from orchestration.policy import CycleCountPolicyResource
 from orchestration.resources import WAREHOUSE_POOL, OmnistockPaths
 
 GROUP = "dashboards"
@@ -34,10 +35,15 @@ MARTS = [name for name in DASHBOARD_TABLES if not name.startswith(("location_", 
     description="The snapshot planners' dashboards read: the marts, risk and cycle-count "
     "tables exported to Parquet and swapped in atomically after every run.",
 )
-def published_snapshot(duckdb: DuckDBResource, paths: OmnistockPaths):
+def published_snapshot(
+    duckdb: DuckDBResource, paths: OmnistockPaths, policy: CycleCountPolicyResource
+):
     snapshots_dir = paths.settings.snapshots_dir
     with duckdb.get_connection() as con:
-        version = publish_snapshot(con, snapshots_dir)
+        # the deployed policy's threshold reaches the risk page through the manifest
+        version = publish_snapshot(
+            con, snapshots_dir, risk_threshold=policy.policy().risk_threshold
+        )
     manifest = read_manifest(snapshots_dir, version.name)
     dashboards_at = dashboard_url()  # the port `omnistock ui` serves them on
     return dg.MaterializeResult(
@@ -64,7 +70,7 @@ def published_snapshot(duckdb: DuckDBResource, paths: OmnistockPaths):
 )
 def planner_report(paths: OmnistockPaths):
     settings = paths.settings
-    report = write_report(settings.snapshots_dir, settings.reports_dir / "omnistock-report.html")
+    report = write_report(settings.snapshots_dir, settings.reports_dir / REPORT_FILE)
     return dg.MaterializeResult(
         metadata={
             "report": dg.MetadataValue.path(str(report)),

@@ -4,7 +4,7 @@ KPI tiles and empty states, so pages only say what to show."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,24 +12,33 @@ import plotly.graph_objects as go
 import polars as pl
 from dash import dash_table, dcc, html
 
-from .figures import FONT, GRID, INK
+from omnistock.tables import CYCLE_COUNT_REQUESTS, LOCATION_RISK
+
+from .data import Missing, SnapshotData
 from .filters import Filters
-from .queries import SnapshotData
+from .theme import COLUMN_FORMATS, FONT, GRID, INK
 
 FILTER_LABELS = {"dates": "dates", "channel": "channel", "location": "region & location"}
+EVERY_FILTER = tuple(FILTER_LABELS)
 
 
 @dataclass(frozen=True)
 class Page:
-    """One dashboard page at a stable URL. `render` builds its body from the snapshot."""
+    """One dashboard page at a stable URL (`/<slug>`): `title` labels it in the navigation
+    and heads it (unless `heading` says otherwise); `render` builds its body from the
+    snapshot and the filters."""
 
     slug: str
-    title: str  # the navigation label
-    heading: str
+    title: str
+    render: Callable[[SnapshotData, Filters], list]
     question: str  # what a planner gets from the page, in one line
     applies: tuple[str, ...]  # global filters that narrow this page (keys of FILTER_LABELS)
-    render: Callable[[SnapshotData, Filters], list]
+    heading: str = ""
     note: str = ""  # how to read the page when the filters need explaining
+
+    def __post_init__(self) -> None:
+        if not self.heading:
+            object.__setattr__(self, "heading", self.title)
 
     @property
     def path(self) -> str:
@@ -60,33 +69,36 @@ def empty_state(element_id: str, title: str, message: str, wide: bool = False) -
 
 # Why a table may be missing from a snapshot, in words a planner can act on.
 TABLE_ORIGINS = {
-    "location_risk": "it appears after the risk model's first scoring run.",
-    "cycle_count_requests": "it appears once the cycle-count job has written requests.",
+    LOCATION_RISK.name: "it appears after the risk model's first scoring run.",
+    CYCLE_COUNT_REQUESTS.name: "it appears once the cycle-count job has written requests.",
 }
 
 
-def missing_table(element_id: str, title: str, table: str, wide: bool = False) -> html.Div:
-    why = TABLE_ORIGINS.get(table, "it appears once the pipeline has built and published it.")
+def missing_table(element_id: str, title: str, missing: Missing, wide: bool = False) -> html.Div:
+    why = TABLE_ORIGINS.get(
+        missing.table, "it appears once the pipeline has built and published it."
+    )
     return empty_state(
-        element_id, title, f"The published snapshot has no {table} table yet: {why}", wide
+        element_id, title, f"The published snapshot has no {missing.table} table yet: {why}", wide
     )
 
 
-def chart(
-    element_id: str,
-    frame,
-    build: Callable[..., go.Figure],
-    *,
-    table: str,
-    title: str,
-    wide: bool = False,
-) -> html.Div:
-    """The figure built from a query result, or the empty state when its table is missing.
-    `frame` may be a tuple of results to pass to `build`."""
-    frames = frame if isinstance(frame, tuple) else (frame,)
-    if any(f is None for f in frames):
-        return missing_table(element_id, title, table, wide)
-    return graph(element_id, build(*frames), wide)
+@dataclass(frozen=True)
+class Chart:
+    """A figure on a page, drawn by `build` from the page's query results. Called with the
+    results, it gives the figure's card, or the empty state naming the table when a result
+    is `Missing` (`title` names the chart there)."""
+
+    element_id: str
+    title: str
+    build: Callable[..., go.Figure]
+    wide: bool = False
+
+    def __call__(self, *results) -> html.Div:
+        for result in results:
+            if isinstance(result, Missing):
+                return missing_table(self.element_id, self.title, result, self.wide)
+        return graph(self.element_id, self.build(*results), self.wide)
 
 
 def grid(*children) -> html.Div:
@@ -111,17 +123,19 @@ def _cell(value):
     return value
 
 
-@dataclass(frozen=True)
-class Column:
-    field: str
-    label: str
-    kind: str = "text"  # text, numeric, money, hours, ratio
-
-
 _FORMATS = {
     "money": dash_table.FormatTemplate.money(0),
     "ratio": dash_table.FormatTemplate.percentage(1),
 }
+
+
+def _column_spec(field: str, label: str, frame: pl.DataFrame) -> dict:
+    """A DataTable column: numeric when the frame's column is, formatted by its name."""
+    numeric = field in frame.columns and frame.schema[field].is_numeric()
+    spec = {"id": field, "name": label, "type": "numeric" if numeric else "text"}
+    if field in COLUMN_FORMATS:
+        spec["format"] = _FORMATS[COLUMN_FORMATS[field]]
+    return spec
 
 
 MAX_TABLE_ROWS = 5000  # the browser sorts and filters these itself; more would be slow
@@ -130,23 +144,22 @@ LONG_TEXT = 40
 
 def table(
     element_id: str,
-    frame: pl.DataFrame | None,
-    columns: Sequence[Column],
     title: str,
+    frame: pl.DataFrame | Missing,
+    columns: Mapping[str, str],
     *,
-    source: str,
     page_size: int = 15,
 ) -> html.Div:
-    """A sortable, filterable table (dash's DataTable) inside a card; `frame` comes in the
-    order to show (the first MAX_TABLE_ROWS rows are kept). None (the `source` table is not
-    in the snapshot) gives the empty state."""
-    if frame is None:
-        return missing_table(element_id, title, source, wide=True)
+    """A sortable, filterable table (dash's DataTable) inside a card: `columns` maps the
+    frame's columns to their headers; `frame` comes in the order to show (the first
+    MAX_TABLE_ROWS rows are kept). A `Missing` frame gives the empty state."""
+    if isinstance(frame, Missing):
+        return missing_table(element_id, title, frame, wide=True)
     if frame.height > MAX_TABLE_ROWS:
         title += f" (first {MAX_TABLE_ROWS:,} of {frame.height:,})"
         frame = frame.head(MAX_TABLE_ROWS)
     records = [
-        {c.field: _cell(row.get(c.field)) for c in columns} for row in frame.iter_rows(named=True)
+        {field: _cell(row.get(field)) for field in columns} for row in frame.iter_rows(named=True)
     ]
     # Long text is cut to one line in the cell; the full text shows on hover.
     tooltips = [
@@ -157,16 +170,7 @@ def table(
         }
         for record in records
     ]
-    specs = []
-    for column in columns:
-        spec = {
-            "id": column.field,
-            "name": column.label,
-            "type": "text" if column.kind == "text" else "numeric",
-        }
-        if column.kind in _FORMATS:
-            spec["format"] = _FORMATS[column.kind]
-        specs.append(spec)
+    specs = [_column_spec(field, label, frame) for field, label in columns.items()]
     with warnings.catch_warnings():
         # dash-ag-grid is not installed; DataTable's notice that it will leave dash in a
         # future major version would otherwise repeat on every page draw.
@@ -203,6 +207,20 @@ def table(
             tooltip_duration=None,
         )
     return html.Div([html.H3(title, className="table-title"), data_table], className="card wide")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table on a page: one query result's `columns` (column -> header), sortable and
+    filterable; called with the result (see `table`)."""
+
+    element_id: str
+    title: str
+    columns: Mapping[str, str]
+    page_size: int = 15
+
+    def __call__(self, frame: pl.DataFrame | Missing) -> html.Div:
+        return table(self.element_id, self.title, frame, self.columns, page_size=self.page_size)
 
 
 def kpi_tile(

@@ -1,0 +1,42 @@
+"""The integrations page: failure rate with disruptions, recovery, feed lag, disruptions."""
+
+from __future__ import annotations
+
+from dashboards.components import Chart, Table, grid, section
+from dashboards.data import SnapshotData
+from dashboards.filters import Filters
+
+from . import figures, queries
+
+
+def render(data: SnapshotData, filters: Filters) -> list:
+    disruptions = queries.integration_disruptions(data, filters)
+    rates = FAILURE_RATE(queries.api_failure_rate_by_day(data, filters), disruptions)
+    feed_lag = FEED_LAG(queries.feed_lag_by_day(data, filters))
+    return [
+        section("API calls", grid(rates, RECOVERY(disruptions), feed_lag)),
+        section("Disruptions", DISRUPTIONS(disruptions)),
+    ]
+
+
+# The charts and tables `render` fills in.
+RECOVERY = Chart("integrations-recovery", "Disruption recovery", figures.disruption_recovery)
+FEED_LAG = Chart("integrations-feed-lag", "Feed delivery lag", figures.feed_lag)
+FAILURE_RATE = Chart(
+    "integrations-failure-rate",
+    "API failure rate",
+    figures.failure_rate_with_disruptions,
+    wide=True,
+)
+DISRUPTIONS = Table(
+    "integrations-disruptions-table",
+    "Disruptions (≥5 consecutive failed calls)",
+    {
+        "integration": "integration",
+        "started_at": "first failure",
+        "last_failed_at": "last failure",
+        "recovered_at": "recovered",
+        "failed_calls": "failed calls",
+        "recovery_time_min": "recovery (min)",
+    },
+)
