@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 import plotly.graph_objects as go
 
+from omnistock.config import SOURCE_SYSTEMS
+
 FONT = "Inter, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
 INK = "#1f2937"
 MUTED = "#6b7280"
@@ -55,17 +57,8 @@ CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
     ),
     "reason_code": ("insufficient_stock", "timeout", "api_error"),
     "integration": ("oms_erp_availability", "marketplace_orders", "wms_sync"),
-    "source_system": (
-        "pos",
-        "ecommerce",
-        "marketplace",
-        "oms",
-        "wms",
-        "erp",
-        "supplier_portal",
-        "customer_service",
-        "integration_gateway",
-    ),
+    # the built-in sources, in the contract's order (added adapters take the fallback colours)
+    "source_system": SOURCE_SYSTEMS,
     "event_type": (
         "sale",
         "order_fulfilled",

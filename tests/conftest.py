@@ -8,17 +8,12 @@ import pytest
 @pytest.fixture
 def omnistock_home(tmp_path, monkeypatch):
     """An isolated Omnistock home (landing, warehouse, outbox, Dagster home) under tmp_path."""
-    from omnistock.config import get_settings
 
-    home = tmp_path / "omnistock"
-    monkeypatch.setenv("OMNISTOCK_HOME", str(home))
+    from homes import isolated_home
+
     # setenv on every key export_environment() writes, so monkeypatch restores them all.
-    monkeypatch.setenv("OMNISTOCK_LANDING_DIR", str(home / "landing"))
-    monkeypatch.setenv("OMNISTOCK_WAREHOUSE", str(home / "warehouse.duckdb"))
-    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster_home"))
-    from omnistock.app.runtime import prepare_dagster_home
-
-    return prepare_dagster_home(get_settings())
+    with isolated_home(tmp_path / "omnistock", monkeypatch) as settings:
+        return settings
 
 
 @pytest.fixture

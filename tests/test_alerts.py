@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import dagster as dg
 import duckdb
 import pytest
+from homes import isolated_home
 
 import simulator
 from omnistock import alerts
@@ -150,16 +151,7 @@ def test_changes_are_sent_to_a_webhook(tmp_path):
 def stale_marketplace(tmp_path_factory):
     """tiny with the marketplace's last day missing: it lags the other feeds by about a day."""
     home = tmp_path_factory.mktemp("alerts") / "omnistock"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("OMNISTOCK_HOME", str(home))
-        env.setenv("OMNISTOCK_LANDING_DIR", str(home / "landing"))
-        env.setenv("OMNISTOCK_WAREHOUSE", str(home / "warehouse.duckdb"))
-        env.setenv("DAGSTER_HOME", str(home / "dagster_home"))
-        env.delenv("OMNISTOCK_ALERT_URLS", raising=False)
-        from omnistock.app.runtime import prepare_dagster_home
-        from omnistock.config import get_settings
-
-        settings = prepare_dagster_home(get_settings())
+    with isolated_home(home) as settings:
         simulator.simulate(simulator.get_scenario("tiny", seed=7), settings.landing_dir)
         last_day = sorted((settings.landing_dir / "marketplace").iterdir())[-1]
         last_day.unlink()

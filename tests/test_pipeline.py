@@ -13,24 +13,18 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from homes import isolated_home
 
 import simulator
 from ml import evaluation, model_evaluations
 from omnistock.app.pipeline import run_pipeline
-from omnistock.app.runtime import prepare_dagster_home
-from omnistock.config import get_settings
 from orchestration.policy import deployed_policy
 
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     home = tmp_path_factory.mktemp("pipeline") / "omnistock"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("OMNISTOCK_HOME", str(home))
-        env.setenv("OMNISTOCK_LANDING_DIR", str(home / "landing"))
-        env.setenv("OMNISTOCK_WAREHOUSE", str(home / "warehouse.duckdb"))
-        env.setenv("DAGSTER_HOME", str(home / "dagster_home"))
-        settings = prepare_dagster_home(get_settings())
+    with isolated_home(home) as settings:
         summary = simulator.simulate(simulator.get_scenario("tiny", seed=7), settings.landing_dir)
         result = run_pipeline(settings)
         truth = json.loads(summary.ground_truth_path.read_text())

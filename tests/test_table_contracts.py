@@ -16,13 +16,13 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+from homes import isolated_home
 
 import simulator
 from ml.detector_registry import DETECTORS
 from ml.detectors import DEFAULT_DETECTOR_CONFIG, LOCATION_CATEGORY_LEVEL, LOCATION_LEVEL
 from ml.features import FEATURE_LABELS, RATE_PARTS, SUPPORT_COLUMNS
 from omnistock.actions import request_store
-from omnistock.config import get_settings
 from omnistock.tables import (
     CYCLE_COUNT_REQUESTS,
     EVIDENCE_COLUMNS,
@@ -38,16 +38,10 @@ from omnistock.tables import (
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     """The warehouse after one pipeline run on `tiny` (seed 7)."""
-    from omnistock.app.runtime import prepare_dagster_home
     from orchestration.jobs import PIPELINE_JOB_NAME
 
     home = tmp_path_factory.mktemp("contracts") / "omnistock"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("OMNISTOCK_HOME", str(home))
-        env.setenv("OMNISTOCK_LANDING_DIR", str(home / "landing"))
-        env.setenv("OMNISTOCK_WAREHOUSE", str(home / "warehouse.duckdb"))
-        env.setenv("DAGSTER_HOME", str(home / "dagster_home"))
-        settings = prepare_dagster_home(get_settings())
+    with isolated_home(home) as settings:
         simulator.simulate(simulator.get_scenario("tiny", seed=7), settings.landing_dir)
         from orchestration.definitions import defs
 
