@@ -17,11 +17,13 @@ from pathlib import Path
 from dash import Dash, Input, Output, dcc, html
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from .components import Page, message_page, page_header
+from .components import Page, message_page, page_header, reversed_dates
 from .data import date_bounds, filter_options, resolve_locations, snapshot_data
+from .delivery import deliver_fast
 from .filters import Filters
 from .kpi_queries import kpi_window
 from .pages import PAGES
+from .paging import register_paging
 from .snapshot import SnapshotReader
 
 log = logging.getLogger(__name__)
@@ -172,6 +174,8 @@ def render_page(
             ), status
         try:
             header = page_header(page, snapshot.as_of, snapshot.horizon_date)
+            if "dates" in page.applies and (problem := reversed_dates(filters)):
+                return [header, problem], status
             return [header, *page.render(data, filters)], status
         except Exception as error:  # a broken page must not take the app down with it
             log.exception("page %s failed to render", page.path)
@@ -245,7 +249,9 @@ def create_app(snapshots_dir: Path | str, pages: Sequence[Page] = PAGES) -> Dash
         update_title=None,
     )
     app.layout = lambda: _shell(reader, pages)  # each page load sees the latest snapshot
+    deliver_fast(app.server)  # partial plotly.js, compressed responses
     _register_callbacks(app, reader, pages)
+    register_paging(app, reader, pages)
     return app
 
 

@@ -138,8 +138,86 @@ def _column_spec(field: str, label: str, frame: pl.DataFrame) -> dict:
     return spec
 
 
-MAX_TABLE_ROWS = 5000  # the browser sorts and filters these itself; more would be slow
+MAX_TABLE_ROWS = 5000  # a table sent whole: the browser pages, sorts and filters these itself
 LONG_TEXT = 40
+
+
+def table_id(element_id: str, part: str = "table") -> dict:
+    """The ids of a table's parts (the DataTable, the filters it was drawn with), which the
+    paging callback matches; the card holds `element_id`."""
+    return {"type": part, "table": element_id}
+
+
+def _records(frame: pl.DataFrame, columns: Mapping[str, str]) -> tuple[list[dict], list[dict]]:
+    """The rows as DataTable records of `columns`, and their tooltips: long text is cut to
+    one line in the cell and shows in full on hover."""
+    records = [
+        {field: _cell(row.get(field)) for field in columns} for row in frame.iter_rows(named=True)
+    ]
+    tooltips = [
+        {
+            field: {"value": value, "type": "text"}
+            for field, value in record.items()
+            if isinstance(value, str) and len(value) > LONG_TEXT
+        }
+        for record in records
+    ]
+    return records, tooltips
+
+
+def page_count(rows: int, page_size: int) -> int:
+    """How many pages `rows` rows fill (at least one, empty)."""
+    return max(1, -(-rows // page_size))
+
+
+def _card(
+    element_id: str,
+    title: str,
+    frame: pl.DataFrame,
+    columns: Mapping[str, str],
+    *after,
+    **settings,
+) -> html.Div:
+    """A DataTable (sortable, with a filter row) of `frame`'s `columns` in a card, `after` it
+    what the card also holds; `settings` say who pages, sorts and filters (the browser or
+    the server) and what the table shows now."""
+    specs = [_column_spec(field, label, frame) for field, label in columns.items()]
+    with warnings.catch_warnings():
+        # dash-ag-grid is not installed; DataTable's notice that it will leave dash in a
+        # future major version would otherwise repeat on every page draw.
+        warnings.filterwarnings("ignore", r"\s*The dash_table.DataTable", DeprecationWarning)
+        data_table = dash_table.DataTable(
+            id=table_id(element_id),
+            columns=specs,
+            sort_mode="multi",
+            style_table={"overflowX": "auto"},
+            style_header={
+                "backgroundColor": "#f3f4f6",
+                "fontWeight": 600,
+                "color": INK,
+                "border": f"1px solid {GRID}",
+                "whiteSpace": "normal",  # a long header wraps rather than widen its column
+            },
+            style_cell={
+                "fontFamily": FONT,
+                "fontSize": 13,
+                "padding": "6px 10px",
+                "border": f"1px solid {GRID}",
+                "textAlign": "left",
+                "maxWidth": 240,  # longer text is cut (full on hover): tables fit their card
+                "overflow": "hidden",
+                "textOverflow": "ellipsis",
+            },
+            style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
+            style_data_conditional=[{"if": {"row_index": "odd"}, "backgroundColor": "#fafafa"}],
+            tooltip_duration=None,
+            **settings,
+        )
+    return html.Div(
+        [html.H3(title, className="table-title"), data_table, *after],
+        id=element_id,
+        className="card wide",
+    )
 
 
 def table(
@@ -150,77 +228,69 @@ def table(
     *,
     page_size: int = 15,
 ) -> html.Div:
-    """A sortable, filterable table (dash's DataTable) inside a card: `columns` maps the
-    frame's columns to their headers; `frame` comes in the order to show (the first
-    MAX_TABLE_ROWS rows are kept). A `Missing` frame gives the empty state."""
+    """A small table sent whole: the browser pages, sorts and filters it (the first
+    MAX_TABLE_ROWS rows are kept). `columns` maps the frame's columns to their headers;
+    `frame` comes in the order to show. A `Missing` frame gives the empty state. Tables that
+    can grow are `Table`s, paged on the server."""
     if isinstance(frame, Missing):
         return missing_table(element_id, title, frame, wide=True)
     if frame.height > MAX_TABLE_ROWS:
         title += f" (first {MAX_TABLE_ROWS:,} of {frame.height:,})"
         frame = frame.head(MAX_TABLE_ROWS)
-    records = [
-        {field: _cell(row.get(field)) for field in columns} for row in frame.iter_rows(named=True)
-    ]
-    # Long text is cut to one line in the cell; the full text shows on hover.
-    tooltips = [
-        {
-            field: {"value": value, "type": "text"}
-            for field, value in record.items()
-            if isinstance(value, str) and len(value) > LONG_TEXT
-        }
-        for record in records
-    ]
-    specs = [_column_spec(field, label, frame) for field, label in columns.items()]
-    with warnings.catch_warnings():
-        # dash-ag-grid is not installed; DataTable's notice that it will leave dash in a
-        # future major version would otherwise repeat on every page draw.
-        warnings.filterwarnings("ignore", r"\s*The dash_table.DataTable", DeprecationWarning)
-        data_table = dash_table.DataTable(
-            id=element_id,
-            data=records,
-            columns=specs,
-            sort_action="native",
-            sort_mode="multi",
-            filter_action="native",
-            page_action="native",
-            page_size=page_size,
-            style_table={"overflowX": "auto"},
-            style_header={
-                "backgroundColor": "#f3f4f6",
-                "fontWeight": 600,
-                "color": INK,
-                "border": f"1px solid {GRID}",
-            },
-            style_cell={
-                "fontFamily": FONT,
-                "fontSize": 13,
-                "padding": "6px 10px",
-                "border": f"1px solid {GRID}",
-                "textAlign": "left",
-                "maxWidth": 360,
-                "overflow": "hidden",
-                "textOverflow": "ellipsis",
-            },
-            style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
-            style_data_conditional=[{"if": {"row_index": "odd"}, "backgroundColor": "#fafafa"}],
-            tooltip_data=tooltips,
-            tooltip_duration=None,
-        )
-    return html.Div([html.H3(title, className="table-title"), data_table], className="card wide")
+    records, tooltips = _records(frame, columns)
+    return _card(
+        element_id,
+        title,
+        frame,
+        columns,
+        dcc.Store(id=table_id(element_id, "filters")),  # none: the paging callback passes
+        data=records,
+        tooltip_data=tooltips,
+        page_size=page_size,
+        page_action="native",
+        sort_action="native",
+        filter_action="native",
+    )
 
 
 @dataclass(frozen=True)
 class Table:
-    """A table on a page: one query result's `columns` (column -> header), sortable and
-    filterable; called with the result (see `table`)."""
+    """A table on a page, paged on the server (`paging`): `rows` is its query (snapshot
+    data, filters) -> frame in the order to show, or `Missing`; `columns` maps the frame's
+    columns to their headers. Called with the page's data and filters, it gives the card
+    with the first page of rows (or the empty state naming a missing table); the paging
+    callback asks `rows` again, with the same filters, for the other pages."""
 
     element_id: str
     title: str
+    rows: Callable[[SnapshotData, Filters], pl.DataFrame | Missing]
     columns: Mapping[str, str]
     page_size: int = 15
 
-    def __call__(self, frame: pl.DataFrame | Missing) -> html.Div:
-        return table(self.element_id, self.title, frame, self.columns, page_size=self.page_size)
+    def __call__(self, data: SnapshotData, filters: Filters) -> html.Div:
+        frame = self.rows(data, filters)
+        if isinstance(frame, Missing):
+            return missing_table(self.element_id, self.title, frame, wide=True)
+        records, tooltips = self.page_records(frame, 0)
+        return _card(
+            self.element_id,
+            self.title,
+            frame,
+            self.columns,
+            dcc.Store(id=table_id(self.element_id, "filters"), data=filters.to_store()),
+            data=records,
+            tooltip_data=tooltips,
+            page_size=self.page_size,
+            page_current=0,
+            page_count=page_count(frame.height, self.page_size),
+            page_action="custom",
+            sort_action="custom",
+            filter_action="custom",
+        )
+
+    def page_records(self, frame: pl.DataFrame, page: int) -> tuple[list[dict], list[dict]]:
+        """The records and tooltips of page `page` (from 0) of `frame`."""
+        return _records(frame.slice(page * self.page_size, self.page_size), self.columns)
 
 
 def kpi_tile(
@@ -275,6 +345,24 @@ def page_header(page: Page, as_of: str | None, horizon_date: date | None = None)
             html.P(page.note, className="note") if page.note else None,
         ],
         className="page-header",
+    )
+
+
+def reversed_dates(filters: Filters) -> html.Div | None:
+    """What a page that honours dates shows instead of its figures when the end date is
+    before the start (every KPI would read "–"); None when the dates are in order."""
+    if filters.start is None or filters.end is None or filters.start <= filters.end:
+        return None
+    return html.Div(
+        [
+            html.H3("The end date is before the start date"),
+            html.P(
+                f"The selected dates run from {filters.start} back to {filters.end}. Pick an "
+                "end date on or after the start date (or reset the filters) to see this page."
+            ),
+        ],
+        id="reversed-dates",
+        className="card empty-state wide",
     )
 
 

@@ -16,13 +16,14 @@ def render(data: SnapshotData, filters: Filters) -> list:
     status = graph("cycle-counts-status", figures.cycle_count_status(requests))
     at_stake = graph("cycle-counts-at-stake", figures.cycle_count_value_at_stake(requests))
     results = graph("cycle-counts-results", figures.cycle_count_results(requests), wide=True)
-    return [section("Queue", grid(status, at_stake, results), REQUESTS(requests))]
+    return [section("Queue", grid(status, at_stake, results), REQUESTS(data, filters))]
 
 
 # The charts and tables `render` fills in.
 REQUESTS = Table(
     "cycle-counts-table",
     "Requests, newest first",
+    queries.cycle_count_requests,
     {
         "request_id": "request",
         "location_id": "location",

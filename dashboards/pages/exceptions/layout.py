@@ -14,7 +14,7 @@ def render(data: SnapshotData, filters: Filters) -> list:
     by_location = queries.exception_value_by_location(data, filters)
     return [
         section("What is open", grid(BY_WORKFLOW(summary), BY_LOCATION(by_location))),
-        section("Queue", QUEUE(queries.exception_queue(data, filters))),
+        section("Queue", QUEUE(data, filters)),
     ]
 
 
@@ -28,6 +28,7 @@ BY_LOCATION = Chart(
 QUEUE = Table(
     "exceptions-table",
     "Open exceptions ranked by impact (click a header to sort, type in the row below it to filter)",
+    queries.exception_queue,
     {
         "impact_rank": "rank",
         "exception_type": "exception",

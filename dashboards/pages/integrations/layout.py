@@ -15,7 +15,7 @@ def render(data: SnapshotData, filters: Filters) -> list:
     feed_lag = FEED_LAG(queries.feed_lag_by_day(data, filters))
     return [
         section("API calls", grid(rates, RECOVERY(disruptions), feed_lag)),
-        section("Disruptions", DISRUPTIONS(disruptions)),
+        section("Disruptions", DISRUPTIONS(data, filters)),
     ]
 
 
@@ -31,6 +31,7 @@ FAILURE_RATE = Chart(
 DISRUPTIONS = Table(
     "integrations-disruptions-table",
     "Disruptions (≥5 consecutive failed calls)",
+    queries.integration_disruptions,
     {
         "integration": "integration",
         "started_at": "first failure",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from dashboards.components import Chart, Table, grid, section
 from dashboards.data import SnapshotData
 from dashboards.filters import Filters
@@ -22,7 +24,7 @@ def render(data: SnapshotData, filters: Filters) -> list:
     return [
         section("Reservations", grid(LATENCY(*latency), FAILURE_REASONS(reasons))),
         section("Oversells and promotions", grid(oversells, skus, rates)),
-        section("Work list", OPEN_EXCEPTIONS(exception_queue(data, filters, workflow="order"))),
+        section("Work list", OPEN_EXCEPTIONS(data, filters)),
     ]
 
 
@@ -42,6 +44,7 @@ OPEN_EXCEPTIONS = Table(
     "orders-open-exceptions",
     "Open order exceptions (oversells, unsourced failed reservations, stalled lines), "
     "highest impact first",
+    partial(exception_queue, workflow="order"),
     {
         "impact_rank": "rank",
         "exception_type": "exception",

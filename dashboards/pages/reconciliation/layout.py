@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from dashboards.components import Chart, Table, grid, section
 from dashboards.data import SnapshotData
@@ -22,10 +23,9 @@ def render(data: SnapshotData, filters: Filters) -> list:
         UNPOSTED(queries.unreconciled_by_day(data, filters)),
         AGING(queries.unreconciled_backlog(data, filters)),
     )
-    open_moves = exception_queue(data, filters, exception_type="unreconciled_event")
     return [
         section("Posting lag", grid(*lag)),
-        section("Unreconciled backlog", grid(*backlog), BACKLOG(open_moves)),
+        section("Unreconciled backlog", grid(*backlog), BACKLOG(data, filters)),
     ]
 
 
@@ -39,6 +39,7 @@ AGING = Chart("reconciliation-backlog-aging", "Backlog aging", figures.backlog_a
 BACKLOG = Table(
     "reconciliation-backlog-table",
     "Unposted stock moves, highest value first",
+    partial(exception_queue, exception_type="unreconciled_event"),
     {
         "impact_rank": "rank",
         "reference_id": "event",

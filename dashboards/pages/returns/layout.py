@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from dashboards.components import Chart, Table, grid, section
 from dashboards.data import SnapshotData
 from dashboards.filters import Filters
@@ -15,7 +17,7 @@ def render(data: SnapshotData, filters: Filters) -> list:
     trend = TREND(queries.return_disposition_by_day(data, filters))
     return [
         section("Disposition time", grid(by_location, trend)),
-        section("Stalled returns (open now)", grid(STALLED(stalled)), STALLED_TABLE(stalled)),
+        section("Stalled returns (open now)", grid(STALLED(stalled)), STALLED_TABLE(data, filters)),
     ]
 
 
@@ -30,6 +32,7 @@ STALLED = Chart("returns-stalled", "Stalled returns", figures.stalled_by_locatio
 STALLED_TABLE = Table(
     "returns-stalled-table",
     "Stalled returns, longest idle first",
+    partial(queries.stalled_cases, workflow="return"),
     {
         "case_key": "return line",
         "location_id": "location",

@@ -20,8 +20,8 @@ def render(data: SnapshotData, filters: Filters) -> list:
     drivers = graph("risk-drivers", figures.risk_drivers(risk, LOCATION_FEATURES), wide=True)
     return [
         section("Ranking", grid(ranking, regions)),
-        section("Drivers", grid(drivers), RISK_TABLE(risk)),
-        section("By category", CATEGORIES(queries.location_category_risk(data, filters))),
+        section("Drivers", grid(drivers), RISK_TABLE(data, filters)),
+        section("By category", CATEGORIES(data, filters)),
     ]
 
 
@@ -29,6 +29,7 @@ def render(data: SnapshotData, filters: Filters) -> list:
 RISK_TABLE = Table(
     "risk-table",
     "Every scored location, riskiest first",
+    queries.location_risk,
     {
         "risk_rank": "rank",
         "location_id": "location",
@@ -42,6 +43,7 @@ RISK_TABLE = Table(
 CATEGORIES = Table(
     "risk-categories-table",
     "Riskiest location × category pairs (what to count first)",
+    queries.location_category_risk,
     {
         "location_id": "location",
         "category": "category",

@@ -15,7 +15,7 @@ def render(data: SnapshotData, filters: Filters) -> list:
     return [
         section("Lanes", grid(LANE_ACCURACY(lanes), LANE_CYCLE_TIME(lanes))),
         section("Trend", grid(trend)),
-        section("Detail", LANES(lanes)),
+        section("Detail", LANES(data, filters)),
     ]
 
 
@@ -30,6 +30,7 @@ ORIGIN_TREND = Chart(
 LANES = Table(
     "transfers-lanes-table",
     "Every lane, least accurate first",
+    queries.transfer_lanes,
     {
         "origin": "origin",
         "destination": "destination",
