@@ -11,15 +11,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from .filters import UNKNOWN
-from .theme import (
-    CATEGORY_COLOURS,
-    GRID,
-    HEIGHT,
-    base_figure,
-    category_colours,
-    counted,
-    empty_figure,
-)
+from .theme import GRID, HEIGHT, base_figure, category_colours, counted, empty_figure
 
 if TYPE_CHECKING:
     from .kpi_queries import KpiValues
@@ -136,13 +128,14 @@ def dumbbell(
             hoverinfo="skip",
         )
     volume_text = [counted(v, noun) for v in rows[volume].to_list()]
+    colours = category_colours("percentile", ["p50", "p95"])
     for name, column in (("p50", low), ("p95", high)):
         figure.add_scatter(
             name=name,
             x=rows[column].to_list(),
             y=labels,
             mode="markers",
-            marker={"size": 11, "color": CATEGORY_COLOURS["percentile"][name]},
+            marker={"size": 11, "color": colours[name]},
             customdata=volume_text,
             hovertemplate=f"%{{y}}<br>{name} %{{x:.1f}} {unit}<br>%{{customdata}}<extra></extra>",
         )

@@ -12,10 +12,11 @@ from . import figures, queries
 def render(data: SnapshotData, filters: Filters) -> list:
     lanes = queries.transfer_lanes(data, filters)
     trend = ORIGIN_TREND(queries.transfer_accuracy_by_origin(data, filters))
+    every_lane = LANES(data, filters)
     return [
         section("Lanes", grid(LANE_ACCURACY(lanes), LANE_CYCLE_TIME(lanes))),
         section("Trend", grid(trend)),
-        section("Detail", LANES(data, filters)),
+        section("Detail", every_lane),
     ]
 
 
