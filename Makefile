@@ -46,6 +46,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_ingest.py $(BENCH)/landing
 	$(BIN)/python benchmarks/bench_dbt.py $(BENCH)/warehouse.duckdb --landing $(BENCH)/landing
 	$(BIN)/python benchmarks/model_card.py
+	$(BIN)/python benchmarks/bench_pages.py  # page loads on a snapshot of reference
 
 clean:
 	rm -rf .omnistock dbt_project/target dbt_project/logs
