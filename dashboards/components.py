@@ -243,7 +243,8 @@ def table(
         title,
         frame,
         columns,
-        dcc.Store(id=table_id(element_id, "filters")),  # none: the paging callback passes
+        # no filters: the paging callback leaves a table sent whole to the browser
+        dcc.Store(id=table_id(element_id, "filters")),
         data=records,
         tooltip_data=tooltips,
         page_size=page_size,
