@@ -110,6 +110,7 @@ MARTS = (
     "process_transitions",
     "stalled_cases",
     "exception_queue",
+    "alert_conditions",
 )
 # The tables risk scoring and the cycle-count job write, as omnistock/tables.py declares them.
 DECLARED: dict[str, Table] = {
@@ -787,6 +788,22 @@ def cycle_count_request_lines() -> list[dict]:
     )
 
 
+def alert_conditions() -> list[dict]:
+    """The marketplace feed is 30 h behind the leading feed (a stale source)."""
+    return [
+        {
+            "rule": "stale_source",
+            "subject": "marketplace",
+            "severity": "warning",
+            "label": "marketplace",
+            "unit": "h",
+            "value": 30.0,
+            "threshold": 12.0,
+            "horizon_at": HORIZON_AT,
+        }
+    ]
+
+
 ROWS = {
     "marts.dim_locations": locations,
     "marts.kpi_catalog": kpi_catalog,
@@ -803,6 +820,7 @@ ROWS = {
     "marts.process_transitions": transitions,
     "marts.stalled_cases": stalled,
     "marts.exception_queue": exceptions,
+    "marts.alert_conditions": alert_conditions,
     "intelligence.location_risk": location_risk,
     "intelligence.location_category_risk": location_category_risk,
     "actions.cycle_count_requests": cycle_count_requests,
