@@ -61,6 +61,7 @@ DASHBOARD_TABLES: tuple[str, ...] = (
     "stalled_cases",
     "exception_queue",
     "alert_conditions",
+    "case_events",
     *(
         table.name
         for table in (

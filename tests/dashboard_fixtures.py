@@ -9,6 +9,10 @@ KPI. The rows are written out so tests can assert exact numbers:
   (a promotion: 6 units/day against a median of 1), so 3 oversells fall on surge SKU-days.
 - transfers DC01 -> S001: 3 lines in full; DC01 -> S002: 2 of 4 lines short.
 - returns at S002 stall (two stalled cases), S001 returns are inspected within hours.
+- case_events holds the timelines of the cases the lists link to: every day's marketplace
+  line (O-<d>-2-m) fails at one store (insufficient stock) and is reserved at the other 5
+  minutes later; the web oversells are confirmed at S002 and cancelled 6 h later; the
+  stalled returns and orders of stalled_cases; two short DC01 -> S002 transfer lines.
 - oms_erp has two disruptions: one recovered after 30 min, one still open at the end.
 - location_risk ranks S002 first; cycle_count_requests has one counted and one open request.
 - The risk and cycle-count tables are where their jobs write them (intelligence.location_risk,
@@ -28,13 +32,14 @@ lag, read per day on /integrations, keeps its rows).
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import yaml
 
+from dashboards.components import graph_id, table_id
 from dashboards.snapshot import publish_snapshot
 from omnistock.tables import (
     CYCLE_COUNT_REQUEST_LINES,
@@ -111,6 +116,7 @@ MARTS = (
     "stalled_cases",
     "exception_queue",
     "alert_conditions",
+    "case_events",
 )
 # The tables risk scoring and the cycle-count job write, as omnistock/tables.py declares them.
 DECLARED: dict[str, Table] = {
@@ -647,7 +653,7 @@ def exceptions() -> list[dict]:
         (
             "failed_reservation",
             "order",
-            "O-10-2-w|SKU2|S001",
+            "O-10-2-w|SKU2",
             "S001",
             "SKU2",
             at(10, 10),
@@ -664,6 +670,148 @@ def exceptions() -> list[dict]:
         "units value_at_cost detail impact_rank as_of event_type",
         [(f"{r[0]}:{r[2]}", *r[:10], rank, AS_OF, r[10]) for rank, r in enumerate(ranked, start=1)],
     )
+
+
+def _case(workflow: str, case_key: str, state: dict | None, *events: tuple) -> list[dict]:
+    """The case_events rows of one case: `events` are (occurred_at, event_type,
+    source_system, location_id, quantity, extra columns) in order; the wait since the
+    previous event follows from the times, `state` is the case's at the horizon (None: it
+    starts after it)."""
+    case_id, _, sku = case_key.partition("|")
+    rows, previous = [], None
+    for index, (occurred_at, event_type, source, location, quantity, extra) in enumerate(
+        events, start=1
+    ):
+        rows.append(
+            {
+                "workflow": workflow,
+                "case_key": case_key,
+                "case_id": case_id,
+                "sku": sku or None,
+                "event_index": index,
+                "event_id": f"{case_key}#{index}",
+                "event_type": event_type,
+                "source_system": source,
+                "occurred_at": occurred_at,
+                "location_id": location,
+                "quantity": quantity,
+                "wait_since_previous_s": (occurred_at - previous).total_seconds()
+                if previous
+                else None,
+                "is_after_horizon": occurred_at > HORIZON_AT,
+                "is_stock_move": event_type in STOCK_MOVES,
+                "as_of": HORIZON_AT,
+                **extra,
+                **(state or {}),
+            }
+        )
+        previous = occurred_at
+    return rows
+
+
+STOCK_MOVES = ("order_fulfilled", "transfer_shipped", "transfer_received", "return_restocked")
+
+
+def _state(stage: str, is_open: bool, sla_hours: float, due: datetime, over: float | None):
+    return {
+        "case_stage": stage,
+        "case_is_open": is_open,
+        "case_is_stalled": bool(is_open and over and over > 0),
+        "sla_rule": "stage_sla",
+        "sla_hours": sla_hours,
+        "due_at": due,
+        "hours_over_sla": over if is_open else None,
+    }
+
+
+def _posted(event_id: str, lag_h: float) -> dict:
+    return {"erp_posting_event_id": event_id, "erp_posting_lag_h": lag_h}
+
+
+def case_events() -> list[dict]:
+    """The timelines (see the module): waits of 10 s, 5 s, 285 s, 60 s and 24 h on a
+    marketplace line, fulfilled lines posted an hour later except day 7's."""
+    rows = []
+    for d in range(1, 11):
+        oversold = d == 8  # O-8-2-m is SKU1, reserved at S002 and cancelled out of stock
+        key = f"O-{d}-2-m|SKU1" if oversold else f"O-{d}-2-m|SKU2"
+        failed_at, reserved_at = ("S001", "S002") if oversold else ("S002", "S001")
+        channel = {"channel": "marketplace"}
+        events = [
+            (at(d, 10), "order_placed", "marketplace", None, 1, channel),
+            (at(d, 10) + timedelta(seconds=10), "reservation_requested", "oms", failed_at, 1, channel),
+            (at(d, 10) + timedelta(seconds=15), "reservation_failed", "oms", failed_at, 1,
+             {**channel, "reason_code": "insufficient_stock"}),
+            (at(d, 10, 5), "reservation_requested", "oms", reserved_at, 1, channel),
+            (at(d, 10, 6), "reservation_confirmed", "oms", reserved_at, 1, channel),
+        ]  # fmt: skip
+        if oversold:
+            events.append(
+                (at(d, 12), "order_cancelled", "oms", None, 1,
+                 {**channel, "reason_code": "out_of_stock"})
+            )  # fmt: skip
+            state = _state("order_cancelled", False, 72.0, at(d, 12) + timedelta(hours=72), None)
+        elif d < 9:
+            fulfilled = at(d + 1, 10, 6)
+            posting = {} if d == 7 else _posted(f"post-{d}", 1.0)
+            events.append((fulfilled, "order_fulfilled", "pos", "S001", 1, {**channel, **posting}))
+            state = _state("order_fulfilled", False, 72.0, fulfilled + timedelta(hours=72), None)
+        elif d == 9:  # confirmed before the horizon, fulfilled after it
+            events.append((at(10, 10, 6), "order_fulfilled", "pos", "S001", 1, channel))
+            state = _state("reservation_confirmed", True, 30.0, at(10, 16, 6), -18.1)
+        else:
+            state = None  # placed after the horizon
+        rows += _case("order", key, state, *events)
+    for key in ("O-5-1-0|SKU1", "O-6-1-0|SKU1", "O-6-1-1|SKU1"):
+        d = int(key.split("-")[1])
+        web = {"channel": "web"}
+        rows += _case(
+            "order", key, _state("order_cancelled", False, 72.0, at(d, 16, 1) + timedelta(hours=72), None),
+            (at(d, 10), "order_placed", "ecommerce", None, 1, web),
+            (at(d, 10), "reservation_requested", "oms", "S002", 1, web),
+            (at(d, 10, 1), "reservation_confirmed", "oms", "S002", 1, web),
+            (at(d, 16, 1), "order_cancelled", "oms", None, 1, {**web, "reason_code": "out_of_stock"}),
+        )  # fmt: skip
+    web = {"channel": "web"}
+    rows += _case(
+        "order", "O-10-2-w|SKU2", None,
+        (at(10, 10), "order_placed", "ecommerce", None, 1, web),
+        (at(10, 10), "reservation_requested", "oms", "S001", 1, web),
+        (at(10, 10) + timedelta(seconds=5), "reservation_failed", "oms", "S001", 1,
+         {**web, "reason_code": "timeout"}),
+    )  # fmt: skip
+    rows += _case(
+        "order", "O-1-2-w|SKU2", _state("reservation_confirmed", True, 72.0, at(4, 10), 157.0),
+        (at(1, 10), "order_placed", "ecommerce", None, 1, web),
+        (at(1, 10), "reservation_requested", "oms", "S001", 1, web),
+        (at(1, 10), "reservation_confirmed", "oms", "S001", 1, web),
+    )  # fmt: skip
+    # the stalled returns of stalled(): R3 inspected for restock and never restocked (72 h
+    # SLA, 62 h over at as_of), R4 received and never inspected (86 h over)
+    rows += _case(
+        "return", "R3|SKU1", _state("return_inspected", True, 72.0, at(8, 9), 62.0),
+        (at(1, 15), "return_initiated", "marketplace", None, 1, {"channel": "marketplace"}),
+        (at(2, 9), "return_received", "pos", "S002", 1, {"channel": "marketplace"}),
+        (at(5, 9), "return_inspected", "pos", "S002", 1,
+         {"channel": "marketplace", "reason_code": "restock"}),
+    )  # fmt: skip
+    rows += _case(
+        "return", "R4|SKU2", _state("return_received", True, 72.0, at(7, 9), 86.0),
+        (at(3, 12), "return_initiated", "ecommerce", None, 1, web),
+        (at(4, 9), "return_received", "pos", "S002", 1, web),
+    )  # fmt: skip
+    # the short lines of transfers(): 10 shipped, 7 received two days later, both posted
+    for n in range(2):
+        route = {"to_location_id": "S002"}
+        rows += _case(
+            "transfer", f"T-B{n}|SKU2", _state("transfer_received", False, 72.0, at(n + 6, 12), None),
+            (at(n + 1, 8), "transfer_requested", "erp", "DC01", 10, route),
+            (at(n + 1, 12), "transfer_shipped", "wms", "DC01", 10,
+             {**route, **_posted(f"post-TB{n}s", 1.0)}),
+            (at(n + 3, 12), "transfer_received", "pos", "S002", 7,
+             _posted(f"post-TB{n}r", 1.0)),
+        )  # fmt: skip
+    return rows
 
 
 def _features(features: tuple[str, ...], **values: float) -> dict[str, float]:
@@ -821,6 +969,7 @@ ROWS = {
     "marts.stalled_cases": stalled,
     "marts.exception_queue": exceptions,
     "marts.alert_conditions": alert_conditions,
+    "marts.case_events": case_events,
     "intelligence.location_risk": location_risk,
     "intelligence.location_category_risk": location_category_risk,
     "actions.cycle_count_requests": cycle_count_requests,
@@ -871,17 +1020,30 @@ def publish_fixture_snapshot(tmp_path: Path, with_risk_tables: bool = True) -> P
     return snapshots
 
 
-def find_component(component, element_id: str):
-    """The component with this id in a rendered page (depth first)."""
+def _nodes(component):
+    """Every component of a rendered tree, depth first."""
     stack = [component]
     while stack:
         node = stack.pop()
         if isinstance(node, list | tuple):
-            stack.extend(node)
+            stack.extend(reversed(node))
             continue
-        if getattr(node, "id", None) == element_id:
-            return node
+        yield node
         children = getattr(node, "children", None)
         if children is not None and not isinstance(children, str):
             stack.append(children)
+
+
+def find_component(component, element_id: str):
+    """The component with this id in a rendered page (depth first). A chart's or a table's
+    id names its card: the graph or DataTable inside it (components.graph_id, table_id)
+    comes back, so `.figure` and `.data` read what the page draws."""
+    for node in _nodes(component):
+        if getattr(node, "id", None) == element_id:
+            inner = (
+                child
+                for child in _nodes(getattr(node, "children", None))
+                if getattr(child, "id", None) in (graph_id(element_id), table_id(element_id))
+            )
+            return next(inner, node)
     raise LookupError(element_id)

@@ -15,7 +15,7 @@ event_details as (
 ),
 
 postings as (
-    select event_id, posting_event_id, posted_at, reconciliation_time_h
+    select event_id, posting_event_id, reconciliation_time_h
     from {{ ref('int_erp_reconciliation') }}
 ),
 
@@ -61,7 +61,6 @@ select
     cast(timed.occurred_at > horizon.horizon_at as boolean) as is_after_horizon,
     cast(timed.activity in {{ sql_list(stock_moving_event_types()) }} as boolean) as is_stock_move,
     cast(postings.posting_event_id as {{ dbt.type_string() }}) as erp_posting_event_id,
-    cast(postings.posted_at as {{ dbt.type_timestamp() }}) as erp_posted_at,
     cast(postings.reconciliation_time_h as double) as erp_posting_lag_h,
     cast(case_slas.stage as {{ dbt.type_string() }}) as case_stage,
     cast(case_slas.is_open as boolean) as case_is_open,
@@ -77,3 +76,6 @@ left join postings
     on timed.event_id = postings.event_id
 left join case_slas
     on timed.workflow = case_slas.workflow and timed.case_key = case_slas.case_key
+-- in case order: the snapshot's Parquet then stores a case's repeated state once (the
+-- reference scenario's 441k events take 7.0 MB instead of 9.8 MB)
+order by timed.workflow, timed.case_key, timed.case_event_index
