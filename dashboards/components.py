@@ -3,8 +3,11 @@ KPI tiles and empty states, so pages only say what to show."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +19,7 @@ from omnistock.tables import CYCLE_COUNT_REQUESTS, LOCATION_RISK
 
 from .data import Missing, SnapshotData
 from .filters import Filters
+from .links import Drill
 from .theme import COLUMN_FORMATS, FONT, GRID, INK
 
 FILTER_LABELS = {"dates": "dates", "channel": "channel", "location": "region & location"}
@@ -52,9 +56,19 @@ GRAPH_CONFIG = {
 }
 
 
-def graph(element_id: str, figure: go.Figure, wide: bool = False) -> html.Div:
+def graph_id(element_id: str) -> dict:
+    """The id of a page's graph: its card holds `element_id`, the graph this pattern, which
+    the app's click handler follows (a mark that carries a link opens it)."""
+    return {"type": "chart", "chart": element_id}
+
+
+def graph(element_id: str, figure: go.Figure, wide: bool = False, footer=None) -> html.Div:
+    # The graph sizes itself to its parent: a box of its own, so a footer does not squeeze it
+    # (plotly drew a chart with a footer beside it at an infinite width).
+    box = html.Div(dcc.Graph(id=graph_id(element_id), figure=figure, config=GRAPH_CONFIG))
     return html.Div(
-        dcc.Graph(id=element_id, figure=figure, config=GRAPH_CONFIG),
+        [box, footer],
+        id=element_id,
         className="card wide" if wide else "card",
     )
 
@@ -93,12 +107,24 @@ class Chart:
     title: str
     build: Callable[..., go.Figure]
     wide: bool = False
+    drill: Drill | None = None  # the cases behind the figure and its marks
 
-    def __call__(self, *results) -> html.Div:
+    def __call__(self, *results, filters: Filters | None = None) -> html.Div:
+        """The card; with `filters` and a `drill`, a link to the cases behind the figure
+        under it, and each mark links to its own."""
         for result in results:
             if isinstance(result, Missing):
                 return missing_table(self.element_id, self.title, result, self.wide)
-        return graph(self.element_id, self.build(*results), self.wide)
+        figure = self.build(*results)
+        if self.drill is None or filters is None:
+            return graph(self.element_id, figure, self.wide)
+        footer = dcc.Link(
+            "Cases behind this figure →",
+            href=self.drill.link(filters),
+            id=f"{self.element_id}-cases",
+            className="cases-link",
+        )
+        return graph(self.element_id, self.drill.mark_links(figure, filters), self.wide, footer)
 
 
 def grid(*children) -> html.Div:
@@ -140,6 +166,36 @@ def _column_spec(field: str, label: str, frame: pl.DataFrame) -> dict:
 
 MAX_TABLE_ROWS = 5000  # the browser sorts and filters these itself; more would be slow
 LONG_TEXT = 40
+MARKDOWN_LINK = re.compile(r"\[(.*)\]\((.*)\)", re.DOTALL)
+
+
+def table_id(element_id: str, part: str = "table") -> dict:
+    """The ids of a table's parts (the DataTable, its CSV button and its download), which the
+    app's CSV callback matches; the card holds `element_id`."""
+    return {"type": part, "table": element_id}
+
+
+def _link_cell(text, href) -> str | None:
+    return None if text is None else f"[{text}]({href})" if href else str(text)
+
+
+def csv_text(records: Sequence[Mapping], columns: Sequence[Mapping]) -> str:
+    """The rows of a table as CSV: the columns' headers, then each record's cells in column
+    order, a link cell as its text."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([column["name"] for column in columns])
+    for record in records:
+        cells = [record.get(column["id"]) for column in columns]
+        writer.writerow(
+            [
+                match[1]
+                if isinstance(cell, str) and (match := MARKDOWN_LINK.fullmatch(cell))
+                else cell
+                for cell in cells
+            ]
+        )
+    return out.getvalue()
 
 
 def table(
@@ -149,17 +205,27 @@ def table(
     columns: Mapping[str, str],
     *,
     page_size: int = 15,
+    links: Mapping[str, str] | None = None,
 ) -> html.Div:
-    """A sortable, filterable table (dash's DataTable) inside a card: `columns` maps the
-    frame's columns to their headers; `frame` comes in the order to show (the first
-    MAX_TABLE_ROWS rows are kept). A `Missing` frame gives the empty state."""
+    """A sortable, filterable table (dash's DataTable) inside a card, with a button that
+    downloads its rows as CSV (every row the table's filter keeps, not only the page shown):
+    `columns` maps the frame's columns to their headers; `links` maps a column to the column
+    of the frame holding the URL its cells link to; `frame` comes in the order to show (the
+    first MAX_TABLE_ROWS rows are kept). A `Missing` frame gives the empty state."""
     if isinstance(frame, Missing):
         return missing_table(element_id, title, frame, wide=True)
     if frame.height > MAX_TABLE_ROWS:
         title += f" (first {MAX_TABLE_ROWS:,} of {frame.height:,})"
         frame = frame.head(MAX_TABLE_ROWS)
+    links = links or {}
     records = [
-        {field: _cell(row.get(field)) for field in columns} for row in frame.iter_rows(named=True)
+        {
+            field: _link_cell(row.get(field), row.get(links[field]))
+            if field in links
+            else _cell(row.get(field))
+            for field in columns
+        }
+        for row in frame.iter_rows(named=True)
     ]
     # Long text is cut to one line in the cell; the full text shows on hover.
     tooltips = [
@@ -170,13 +236,19 @@ def table(
         }
         for record in records
     ]
-    specs = [_column_spec(field, label, frame) for field, label in columns.items()]
+    specs = [
+        {
+            **_column_spec(field, label, frame),
+            **({"presentation": "markdown"} if field in links else {}),
+        }
+        for field, label in columns.items()
+    ]
     with warnings.catch_warnings():
         # dash-ag-grid is not installed; DataTable's notice that it will leave dash in a
         # future major version would otherwise repeat on every page draw.
         warnings.filterwarnings("ignore", r"\s*The dash_table.DataTable", DeprecationWarning)
         data_table = dash_table.DataTable(
-            id=element_id,
+            id=table_id(element_id),
             data=records,
             columns=specs,
             sort_action="native",
@@ -205,8 +277,20 @@ def table(
             style_data_conditional=[{"if": {"row_index": "odd"}, "backgroundColor": "#fafafa"}],
             tooltip_data=tooltips,
             tooltip_duration=None,
+            markdown_options={"link_target": "_self"},
         )
-    return html.Div([html.H3(title, className="table-title"), data_table], className="card wide")
+    download = html.Button(
+        "Download CSV", id=table_id(element_id, "csv"), className="csv-button", n_clicks=0
+    )
+    return html.Div(
+        [
+            html.Div([html.H3(title, className="table-title"), download], className="table-head"),
+            data_table,
+            dcc.Download(id=table_id(element_id, "csv-file")),
+        ],
+        id=element_id,
+        className="card wide",
+    )
 
 
 @dataclass(frozen=True)
@@ -218,19 +302,45 @@ class Table:
     title: str
     columns: Mapping[str, str]
     page_size: int = 15
+    links: Mapping[str, str] | None = None  # column -> the column holding its link
 
     def __call__(self, frame: pl.DataFrame | Missing) -> html.Div:
-        return table(self.element_id, self.title, frame, self.columns, page_size=self.page_size)
+        return table(
+            self.element_id,
+            self.title,
+            frame,
+            self.columns,
+            page_size=self.page_size,
+            links=self.links,
+        )
 
 
 def kpi_tile(
-    slug: str, label: str, value: str, change: str, tone: str, note: str, sparkline: go.Figure
+    slug: str,
+    label: str,
+    value: str,
+    change: str,
+    tone: str,
+    note: str,
+    sparkline: go.Figure,
+    page_href: str | None = None,
+    cases_href: str | None = None,
 ) -> html.Div:
+    """A KPI's tile; with `page_href` its number opens the page that explains it, with
+    `cases_href` a link under it lists the cases behind it."""
+    number = [
+        html.Div(label, className="tile-label"),
+        html.Div(value, className="tile-value", id=f"tile-value-{slug}"),
+        html.Div(change, className=f"tile-change {tone}"),
+    ]
+    cases = cases_href and dcc.Link(
+        "cases →", href=cases_href, id=f"tile-cases-{slug}", className="tile-cases"
+    )
     return html.Div(
         [
-            html.Div(label, className="tile-label"),
-            html.Div(value, className="tile-value", id=f"tile-value-{slug}"),
-            html.Div(change, className=f"tile-change {tone}"),
+            dcc.Link(number, href=page_href, id=f"tile-link-{slug}", className="tile-link")
+            if page_href
+            else html.Div(number),
             dcc.Graph(
                 id=f"spark-{slug}",
                 figure=sparkline,
@@ -238,7 +348,7 @@ def kpi_tile(
                 style={"height": "56px"},
                 config={"displayModeBar": False, "responsive": True},
             ),
-            html.Div(note, className="tile-note"),
+            html.Div([note, cases], className="tile-note"),
         ],
         className="tile",
         id=f"tile-{slug}",

@@ -715,7 +715,7 @@ def _ids(component) -> set[str]:
         if isinstance(node, list | tuple):
             stack.extend(node)
             continue
-        if getattr(node, "id", None):
+        if isinstance(getattr(node, "id", None), str):  # a graph's or table's card holds it
             found.add(node.id)
         children = getattr(node, "children", None)
         if children is not None and not isinstance(children, str):

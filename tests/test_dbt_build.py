@@ -300,7 +300,18 @@ def test_case_events_time_a_case_across_systems(warehouse):
     ) == [
         (1, "order_placed", "ecommerce", "web", None, None, None, "order_fulfilled", False, 72.0),
         (2, "reservation_requested", "oms", "web", 0.0, None, None, "order_fulfilled", False, 72.0),
-        (3, "reservation_confirmed", "erp", "web", 30.0, None, None, "order_fulfilled", False, 72.0),
+        (
+            3,
+            "reservation_confirmed",
+            "erp",
+            "web",
+            30.0,
+            None,
+            None,
+            "order_fulfilled",
+            False,
+            72.0,
+        ),
         (4, "order_fulfilled", "wms", "web", 7170.0, "e010", 1.0, "order_fulfilled", False, 72.0),
     ]
     # R3: received an hour after it was initiated, then nothing: stalled at return_received,

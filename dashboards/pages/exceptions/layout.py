@@ -5,25 +5,33 @@ from __future__ import annotations
 from dashboards.components import Chart, Table, grid, section
 from dashboards.data import SnapshotData
 from dashboards.filters import Filters
+from dashboards.links import Drill, with_case_links
 
 from . import figures, queries
 
 
 def render(data: SnapshotData, filters: Filters) -> list:
-    summary = queries.exception_summary(data, filters)
-    by_location = queries.exception_value_by_location(data, filters)
+    summary = BY_WORKFLOW(queries.exception_summary(data, filters), filters=filters)
+    by_location = BY_LOCATION(queries.exception_value_by_location(data, filters), filters=filters)
+    queue = queries.exception_queue(data, filters)
     return [
-        section("What is open", grid(BY_WORKFLOW(summary), BY_LOCATION(by_location))),
-        section("Queue", QUEUE(queries.exception_queue(data, filters))),
+        section("What is open", grid(summary, by_location)),
+        section("Queue", QUEUE(with_case_links(queue, filters))),
     ]
 
 
 # The charts and tables `render` fills in.
 BY_WORKFLOW = Chart(
-    "exceptions-by-workflow", "Open exceptions", figures.exception_value_by_workflow
+    "exceptions-by-workflow",
+    "Open exceptions",
+    figures.exception_value_by_workflow,
+    drill=Drill("open-exceptions", along="workflow", series="exception_type"),
 )
 BY_LOCATION = Chart(
-    "exceptions-by-location", "Open exceptions by location", figures.exception_value_by_location
+    "exceptions-by-location",
+    "Open exceptions by location",
+    figures.exception_value_by_location,
+    drill=Drill("open-exceptions", along="location", series="exception_type"),
 )
 QUEUE = Table(
     "exceptions-table",
@@ -42,4 +50,5 @@ QUEUE = Table(
         "detail": "detail",
     },
     page_size=25,
+    links={"reference_id": "case_href"},
 )

@@ -8,16 +8,29 @@ import polars as pl
 from dashboards.data import SnapshotData, at_locations, needs
 from dashboards.filters import Filters
 
+# The case an exception is about, as exception_queue.sql names it in reference_id: a stalled
+# case as <workflow>:<case_key>, an oversold or unsourced order line as its case_key, an
+# unposted stock move as its event_id; negative stock is a sku-location, no case.
+CASE_OF_EXCEPTION = """
+    case when exception_type = 'stalled_case' then workflow
+         when exception_type in ('oversell', 'failed_reservation') then 'order'
+    end as case_workflow,
+    case when exception_type = 'stalled_case' then substr(reference_id, length(workflow) + 2)
+         when exception_type in ('oversell', 'failed_reservation') then reference_id
+    end as case_key,
+    case when exception_type = 'unreconciled_event' then reference_id end as case_event
+"""
+
 
 @needs("exception_queue")
 def exception_queue(data: SnapshotData, filters: Filters, **equal: str) -> pl.DataFrame:
-    """Open exceptions ranked by impact; `equal` narrows them by column value (workflow,
-    exception_type)."""
+    """Open exceptions ranked by impact, each with the case it is about (CASE_OF_EXCEPTION);
+    `equal` narrows them by column value (workflow, exception_type)."""
     return data.select(
-        """
+        f"""
         select impact_rank, exception_type, workflow, location_id, sku, reference_id,
-            opened_at, age_h, units, value_at_cost, detail, as_of
-        from exception_queue {where}
+            opened_at, age_h, units, value_at_cost, detail, as_of, {CASE_OF_EXCEPTION}
+        from exception_queue {{where}}
         order by impact_rank
         """,
         at_locations(filters, **equal),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dashboards.components import Chart, Table, grid, section
 from dashboards.data import SnapshotData
 from dashboards.filters import Filters
+from dashboards.links import Drill, with_case_links
 from dashboards.pages.exceptions.queries import exception_queue
 
 from . import figures, queries
@@ -15,28 +16,41 @@ def render(data: SnapshotData, filters: Filters) -> list:
         queries.reservation_latencies(data, filters),
         queries.reservation_latency_percentiles(data, filters),
     )
-    reasons = queries.reservation_failure_reasons(data, filters)
-    oversells = OVERSELLS(queries.orders_by_day(data, filters))
-    skus = OVERSOLD_SKUS(queries.oversells_by_sku_day(data, filters))
-    rates = EXCEPTION_RATE(queries.order_exception_rate_by_channel(data, filters))
+    reasons = FAILURE_REASONS(queries.reservation_failure_reasons(data, filters), filters=filters)
+    oversells = OVERSELLS(queries.orders_by_day(data, filters), filters=filters)
+    skus = OVERSOLD_SKUS(queries.oversells_by_sku_day(data, filters), filters=filters)
+    rates = EXCEPTION_RATE(queries.order_exception_rate_by_channel(data, filters), filters=filters)
+    work = exception_queue(data, filters, workflow="order")
     return [
-        section("Reservations", grid(LATENCY(*latency), FAILURE_REASONS(reasons))),
+        section("Reservations", grid(LATENCY(*latency), reasons)),
         section("Oversells and promotions", grid(oversells, skus, rates)),
-        section("Work list", OPEN_EXCEPTIONS(exception_queue(data, filters, workflow="order"))),
+        section("Work list", OPEN_EXCEPTIONS(with_case_links(work, filters))),
     ]
 
 
 # The charts and tables `render` fills in.
 LATENCY = Chart("orders-latency", "Reservation latency", figures.reservation_latency_histogram)
 FAILURE_REASONS = Chart(
-    "orders-failure-reasons", "Reservation failure reasons", figures.failure_reasons_by_day
+    "orders-failure-reasons",
+    "Reservation failure reasons",
+    figures.failure_reasons_by_day,
+    drill=Drill("failed-reservations", along="day", series="reason"),
 )
 OVERSELLS = Chart(
-    "orders-oversells", "Oversells by channel", figures.oversells_by_channel, wide=True
+    "orders-oversells",
+    "Oversells by channel",
+    figures.oversells_by_channel,
+    wide=True,
+    drill=Drill("oversold-lines", along="day", series="channel"),
 )
-OVERSOLD_SKUS = Chart("orders-oversold-skus", "Oversold SKUs", figures.oversold_skus)
+OVERSOLD_SKUS = Chart(
+    "orders-oversold-skus", "Oversold SKUs", figures.oversold_skus, drill=Drill("oversold-lines")
+)
 EXCEPTION_RATE = Chart(
-    "orders-exception-rate", "Order exceptions by channel", figures.order_exception_rate_by_channel
+    "orders-exception-rate",
+    "Order exceptions by channel",
+    figures.order_exception_rate_by_channel,
+    drill=Drill("exception-orders", along="day", series="channel"),
 )
 OPEN_EXCEPTIONS = Table(
     "orders-open-exceptions",
@@ -53,4 +67,5 @@ OPEN_EXCEPTIONS = Table(
         "value_at_cost": "value at cost",
         "detail": "detail",
     },
+    links={"reference_id": "case_href"},
 )

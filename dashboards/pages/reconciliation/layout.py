@@ -7,6 +7,7 @@ from dataclasses import replace
 from dashboards.components import Chart, Table, grid, section
 from dashboards.data import SnapshotData
 from dashboards.filters import Filters
+from dashboards.links import Drill, with_case_links
 from dashboards.pages.exceptions.queries import exception_queue
 
 from . import figures, queries
@@ -19,13 +20,15 @@ def render(data: SnapshotData, filters: Filters) -> list:
         LAG_BY_TYPE(queries.posting_lag_by_event_type(data, filters)),
     )
     backlog = (
-        UNPOSTED(queries.unreconciled_by_day(data, filters)),
-        AGING(queries.unreconciled_backlog(data, filters)),
+        UNPOSTED(queries.unreconciled_by_day(data, filters), filters=filters),
+        AGING(queries.unreconciled_backlog(data, filters), filters=filters),
     )
     open_moves = exception_queue(data, filters, exception_type="unreconciled_event")
     return [
         section("Posting lag", grid(*lag)),
-        section("Unreconciled backlog", grid(*backlog), BACKLOG(open_moves)),
+        section(
+            "Unreconciled backlog", grid(*backlog), BACKLOG(with_case_links(open_moves, filters))
+        ),
     ]
 
 
@@ -34,8 +37,17 @@ LAG_TREND = Chart("reconciliation-lag-trend", figures.POSTING_LAG, figures.posti
 LAG_BY_TYPE = Chart(
     "reconciliation-lag-by-type", "Posting lag by event type", figures.posting_lag_by_event_type
 )
-UNPOSTED = Chart("reconciliation-unposted-by-day", "Unposted moves", figures.unreconciled_by_day)
-AGING = Chart("reconciliation-backlog-aging", "Backlog aging", figures.backlog_aging)
+# The moves still unposted at the horizon (the exception queue's), the cases behind both.
+UNPOSTED_MOVES = Drill("open-exceptions", (("exception_type", "unreconciled_event"),))
+UNPOSTED = Chart(
+    "reconciliation-unposted-by-day",
+    "Unposted moves",
+    figures.unreconciled_by_day,
+    drill=UNPOSTED_MOVES,
+)
+AGING = Chart(
+    "reconciliation-backlog-aging", "Backlog aging", figures.backlog_aging, drill=UNPOSTED_MOVES
+)
 BACKLOG = Table(
     "reconciliation-backlog-table",
     "Unposted stock moves, highest value first",
@@ -50,4 +62,5 @@ BACKLOG = Table(
         "units": "units",
         "value_at_cost": "value at cost",
     },
+    links={"reference_id": "case_href"},
 )

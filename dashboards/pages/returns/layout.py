@@ -5,17 +5,22 @@ from __future__ import annotations
 from dashboards.components import Chart, Table, grid, section
 from dashboards.data import SnapshotData
 from dashboards.filters import Filters
+from dashboards.links import Drill, with_case_links
 
 from . import figures, queries
 
 
 def render(data: SnapshotData, filters: Filters) -> list:
-    stalled = queries.stalled_cases(data, filters, workflow="return")
+    stalled = with_case_links(queries.stalled_cases(data, filters, workflow="return"), filters)
     by_location = BY_LOCATION(queries.return_disposition_by_location(data, filters))
     trend = TREND(queries.return_disposition_by_day(data, filters))
     return [
         section("Disposition time", grid(by_location, trend)),
-        section("Stalled returns (open now)", grid(STALLED(stalled)), STALLED_TABLE(stalled)),
+        section(
+            "Stalled returns (open now)",
+            grid(STALLED(stalled, filters=filters)),
+            STALLED_TABLE(stalled),
+        ),
     ]
 
 
@@ -26,7 +31,13 @@ BY_LOCATION = Chart(
     figures.disposition_by_location,
 )
 TREND = Chart("returns-disposition-trend", "Disposition trend", figures.disposition_trend)
-STALLED = Chart("returns-stalled", "Stalled returns", figures.stalled_by_location, wide=True)
+STALLED = Chart(
+    "returns-stalled",
+    "Stalled returns",
+    figures.stalled_by_location,
+    wide=True,
+    drill=Drill("stalled-cases", (("workflow", "return"),), along="location", series="stage"),
+)
 STALLED_TABLE = Table(
     "returns-stalled-table",
     "Stalled returns, longest idle first",
@@ -40,4 +51,5 @@ STALLED_TABLE = Table(
         "units": "units",
         "value_at_cost": "value at cost",
     },
+    links={"case_key": "case_href"},
 )

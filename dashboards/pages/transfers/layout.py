@@ -5,27 +5,38 @@ from __future__ import annotations
 from dashboards.components import Chart, Table, grid, section
 from dashboards.data import SnapshotData
 from dashboards.filters import Filters
+from dashboards.links import Drill
 
 from . import figures, queries
 
 
 def render(data: SnapshotData, filters: Filters) -> list:
     lanes = queries.transfer_lanes(data, filters)
-    trend = ORIGIN_TREND(queries.transfer_accuracy_by_origin(data, filters))
+    trend = ORIGIN_TREND(queries.transfer_accuracy_by_origin(data, filters), filters=filters)
+    accuracy = LANE_ACCURACY(lanes, filters=filters)
     return [
-        section("Lanes", grid(LANE_ACCURACY(lanes), LANE_CYCLE_TIME(lanes))),
+        section("Lanes", grid(accuracy, LANE_CYCLE_TIME(lanes))),
         section("Trend", grid(trend)),
         section("Detail", LANES(lanes)),
     ]
 
 
 # The charts and tables `render` fills in.
-LANE_ACCURACY = Chart("transfers-lane-accuracy", "Transfer accuracy by lane", figures.lane_accuracy)
+LANE_ACCURACY = Chart(
+    "transfers-lane-accuracy",
+    "Transfer accuracy by lane",
+    figures.lane_accuracy,
+    drill=Drill("short-transfers", along="lane"),
+)
 LANE_CYCLE_TIME = Chart(
     "transfers-lane-cycle-time", "Transfer cycle time by lane", figures.lane_cycle_time
 )
 ORIGIN_TREND = Chart(
-    "transfers-origin-trend", "Transfer accuracy by origin", figures.accuracy_by_origin, wide=True
+    "transfers-origin-trend",
+    "Transfer accuracy by origin",
+    figures.accuracy_by_origin,
+    wide=True,
+    drill=Drill("short-transfers", along="day"),
 )
 LANES = Table(
     "transfers-lanes-table",
