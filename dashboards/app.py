@@ -20,8 +20,9 @@ from pathlib import Path
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from .components import Page, csv_text, graph_id, message_page, page_header, table_id
+from .components import Page, graph_id, message_page, page_header, table_id
 from .data import date_bounds, filter_options, resolve_locations, snapshot_data
+from .export import csv_text
 from .filters import Filters, global_search
 from .kpi_queries import kpi_window
 from .links import CASES_PATH

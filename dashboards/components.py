@@ -3,11 +3,8 @@ KPI tiles and empty states, so pages only say what to show."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,8 +15,9 @@ from dash import dash_table, dcc, html
 from omnistock.tables import CYCLE_COUNT_REQUESTS, LOCATION_RISK
 
 from .data import Missing, SnapshotData
+from .drills import FIGURE_CASES
+from .export import link_cell
 from .filters import Filters
-from .links import Drill
 from .theme import COLUMN_FORMATS, FONT, GRID, INK
 
 FILTER_LABELS = {"dates": "dates", "channel": "channel", "location": "region & location"}
@@ -107,24 +105,24 @@ class Chart:
     title: str
     build: Callable[..., go.Figure]
     wide: bool = False
-    drill: Drill | None = None  # the cases behind the figure and its marks
 
     def __call__(self, *results, filters: Filters | None = None) -> html.Div:
-        """The card; with `filters` and a `drill`, a link to the cases behind the figure
-        under it, and each mark links to its own."""
+        """The card; with `filters`, when drills.FIGURE_CASES knows the cases behind the
+        figure, a link to them under it, and each mark links to its own."""
         for result in results:
             if isinstance(result, Missing):
                 return missing_table(self.element_id, self.title, result, self.wide)
         figure = self.build(*results)
-        if self.drill is None or filters is None:
+        drill = FIGURE_CASES.get(self.element_id)
+        if drill is None or filters is None:
             return graph(self.element_id, figure, self.wide)
         footer = dcc.Link(
             "Cases behind this figure →",
-            href=self.drill.link(filters),
+            href=drill.link(filters),
             id=f"{self.element_id}-cases",
             className="cases-link",
         )
-        return graph(self.element_id, self.drill.mark_links(figure, filters), self.wide, footer)
+        return graph(self.element_id, drill.mark_links(figure, filters), self.wide, footer)
 
 
 def grid(*children) -> html.Div:
@@ -166,36 +164,12 @@ def _column_spec(field: str, label: str, frame: pl.DataFrame) -> dict:
 
 MAX_TABLE_ROWS = 5000  # the browser sorts and filters these itself; more would be slow
 LONG_TEXT = 40
-MARKDOWN_LINK = re.compile(r"\[(.*)\]\((.*)\)", re.DOTALL)
 
 
 def table_id(element_id: str, part: str = "table") -> dict:
     """The ids of a table's parts (the DataTable, its CSV button and its download), which the
     app's CSV callback matches; the card holds `element_id`."""
     return {"type": part, "table": element_id}
-
-
-def _link_cell(text, href) -> str | None:
-    return None if text is None else f"[{text}]({href})" if href else str(text)
-
-
-def csv_text(records: Sequence[Mapping], columns: Sequence[Mapping]) -> str:
-    """The rows of a table as CSV: the columns' headers, then each record's cells in column
-    order, a link cell as its text."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([column["name"] for column in columns])
-    for record in records:
-        cells = [record.get(column["id"]) for column in columns]
-        writer.writerow(
-            [
-                match[1]
-                if isinstance(cell, str) and (match := MARKDOWN_LINK.fullmatch(cell))
-                else cell
-                for cell in cells
-            ]
-        )
-    return out.getvalue()
 
 
 def table(
@@ -220,7 +194,7 @@ def table(
     links = links or {}
     records = [
         {
-            field: _link_cell(row.get(field), row.get(links[field]))
+            field: link_cell(row.get(field), row.get(links[field]))
             if field in links
             else _cell(row.get(field))
             for field in columns

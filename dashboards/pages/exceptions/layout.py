@@ -5,7 +5,7 @@ from __future__ import annotations
 from dashboards.components import Chart, Table, grid, section
 from dashboards.data import SnapshotData
 from dashboards.filters import Filters
-from dashboards.links import Drill, with_case_links
+from dashboards.links import with_case_links
 
 from . import figures, queries
 
@@ -22,16 +22,10 @@ def render(data: SnapshotData, filters: Filters) -> list:
 
 # The charts and tables `render` fills in.
 BY_WORKFLOW = Chart(
-    "exceptions-by-workflow",
-    "Open exceptions",
-    figures.exception_value_by_workflow,
-    drill=Drill("open-exceptions", along="workflow", series="exception_type"),
+    "exceptions-by-workflow", "Open exceptions", figures.exception_value_by_workflow
 )
 BY_LOCATION = Chart(
-    "exceptions-by-location",
-    "Open exceptions by location",
-    figures.exception_value_by_location,
-    drill=Drill("open-exceptions", along="location", series="exception_type"),
+    "exceptions-by-location", "Open exceptions by location", figures.exception_value_by_location
 )
 QUEUE = Table(
     "exceptions-table",

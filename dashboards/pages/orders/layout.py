@@ -5,7 +5,7 @@ from __future__ import annotations
 from dashboards.components import Chart, Table, grid, section
 from dashboards.data import SnapshotData
 from dashboards.filters import Filters
-from dashboards.links import Drill, with_case_links
+from dashboards.links import with_case_links
 from dashboards.pages.exceptions.queries import exception_queue
 
 from . import figures, queries
@@ -31,26 +31,14 @@ def render(data: SnapshotData, filters: Filters) -> list:
 # The charts and tables `render` fills in.
 LATENCY = Chart("orders-latency", "Reservation latency", figures.reservation_latency_histogram)
 FAILURE_REASONS = Chart(
-    "orders-failure-reasons",
-    "Reservation failure reasons",
-    figures.failure_reasons_by_day,
-    drill=Drill("failed-reservations", along="day", series="reason"),
+    "orders-failure-reasons", "Reservation failure reasons", figures.failure_reasons_by_day
 )
 OVERSELLS = Chart(
-    "orders-oversells",
-    "Oversells by channel",
-    figures.oversells_by_channel,
-    wide=True,
-    drill=Drill("oversold-lines", along="day", series="channel"),
+    "orders-oversells", "Oversells by channel", figures.oversells_by_channel, wide=True
 )
-OVERSOLD_SKUS = Chart(
-    "orders-oversold-skus", "Oversold SKUs", figures.oversold_skus, drill=Drill("oversold-lines")
-)
+OVERSOLD_SKUS = Chart("orders-oversold-skus", "Oversold SKUs", figures.oversold_skus)
 EXCEPTION_RATE = Chart(
-    "orders-exception-rate",
-    "Order exceptions by channel",
-    figures.order_exception_rate_by_channel,
-    drill=Drill("exception-orders", along="day", series="channel"),
+    "orders-exception-rate", "Order exceptions by channel", figures.order_exception_rate_by_channel
 )
 OPEN_EXCEPTIONS = Table(
     "orders-open-exceptions",

@@ -7,7 +7,7 @@ from dataclasses import replace
 from dashboards.components import Chart, Table, grid, section
 from dashboards.data import SnapshotData
 from dashboards.filters import Filters
-from dashboards.links import Drill, with_case_links
+from dashboards.links import with_case_links
 from dashboards.pages.exceptions.queries import exception_queue
 
 from . import figures, queries
@@ -37,17 +37,8 @@ LAG_TREND = Chart("reconciliation-lag-trend", figures.POSTING_LAG, figures.posti
 LAG_BY_TYPE = Chart(
     "reconciliation-lag-by-type", "Posting lag by event type", figures.posting_lag_by_event_type
 )
-# The moves still unposted at the horizon (the exception queue's), the cases behind both.
-UNPOSTED_MOVES = Drill("open-exceptions", (("exception_type", "unreconciled_event"),))
-UNPOSTED = Chart(
-    "reconciliation-unposted-by-day",
-    "Unposted moves",
-    figures.unreconciled_by_day,
-    drill=UNPOSTED_MOVES,
-)
-AGING = Chart(
-    "reconciliation-backlog-aging", "Backlog aging", figures.backlog_aging, drill=UNPOSTED_MOVES
-)
+UNPOSTED = Chart("reconciliation-unposted-by-day", "Unposted moves", figures.unreconciled_by_day)
+AGING = Chart("reconciliation-backlog-aging", "Backlog aging", figures.backlog_aging)
 BACKLOG = Table(
     "reconciliation-backlog-table",
     "Unposted stock moves, highest value first",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dashboards.components import Chart, Table, grid, section
 from dashboards.data import SnapshotData
 from dashboards.filters import Filters
-from dashboards.links import Drill, with_case_links
+from dashboards.links import with_case_links
 
 from . import figures, queries
 
@@ -31,13 +31,7 @@ BY_LOCATION = Chart(
     figures.disposition_by_location,
 )
 TREND = Chart("returns-disposition-trend", "Disposition trend", figures.disposition_trend)
-STALLED = Chart(
-    "returns-stalled",
-    "Stalled returns",
-    figures.stalled_by_location,
-    wide=True,
-    drill=Drill("stalled-cases", (("workflow", "return"),), along="location", series="stage"),
-)
+STALLED = Chart("returns-stalled", "Stalled returns", figures.stalled_by_location, wide=True)
 STALLED_TABLE = Table(
     "returns-stalled-table",
     "Stalled returns, longest idle first",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dashboards.components import Chart, Table, grid, section
 from dashboards.data import SnapshotData
 from dashboards.filters import Filters
-from dashboards.links import Drill
 
 from . import figures, queries
 
@@ -22,21 +21,12 @@ def render(data: SnapshotData, filters: Filters) -> list:
 
 
 # The charts and tables `render` fills in.
-LANE_ACCURACY = Chart(
-    "transfers-lane-accuracy",
-    "Transfer accuracy by lane",
-    figures.lane_accuracy,
-    drill=Drill("short-transfers", along="lane"),
-)
+LANE_ACCURACY = Chart("transfers-lane-accuracy", "Transfer accuracy by lane", figures.lane_accuracy)
 LANE_CYCLE_TIME = Chart(
     "transfers-lane-cycle-time", "Transfer cycle time by lane", figures.lane_cycle_time
 )
 ORIGIN_TREND = Chart(
-    "transfers-origin-trend",
-    "Transfer accuracy by origin",
-    figures.accuracy_by_origin,
-    wide=True,
-    drill=Drill("short-transfers", along="day"),
+    "transfers-origin-trend", "Transfer accuracy by origin", figures.accuracy_by_origin, wide=True
 )
 LANES = Table(
     "transfers-lanes-table",
