@@ -77,5 +77,5 @@ left join postings
 left join case_slas
     on timed.workflow = case_slas.workflow and timed.case_key = case_slas.case_key
 -- in case order: the snapshot's Parquet then stores a case's repeated state once (the
--- reference scenario's 441k events take 7.0 MB instead of 9.8 MB)
+-- reference scenario's 441k events take 6.2 MB of Parquet instead of 9.7 MB)
 order by timed.workflow, timed.case_key, timed.case_event_index
