@@ -135,10 +135,14 @@ def test_a_shared_url_reproduces_the_filtered_view(server, tab):
         "channel": ["marketplace"],
         "region": ["south"],
     }
-    # the back button steps back to the shared view
+    # the back button steps back to the shared view, the reset button to the default one
     tab.go_back()
     tab.wait_for_function("() => !location.search.includes('region')")
     expect(tab.locator("#filter-region")).not_to_contain_text("south")
+    tab.click("#filter-reset")
+    tab.wait_for_function("() => location.search === ''")
+    tab.wait_for_function(f"({OVERSELLS_TOTAL_JS})() === 4")
+    assert tab.input_value("#filter-dates") == "2026-03-03"
 
 
 def test_odd_url_parameters_are_ignored(server, tab):
