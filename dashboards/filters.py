@@ -69,16 +69,21 @@ def url_date(value: str) -> date | None:
         return None
 
 
+GLOBAL_KEYS = frozenset({*DATE_KEYS, *URL_KEYS.values()})
+
+
+def _url_pairs(search: str | None) -> list[tuple[str, str]]:
+    """The (key, value) pairs of a query string a view reads: short lower-case keys, short
+    values, at most MAX_URL_PARAMS of them."""
+    pairs = parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if URL_KEY.fullmatch(k) and len(v) <= MAX_URL_VALUE]
+    return kept[:MAX_URL_PARAMS]
+
+
 def global_search(search: str | None, page_params: tuple[tuple[str, str], ...] = ()) -> str:
     """A URL query string with only its global filters, as written (plus `page_params`);
     empty when there are none."""
-    known = {*DATE_KEYS, *URL_KEYS.values()}
-    pairs = [
-        (key, value)
-        for key, value in parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
-        if key in known and len(value) <= MAX_URL_VALUE
-    ][:MAX_URL_PARAMS]
-    pairs += list(page_params)
+    pairs = [(k, v) for k, v in _url_pairs(search) if k in GLOBAL_KEYS] + list(page_params)
     return "?" + urlencode(pairs) if pairs else ""
 
 
@@ -101,11 +106,7 @@ class Filters:
         """The view a URL query string describes (see the module). An absent or unreadable
         date is the default's, an empty one open-ended; unknown keys, long values and the
         parameters past MAX_URL_PARAMS are dropped."""
-        pairs = [
-            (key, value)
-            for key, value in parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
-            if URL_KEY.fullmatch(key) and len(value) <= MAX_URL_VALUE
-        ][:MAX_URL_PARAMS]
+        pairs = _url_pairs(search)
         given = dict(pairs)  # a repeated date key: the last one counts
         dates = {}
         for key, default in zip(DATE_KEYS, (default_start, default_end), strict=True):
@@ -115,8 +116,7 @@ class Filters:
             name: tuple(dict.fromkeys(v for k, v in pairs if k == key and v))
             for name, key in URL_KEYS.items()
         }
-        known = {*DATE_KEYS, *URL_KEYS.values()}
-        extra = tuple((k, v) for k, v in pairs if k not in known)
+        extra = tuple((k, v) for k, v in pairs if k not in GLOBAL_KEYS)
         return cls(**dates, **values, page_params=extra)
 
     def to_url(self, **page_params: str | None) -> str:
