@@ -82,18 +82,36 @@ def at(d: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, 3, d, hour, minute)
 
 
-def _horizon_columns() -> dict[str, str]:
-    """int_data_horizon's columns as its yml lists them; it has no contract, so the types are
-    the fixture's (the names are checked)."""
-    types = {
-        "horizon_at": "timestamp",
-        "horizon_date": "date",
-        "data_start_date": "date",
-        "horizon_source": "varchar",
-        "feeds": "bigint",
-    }
-    assert list(model_columns("intermediate", "int_data_horizon")) == list(types)
-    return types
+def _uncontracted(folder: str, model: str, types: str) -> dict[str, str]:
+    """The columns of a model without a contract, as its yml lists them: the types are the
+    fixture's ("name type" pairs), the names are checked against the yml."""
+    pairs = types.split()
+    columns = dict(zip(pairs[::2], pairs[1::2], strict=True))
+    assert list(model_columns(folder, model)) == list(columns), model
+    return columns
+
+
+HORIZON_COLUMNS = _uncontracted(
+    "intermediate",
+    "int_data_horizon",
+    "horizon_at timestamp horizon_date date data_start_date date horizon_source varchar "
+    "feeds bigint",
+)
+WATERMARK_COLUMNS = _uncontracted(
+    "intermediate",
+    "int_source_watermarks",
+    "source_system varchar is_regular_feed boolean watermark_at timestamp "
+    "regular_from_at timestamp latest_occurred_at timestamp events bigint "
+    "events_outside_regular_days bigint regular_days bigint typical_day_events double "
+    "leader_watermark_at timestamp lag_behind_leader_h double max_lag_hours double "
+    "is_lagging boolean",
+)
+ALERT_CONDITION_COLUMNS = _uncontracted(
+    "marts",
+    "alert_conditions",
+    "rule varchar subject varchar severity varchar label varchar unit varchar value double "
+    "threshold double horizon_at timestamp",
+)
 
 
 MARTS = (
@@ -110,6 +128,7 @@ MARTS = (
     "process_transitions",
     "stalled_cases",
     "exception_queue",
+    "kpi_movements",
 )
 # The tables risk scoring and the cycle-count job write, as omnistock/tables.py declares them.
 DECLARED: dict[str, Table] = {
@@ -125,7 +144,9 @@ DECLARED: dict[str, Table] = {
 TABLES: dict[str, dict[str, str]] = {
     "marts.kpi_catalog": seed_columns("kpi_catalog"),
     **{f"marts.{mart}": contract_columns(mart) for mart in MARTS},
-    "intermediate.int_data_horizon": _horizon_columns(),
+    "intermediate.int_data_horizon": HORIZON_COLUMNS,
+    "intermediate.int_source_watermarks": WATERMARK_COLUMNS,
+    "marts.alert_conditions": ALERT_CONDITION_COLUMNS,
     **{
         relation: {column: kind.lower() for column, kind in table.columns.items()}
         for relation, table in DECLARED.items()
@@ -166,6 +187,7 @@ def kpi_daily() -> list[dict]:
     """Overall rows of the headline ratios and counts, plus the cuts the pages read."""
     rows = []
     for i, d in enumerate(DAYS, start=1):
+        on_time = 2.0 if i == 9 else 3.0  # of 4 POs; the horizon's day drops (kpi_movements)
         rows += [
             (d, "order_exception_rate", "all", "all", 0.1 + i / 100, 10 + i, 100.0),
             (d, "order_exception_rate", "channel", "web", 0.2, 8.0, 40.0),
@@ -182,7 +204,7 @@ def kpi_daily() -> list[dict]:
             (d, "inventory_record_accuracy", "all", "all", 0.9, 9.0, 10.0),
             (d, "stockout_rate", "all", "all", 0.02, 2.0, 100.0),
             (d, "negative_stock_positions", "all", "all", float(i), None, None),
-            (d, "supplier_on_time_rate", "all", "all", 0.75, 3.0, 4.0),
+            (d, "supplier_on_time_rate", "all", "all", on_time / 4, on_time, 4.0),
             (d, "api_failure_rate", "all", "all", 0.01, 10.0, 1000.0),
             (
                 d,
@@ -279,6 +301,57 @@ def kpi_period() -> list[dict]:
         {**current, **overall, "kpi_name": latency, "value": 97.5, "denominator": 7.0},
         {**previous, **overall, "kpi_name": latency, "value": 1.95, "denominator": 2.0},
     ]  # fmt: skip
+
+
+def kpi_movements() -> list[dict]:
+    """What dbt's kpi_movements writes for four KPIs of `kpi_daily()`: the horizon's day
+    03-09 against the complete days before it (03-01 .. 03-08, 8 days). Supplier on time,
+    0.75 every day, drops to 0.5 (2 of 4): a constant baseline left, moved, worse. Orders
+    with an exception, 0.11 .. 0.18 (mean 0.145, sd 0.01 x sqrt 6), reach 0.19: 1.84 sd, not
+    moved; negative stock positions 1 .. 8 (mean 4.5, sd sqrt 6) reach 9: 1.84 sd, not moved;
+    transfer accuracy stays 0.8."""
+    sd = 6**0.5
+    return named(
+        "kpi_name label unit kpi_date value previous_day_value baseline_days baseline_mean "
+        "baseline_stddev deviation z_score is_moved direction",
+        [
+            ("supplier_on_time_rate", "Supplier on-time receipts", "ratio", day(9), 0.5, 0.75, 8,
+             0.75, 0.0, -0.25, None, True, "worse"),
+            ("order_exception_rate", "Orders with an exception", "ratio", day(9), 0.19, 0.18, 8,
+             0.145, 0.01 * sd, 0.045, 4.5 / sd, False, "worse"),
+            ("negative_stock_positions", "Negative stock positions", "count", day(9), 9.0, 8.0,
+             8, 4.5, sd, 4.5, 4.5 / sd, False, "worse"),
+            ("transfer_accuracy", "Transfers received in full", "ratio", day(9), 0.8, 0.8, 8,
+             0.8, 0.0, 0.0, None, False, "flat"),
+        ],
+    )  # fmt: skip
+
+
+def source_watermarks() -> list[dict]:
+    """pos leads (its watermark is the horizon); wms is 2 h behind, erp 14 h (beyond the 12 h
+    the freshness rule allows: lagging); the supplier portal is no regular feed."""
+    leader = HORIZON_AT
+    return named(
+        "source_system is_regular_feed watermark_at regular_from_at latest_occurred_at events "
+        "events_outside_regular_days regular_days typical_day_events leader_watermark_at "
+        "lag_behind_leader_h max_lag_hours is_lagging",
+        [
+            ("pos", True, leader, at(1), at(10, 23), 5000, 3, 9, 550.0, leader, 0.0, 12.0, False),
+            ("wms", True, at(9, 20), at(1), at(9, 20), 3000, 0, 9, 330.0, leader, 2.0, 12.0,
+             False),
+            ("erp", True, at(9, 8), at(1), at(9, 8), 1200, 0, 9, 130.0, leader, 14.0, 12.0, True),
+            ("supplier_portal", False, at(8, 12), at(1), at(8, 12), 40, 0, 8, 5.0, leader, 34.0,
+             12.0, False),
+        ],
+    )  # fmt: skip
+
+
+def alert_conditions() -> list[dict]:
+    """The erp feed lags 14 h, beyond the 12 h allowed."""
+    return named(
+        "rule subject severity label unit value threshold horizon_at",
+        [("stale_source", "erp", "warning", "erp", "h", 14.0, 12.0, HORIZON_AT)],
+    )
 
 
 def data_horizon() -> list[dict]:
@@ -794,6 +867,9 @@ ROWS = {
     "marts.kpi_observations": kpi_observations,
     "marts.kpi_period": kpi_period,
     "intermediate.int_data_horizon": data_horizon,
+    "intermediate.int_source_watermarks": source_watermarks,
+    "marts.alert_conditions": alert_conditions,
+    "marts.kpi_movements": kpi_movements,
     "marts.fct_order_lines": order_lines,
     "marts.fct_reservations": reservations,
     "marts.fct_transfers": transfers,
