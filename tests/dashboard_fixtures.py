@@ -313,16 +313,16 @@ def kpi_movements() -> list[dict]:
     sd = 6**0.5
     return named(
         "kpi_name label unit kpi_date value previous_day_value baseline_days baseline_mean "
-        "baseline_stddev deviation z_score is_moved direction",
+        "baseline_stddev deviation z_score sigmas is_moved direction",
         [
             ("supplier_on_time_rate", "Supplier on-time receipts", "ratio", day(9), 0.5, 0.75, 8,
-             0.75, 0.0, -0.25, None, True, "worse"),
+             0.75, 0.0, -0.25, None, 3.0, True, "worse"),
             ("order_exception_rate", "Orders with an exception", "ratio", day(9), 0.19, 0.18, 8,
-             0.145, 0.01 * sd, 0.045, 4.5 / sd, False, "worse"),
+             0.145, 0.01 * sd, 0.045, 4.5 / sd, 3.0, False, "worse"),
             ("negative_stock_positions", "Negative stock positions", "count", day(9), 9.0, 8.0,
-             8, 4.5, sd, 4.5, 4.5 / sd, False, "worse"),
+             8, 4.5, sd, 4.5, 4.5 / sd, 3.0, False, "worse"),
             ("transfer_accuracy", "Transfers received in full", "ratio", day(9), 0.8, 0.8, 8,
-             0.8, 0.0, 0.0, None, False, "flat"),
+             0.8, 0.0, 0.0, None, 3.0, False, "flat"),
         ],
     )  # fmt: skip
 

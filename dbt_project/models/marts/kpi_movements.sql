@@ -83,6 +83,7 @@ select
     cast(baseline_stddev as double) as baseline_stddev,
     cast(deviation as double) as deviation,
     cast(case when baseline_stddev > 0 then deviation / baseline_stddev end as double) as z_score,
+    cast({{ var('kpi_movement_sigmas') }} as double) as sigmas,
     case
         when baseline_days < {{ var('kpi_movement_min_days') }} then cast(null as boolean)
         when baseline_is_constant then deviation <> 0
