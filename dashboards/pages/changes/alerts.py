@@ -1,0 +1,61 @@
+"""The active alerts (raised by the alert sensors after each run, omnistock/alerts.py) as the
+pages show them: a banner on the Overview, a list on What changed."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboards.data import SnapshotData
+
+MAX_LISTED = 25
+
+
+def _alert(record: dict) -> html.Li:
+    severity = str(record.get("severity", "warning"))
+    raised = str(record.get("raised_at") or "")[:16].replace("T", " ")
+    return html.Li(
+        [
+            html.Span(severity, className=f"alert-severity {severity}"),
+            html.Span(str(record.get("message", record.get("key", ""))), className="alert-text"),
+            html.Span(f"since {raised} UTC" if raised else "", className="alert-since"),
+        ],
+        className="alert-item",
+    )
+
+
+def alert_list(data: SnapshotData) -> html.Div:
+    """Every active alert, most severe first."""
+    if data.desk is None:
+        return html.Div(
+            html.P("No alert log is connected to these dashboards."), className="card wide"
+        )
+    alerts = data.desk.active_alerts()
+    if not alerts:
+        body = [html.P("No active alerts: every rule held after the last run.")]
+    else:
+        more = len(alerts) - MAX_LISTED
+        body = [html.Ul([_alert(record) for record in alerts[:MAX_LISTED]], className="alert-list")]
+        body += [html.P(f"… and {more:,} more.")] if more > 0 else []
+    return html.Div(body, className="card wide", id="changes-alerts")
+
+
+def alert_banner(data: SnapshotData) -> html.Div | None:
+    """One line over a page when alerts are active: how many, the most severe, a link."""
+    alerts = data.desk.active_alerts() if data.desk is not None else []
+    if not alerts:
+        return None
+    worst = alerts[0]
+    severity = str(worst.get("severity", "warning"))
+    count = len(alerts)
+    return html.Div(
+        [
+            html.Span(
+                f"{count:,} active alert{'' if count == 1 else 's'}", className="alert-count"
+            ),
+            html.Span(str(worst.get("message", worst.get("key", ""))), className="alert-text"),
+            dcc.Link("What changed →", href="/changes", className="alert-link"),
+        ],
+        className=f"alert-banner {severity}",
+        id="alert-banner",
+        role="alert",
+    )
