@@ -100,9 +100,12 @@ def derived_tables(
     tables: dict[str, tuple[str, str]] = {}
     compared = []
     if "exception_queue" in staged:
+        changes = EXCEPTION_CHANGES
         if _views_to_compare(scratch, "exception_queue", staged, previous):
             compared.append("exception_queue")
-        tables["exception_changes"] = (EXCEPTION_CHANGES, "derived: exception_queue vs previous")
+        else:  # nothing to compare with is not "everything opened"
+            changes = f"select * from ({EXCEPTION_CHANGES}) where false"
+        tables["exception_changes"] = (changes, "derived: exception_queue vs previous")
     if "int_source_watermarks" in staged:
         if _views_to_compare(scratch, "int_source_watermarks", staged, previous):
             compared.append("int_source_watermarks")
