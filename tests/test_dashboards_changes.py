@@ -184,22 +184,26 @@ def test_the_form_records_only_known_actions_on_listed_exceptions(home):
     reader = SnapshotReader(home / "snapshots")
     ids = ["oversell:O-8-2-m|SKU1", "unreconciled_event:e-77"]
     with snapshot_data(reader, desk) as data:
-        assert work.record_actions(data, desk, [], "acknowledge", "ana", {}) == (
-            "Tick one or more exceptions in the table first."
+
+        def outcome(selected, action, form):
+            return work.record_actions(data, desk, selected, action, "ana", form)
+
+        assert outcome([], "acknowledge", {}) == (
+            False,
+            "Tick one or more exceptions in the table first.",
         )
-        assert work.record_actions(
-            data, desk, ["oversell:O-8-2-m|SKU1' or 1=1 --"], "acknowledge", "ana", {}
-        ).startswith("Not recorded: the selection holds exceptions")
-        assert work.record_actions(data, desk, ids, "delete", "ana", {}).startswith(
-            "Not recorded: unknown action 'delete'"
+        assert outcome(["oversell:O-8-2-m|SKU1' or 1=1 --"], "acknowledge", {}) == (
+            False,
+            "Not recorded: the selection holds exceptions this snapshot does not list.",
         )
+        recorded, message = outcome(ids, "delete", {})
+        assert not recorded and message.startswith("Not recorded: unknown action 'delete'")
         # the form sends every field: only those the action takes are passed on
         form = {"owner": "bo", "until": None, "note": "both at S002"}
-        assert work.record_actions(data, desk, ids, "assign", "ana", form) == (
-            "Assigned 2 exceptions."
-        )
-        assert work.record_actions(data, desk, ids, "resolve", "ana", {"note": ""}) == (
-            "Not recorded: resolve needs note."
+        assert outcome(ids, "assign", form) == (True, "Assigned 2 exceptions.")
+        assert outcome(ids, "resolve", {"note": ""}) == (
+            False,
+            "Not recorded: resolve needs note.",
         )
     entries = desk.worklog.entries()
     assert [(e["exception_id"], e["action"], e["fields"]) for e in entries] == [

@@ -10,7 +10,7 @@ import getpass
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from dash import Dash, Input, Output, State, ctx, dcc, html
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboards.components import Table
 from dashboards.data import Missing, SnapshotData, snapshot_data
@@ -168,16 +168,16 @@ def record_actions(
     action,
     who,
     form: Mapping[str, object],
-) -> str:
-    """Record `action` for every selected exception of the snapshot's queue; what happened,
-    in words. Everything is validated before anything is written."""
+) -> tuple[bool, str]:
+    """Record `action` for every selected exception of the snapshot's queue: (recorded,
+    what happened in words). Everything is validated before anything is written."""
     if not isinstance(selected, list) or not selected:
-        return "Tick one or more exceptions in the table first."
+        return False, "Tick one or more exceptions in the table first."
     if len(selected) > MAX_SELECTED or not all(isinstance(s, str) for s in selected):
-        return f"Not recorded: select at most {MAX_SELECTED} exceptions."
+        return False, f"Not recorded: select at most {MAX_SELECTED} exceptions."
     known = queries.known_exception_ids(data, selected)
     if isinstance(known, Missing) or set(selected) - known:
-        return "Not recorded: the selection holds exceptions this snapshot does not list."
+        return False, "Not recorded: the selection holds exceptions this snapshot does not list."
     required, optional = ACTIONS.get(action, ((), ()))
     fields = {name: form.get(name) for name in (*required, *optional)}
     today = datetime.now(UTC).date()
@@ -187,9 +187,9 @@ def record_actions(
         for exception_id in selected:
             desk.worklog.record(exception_id, action, who, fields)
     except InvalidAction as error:
-        return f"Not recorded: {error}."
+        return False, f"Not recorded: {error}."
     done = queries.PAST_TENSE[action].capitalize()
-    return f"{done} {_plural(len(selected), 'exception')}."
+    return True, f"{done} {_plural(len(selected), 'exception')}."
 
 
 def register(app: Dash, reader: SnapshotReader, desk: Desk) -> None:
@@ -212,8 +212,10 @@ def register(app: Dash, reader: SnapshotReader, desk: Desk) -> None:
         with snapshot_data(reader, desk) as data:
             if data is None:
                 return [], "No snapshot published yet."
-            message = ""
-            if ctx.triggered_id == "work-apply":
-                form = {"owner": owner, "until": until, "note": note}
-                message = record_actions(data, desk, selected, action, who, form)
+            if ctx.triggered_id != "work-apply":
+                return queue_table(data, Filters.from_store(filters), show or []), ""
+            form = {"owner": owner, "until": until, "note": note}
+            recorded, message = record_actions(data, desk, selected, action, who, form)
+            if not recorded:  # keep the table and its ticks: fix the form and try again
+                return no_update, message
             return queue_table(data, Filters.from_store(filters), show or []), message
