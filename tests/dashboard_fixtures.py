@@ -11,6 +11,10 @@ KPI. The rows are written out so tests can assert exact numbers:
 - returns at S002 stall (two stalled cases), S001 returns are inspected within hours.
 - oms_erp has two disruptions: one recovered after 30 min, one still open at the end.
 - location_risk ranks S002 first; cycle_count_requests has one counted and one open request.
+- Supplier on-time receipts drop on the horizon's day (kpi_movements: moved); erp's feed is
+  14 h behind the leading pos (int_source_watermarks, alert_conditions).
+- The snapshot is the second of two: the run before (`previous_run`) had one exception more
+  and one fewer, and fewer events from pos and wms.
 - The risk and cycle-count tables are where their jobs write them (intelligence.location_risk,
   actions.cycle_count_requests + actions.cycle_count_request_lines); the snapshot records the
   deployed count threshold, 0.9.
@@ -919,13 +923,40 @@ def build_warehouse(path: Path, with_risk_tables: bool = True) -> Path:
     return path
 
 
+def previous_run(con: duckdb.DuckDBPyConnection) -> None:
+    """The fixture warehouse as the run before left it: the failed reservation of O-10-2-w
+    had not happened yet, the oversell of O-6-1-1 (S002, 10.0 at cost) was still open (so
+    since then one exception opened and one closed), pos had 600 events fewer and wms 300,
+    both watermarks 2 h earlier; erp and the supplier portal delivered nothing since."""
+    con.execute("delete from marts.exception_queue where exception_type = 'failed_reservation'")
+    con.execute(
+        "insert into marts.exception_queue (exception_id, exception_type, workflow, "
+        "reference_id, location_id, sku, opened_at, age_h, units, value_at_cost, detail, "
+        "impact_rank, as_of, event_type) values ('oversell:O-6-1-1|SKU1', 'oversell', 'order', "
+        "'O-6-1-1|SKU1', 'S002', 'SKU1', ?, 60.0, 1, 10.0, "
+        "'confirmed reservation cancelled out_of_stock', 6, ?, 'order_cancelled')",
+        [at(6, 10), AS_OF],
+    )
+    for source, fewer in (("pos", 600), ("wms", 300)):
+        con.execute(
+            "update intermediate.int_source_watermarks set events = events - ?, "
+            "watermark_at = watermark_at - interval 2 hour where source_system = ?",
+            [fewer, source],
+        )
+
+
 def publish_fixture_snapshot(tmp_path: Path, with_risk_tables: bool = True) -> Path:
-    """The fixture warehouse published as a snapshot (with the deployed count threshold);
-    returns the snapshots folder."""
-    warehouse = build_warehouse(tmp_path / "warehouse.duckdb", with_risk_tables)
+    """The fixture warehouse published as the pipeline's last two runs left it: the run
+    before (`previous_run`), then this one (with the deployed count threshold); returns the
+    snapshots folder. `tmp_path/warehouse.duckdb` is this run's warehouse."""
     snapshots = tmp_path / "snapshots"
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        publish_snapshot(con, snapshots, risk_threshold=RISK_THRESHOLD)
+    before = build_warehouse(tmp_path / "previous.duckdb", with_risk_tables)
+    warehouse = build_warehouse(tmp_path / "warehouse.duckdb", with_risk_tables)
+    for path, edit in ((before, previous_run), (warehouse, None)):
+        with duckdb.connect(str(path)) as con:
+            if edit:
+                edit(con)
+            publish_snapshot(con, snapshots, risk_threshold=RISK_THRESHOLD)
     return snapshots
 
 
