@@ -74,13 +74,13 @@ def kpi_movements(movements: pl.DataFrame) -> go.Figure:
         )
     ]
     figure.add_bar(
+        orientation="h",
+        showlegend=False,
         y=rows["label"].to_list(),
         x=rows["z_score"].to_list(),
-        orientation="h",
-        marker={"color": colours},
         customdata=rows["baseline_days"].to_list(),
         hovertemplate="%{y}: %{x:+.1f} sd from the mean of %{customdata} days<extra></extra>",
-        showlegend=False,
+        marker={"color": colours},
     )
     figure.update_xaxes(
         title_text=f"standard deviations from the baseline mean (normal: within ±{sigmas:g})",

@@ -11,6 +11,7 @@ from dashboards.data import Missing, SnapshotData
 from dashboards.filters import Filters
 from dashboards.kpi_queries import kpi_catalog
 from dashboards.kpis import format_value
+from dashboards.pages.exceptions.work import EXCEPTION_HEADERS
 
 from . import figures, queries
 from .alerts import alert_list
@@ -115,33 +116,23 @@ CHANGES = Chart(
 CHANGES_TABLE = Table(
     "changes-exceptions-table",
     "Exceptions opened and closed since the previous run",
-    {
-        "change": "change",
-        "exception_type": "exception",
-        "workflow": "workflow",
-        "location_id": "location",
-        "sku": "SKU",
-        "reference_id": "reference",
-        "opened_at": "opened",
-        "units": "units",
-        "value_at_cost": "value at cost",
-        "detail": "detail",
-    },
+    {"change": "change", **EXCEPTION_HEADERS},
 )
 MOVEMENTS = Chart("changes-kpis", "KPI movements", figures.kpi_movements, wide=True)
+MOVEMENT_HEADERS = {
+    "label": "KPI",
+    "verdict": "verdict",
+    "direction": "direction",
+    "value_text": "on the day",
+    "previous_day_value_text": "day before",
+    "baseline_mean_text": "baseline mean",
+    "z_score": "sd from mean",
+    "baseline_days": "baseline days",
+}
 MOVEMENTS_TABLE = Table(
     "changes-kpis-table",
     "Each KPI on the data horizon's day against the complete days before it",
-    {
-        "label": "KPI",
-        "verdict": "verdict",
-        "direction": "direction",
-        "value_text": "on the day",
-        "previous_day_value_text": "day before",
-        "baseline_mean_text": "baseline mean",
-        "z_score": "sd from mean",
-        "baseline_days": "baseline days",
-    },
+    MOVEMENT_HEADERS,
 )
 SOURCES_TABLE = Table(
     "changes-sources-table",

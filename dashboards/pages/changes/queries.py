@@ -9,6 +9,7 @@ import polars as pl
 
 from dashboards.data import SnapshotData, at_locations, needs
 from dashboards.filters import Filters
+from dashboards.pages.exceptions.queries import exceptions_by
 
 
 def comparison(data: SnapshotData) -> dict | None:
@@ -33,16 +34,7 @@ def exception_changes(data: SnapshotData, filters: Filters) -> pl.DataFrame:
 @needs("exception_changes")
 def exception_change_summary(data: SnapshotData, filters: Filters) -> pl.DataFrame:
     """change, exception_type, exceptions, value_at_cost."""
-    return data.select(
-        """
-        select change, exception_type, count(*) as exceptions,
-            coalesce(sum(value_at_cost), 0) as value_at_cost
-        from exception_changes {where}
-        group by change, exception_type
-        order by change desc, exception_type
-        """,
-        at_locations(filters),
-    )
+    return exceptions_by(data, filters, "exception_changes", "change, exception_type")
 
 
 @needs("kpi_movements")

@@ -30,19 +30,24 @@ def exception_queue(data: SnapshotData, filters: Filters, **equal: str) -> pl.Da
     )
 
 
-@needs("exception_queue")
-def exception_summary(data: SnapshotData, filters: Filters) -> pl.DataFrame:
-    """Open exceptions and their value at cost per workflow and exception type."""
+def exceptions_by(data: SnapshotData, filters: Filters, table: str, by: str) -> pl.DataFrame:
+    """`by` (columns), exceptions and their value at cost, largest first, over a table of
+    exceptions (`table` and `by` are code constants; the filters are bound)."""
     return data.select(
-        """
-        select workflow, exception_type, count(*) as exceptions,
-            coalesce(sum(value_at_cost), 0) as value_at_cost
-        from exception_queue {where}
-        group by workflow, exception_type
-        order by value_at_cost desc
+        f"""
+        select {by}, count(*) as exceptions, coalesce(sum(value_at_cost), 0) as value_at_cost
+        from {table} {{where}}
+        group by {by}
+        order by value_at_cost desc, {by}
         """,
         at_locations(filters),
     )
+
+
+@needs("exception_queue")
+def exception_summary(data: SnapshotData, filters: Filters) -> pl.DataFrame:
+    """Open exceptions and their value at cost per workflow and exception type."""
+    return exceptions_by(data, filters, "exception_queue", "workflow, exception_type")
 
 
 @needs("exception_queue")

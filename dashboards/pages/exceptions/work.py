@@ -32,6 +32,19 @@ ACTION_LABELS = {
 }
 FORM_FIELDS = {"owner": "work-owner", "until": "work-until", "note": "work-note"}
 
+# How an exception's columns read wherever exceptions are listed.
+EXCEPTION_HEADERS = {
+    "exception_type": "exception",
+    "workflow": "workflow",
+    "location_id": "location",
+    "sku": "SKU",
+    "reference_id": "reference",
+    "opened_at": "opened",
+    "age_h": "age (h)",
+    "units": "units",
+    "value_at_cost": "value at cost",
+    "detail": "detail",
+}
 QUEUE = Table(
     "exceptions-table",
     "Open exceptions ranked by impact",
@@ -41,16 +54,7 @@ QUEUE = Table(
         "owner": "owner",
         "last_action": "last action",
         "idle_h": "since last action (h)",
-        "exception_type": "exception",
-        "workflow": "workflow",
-        "location_id": "location",
-        "sku": "SKU",
-        "reference_id": "reference",
-        "opened_at": "opened",
-        "age_h": "age (h)",
-        "units": "units",
-        "value_at_cost": "value at cost",
-        "detail": "detail",
+        **EXCEPTION_HEADERS,
         "note": "note",
     },
     page_size=25,
