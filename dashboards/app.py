@@ -7,7 +7,9 @@ through the controls' session persistence).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -244,14 +246,18 @@ def _register_callbacks(
 
 
 def create_app(
-    snapshots_dir: Path | str, pages: Sequence[Page] = PAGES, *, home: Path | str | None = None
+    snapshots_dir: Path | str,
+    pages: Sequence[Page] = PAGES,
+    *,
+    home: Path | str | None = None,
+    writable: bool = True,
 ) -> Dash:
     """The dashboards over the snapshots in `snapshots_dir` (follows new publishes), with
     `pages` in the navigation (the registry `pages.PAGES` unless told). The exception queue
-    writes to `home`'s work log and the pages show its active alerts (default home: the
-    folder of `snapshots_dir`, as omnistock.config lays it out)."""
+    writes to `home`'s work log (unless not `writable`) and the pages show its active alerts
+    (default home: the folder of `snapshots_dir`, as omnistock.config lays it out)."""
     reader = SnapshotReader(snapshots_dir)
-    desk = Desk.at_home(home) if home else Desk.beside(snapshots_dir)
+    desk = Desk.at_home(home, writable) if home else Desk.beside(snapshots_dir, writable)
     app = Dash(
         __name__,
         title="Omnistock · planner dashboards",
@@ -272,8 +278,22 @@ def serve(
     *,
     home: Path | str | None = None,
 ) -> None:
-    """Serve the dashboards (blocking); loopback only unless a host is given."""
-    create_app(snapshots_dir, home=home).run(host=host, port=port, debug=False)
+    """Serve the dashboards (blocking); loopback only unless a host is given, and then the
+    exception queue is read-only (there are no logins)."""
+    app = create_app(snapshots_dir, home=home, writable=is_loopback(host))
+    app.run(host=host, port=port, debug=False)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or a name) is this machine's loopback interface only."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+    except (OSError, ValueError):
+        return False
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
@@ -292,7 +312,7 @@ class BackgroundServer:
         pages: Sequence[Page] = PAGES,
         home: Path | str | None = None,
     ):
-        self.app = create_app(snapshots_dir, pages, home=home)
+        self.app = create_app(snapshots_dir, pages, home=home, writable=is_loopback(host))
         self._server = make_server(
             host, port, self.app.server, threaded=True, request_handler=_QuietRequestHandler
         )

@@ -27,18 +27,21 @@ SEVERITY_ORDER = {"critical": 0, "warning": 1}
 class Desk:
     worklog: Worklog
     notifications_dir: Path
+    # The work log is written only by dashboards served on the loopback interface: without
+    # logins, anyone who reaches the server could act in the planners' names.
+    writable: bool = True
 
     @classmethod
-    def at_home(cls, home: Path | str) -> Desk:
+    def at_home(cls, home: Path | str, writable: bool = True) -> Desk:
         """The desk of an Omnistock home (its worklog/ and notifications/ folders)."""
-        settings = Settings.at_home(Path(home))
-        return cls(Worklog(settings.worklog_file), settings.notifications_dir)
+        settings = Settings.at_home(Path(home).resolve())
+        return cls(Worklog(settings.worklog_file), settings.notifications_dir, writable)
 
     @classmethod
-    def beside(cls, snapshots_dir: Path | str) -> Desk:
+    def beside(cls, snapshots_dir: Path | str, writable: bool = True) -> Desk:
         """The desk of the home that holds `snapshots_dir` (omnistock.config lays snapshots
         out as `<home>/snapshots`)."""
-        return cls.at_home(Path(snapshots_dir).resolve().parent)
+        return cls.at_home(Path(snapshots_dir).resolve().parent, writable)
 
     def active_alerts(self) -> list[dict]:
         """The alerts raised and not resolved, most severe first (empty when none were

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from dashboard_fixtures import HORIZON_AT, build_warehouse, find_component
 
-from dashboards.app import render_page
+from dashboards.app import is_loopback, render_page
 from dashboards.data import snapshot_data
 from dashboards.desk import Desk
 from dashboards.filters import Filters
@@ -27,6 +27,7 @@ from omnistock import alerts
 # delivers 600 events and its watermark moves 2 h, the other feeds deliver nothing.
 CLOSED = {"oversell:O-8-2-m|SKU1": 10.0, "unreconciled_event:e-77": 8.0}
 OPENED = {"negative_stock:S001|SKU2": 12.0}
+E91 = "unreconciled_event:e-91"
 
 
 def publish(home: Path) -> Path:
@@ -146,7 +147,7 @@ def test_the_changes_page_counts_them_and_narrows_them_by_location(home):
 def test_work_done_between_runs_flows_into_the_next_snapshot(home):
     publish(home)
     desk = Desk.beside(home / "snapshots")
-    desk.worklog.record("unreconciled_event:e-91", "acknowledge", "ana", {"note": "DC called"})
+    desk.worklog.record(E91, "acknowledge", "ana", {"note": "DC called"})
     reader = SnapshotReader(home / "snapshots")
     now = datetime.now(UTC)
     # before the next publish the page reads the entry from the log itself
@@ -240,3 +241,23 @@ def test_active_alerts_show_as_omnistock_alerts_keeps_them(home):
     body, _ = render_page(reader, "/changes", Filters(), desk=desk)
     listed = find_component(body, "changes-alerts")
     assert len(listed.children[0].children) == 2
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("0.0.0.0", False), ("::", False)],
+)
+def test_only_loopback_counts_as_local(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_served_beyond_loopback_the_queue_is_read_only(home):
+    publish(home)
+    desk = Desk.beside(home / "snapshots", writable=False)
+    reader = SnapshotReader(home / "snapshots")
+    body, _ = render_page(reader, "/exceptions", Filters(), desk=desk)
+    assert "Read-only" in str(find_component(body, "work-panel").children)
+    with snapshot_data(reader, desk) as data:
+        outcome = work.record_actions(data, desk, [E91], "acknowledge", "ana", {})
+    assert outcome == (False, "Not recorded: the dashboards are served read-only.")
+    assert not desk.worklog.path.exists()

@@ -94,9 +94,10 @@ def _field(label: str, control, element_id: str) -> html.Div:
 
 def panel(data: SnapshotData) -> html.Div:
     """The form that records what was done about the ticked exceptions."""
-    if data.desk is None:
+    if data.desk is None or not data.desk.writable:
+        why = "without a work log" if data.desk is None else "on a network address, not 127.0.0.1"
         return html.Div(
-            html.P("Read-only: these dashboards were started without a work log."),
+            html.P(f"Read-only: these dashboards were started {why}."),
             className="card wide work-panel",
             id="work-panel",
         )
@@ -175,6 +176,8 @@ def record_actions(
 ) -> tuple[bool, str]:
     """Record `action` for every selected exception of the snapshot's queue: (recorded,
     what happened in words). Everything is validated before anything is written."""
+    if not desk.writable:
+        return False, "Not recorded: the dashboards are served read-only."
     if not isinstance(selected, list) or not selected:
         return False, "Tick one or more exceptions in the table first."
     if len(selected) > MAX_SELECTED or not all(isinstance(s, str) for s in selected):
