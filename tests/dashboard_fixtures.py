@@ -308,25 +308,28 @@ def kpi_period() -> list[dict]:
 
 
 def kpi_movements() -> list[dict]:
-    """What dbt's kpi_movements writes for four KPIs of `kpi_daily()`: the horizon's day
-    03-09 against the complete days before it (03-01 .. 03-08, 8 days). Supplier on time,
-    0.75 every day, drops to 0.5 (2 of 4): a constant baseline left, moved, worse. Orders
-    with an exception, 0.11 .. 0.18 (mean 0.145, sd 0.01 x sqrt 6), reach 0.19: 1.84 sd, not
-    moved; negative stock positions 1 .. 8 (mean 4.5, sd sqrt 6) reach 9: 1.84 sd, not moved;
-    transfer accuracy stays 0.8."""
+    """What dbt's kpi_movements writes for four KPIs of `kpi_daily()`: each judged on its
+    latest settled day against the complete days before it. Supplier on-time receipts, 0.75
+    every day, drop to 0.5 (2 of 4) on the horizon's day 03-09: a constant baseline left,
+    moved, worse. Negative stock positions 1 .. 8 (mean 4.5, sd sqrt 6) reach 9: 1.84 sd, not
+    moved. Oversells 1, 2, 0, ... (mean 1.125, sd 0.83) fall to 0: 1.35 sd, not moved. Orders
+    with an exception settle 3 days: 03-06 (0.16) against 03-01 .. 03-05, five days, too few
+    to judge."""
     sd = 6**0.5
     return named(
-        "kpi_name label unit kpi_date value previous_day_value baseline_days baseline_mean "
-        "baseline_stddev deviation z_score sigmas is_moved direction",
+        "kpi_name label unit kpi_date settle_days value previous_day_value baseline_days "
+        "baseline_mean baseline_stddev deviation z_score sigmas is_moved direction",
         [
-            ("supplier_on_time_rate", "Supplier on-time receipts", "ratio", day(9), 0.5, 0.75, 8,
-             0.75, 0.0, -0.25, None, 3.0, True, "worse"),
-            ("order_exception_rate", "Orders with an exception", "ratio", day(9), 0.19, 0.18, 8,
-             0.145, 0.01 * sd, 0.045, 4.5 / sd, 3.0, False, "worse"),
-            ("negative_stock_positions", "Negative stock positions", "count", day(9), 9.0, 8.0,
-             8, 4.5, sd, 4.5, 4.5 / sd, 3.0, False, "worse"),
-            ("transfer_accuracy", "Transfers received in full", "ratio", day(9), 0.8, 0.8, 8,
-             0.8, 0.0, 0.0, None, 3.0, False, "flat"),
+            ("supplier_on_time_rate", "Supplier on-time receipts", "ratio", day(9), 0, 0.5,
+             0.75, 8, 0.75, 0.0, -0.25, None, 3.0, True, "worse"),
+            ("negative_stock_positions", "Negative stock positions", "count", day(9), 0, 9.0,
+             8.0, 8, 4.5, sd, 4.5, 4.5 / sd, 3.0, False, "worse"),
+            ("oversell_incidents", "Oversells", "count", day(9), 0, 0.0, 2.0, 8,
+             1.125, (4.875 / 7) ** 0.5, -1.125, -1.125 / (4.875 / 7) ** 0.5, 3.0, False,
+             "better"),
+            ("order_exception_rate", "Orders with an exception", "ratio", day(6), 3, 0.16,
+             0.15, 5, 0.13, 0.01 * 2.5**0.5, 0.03, 0.03 / (0.01 * 2.5**0.5), 3.0, None,
+             "worse"),
         ],
     )  # fmt: skip
 

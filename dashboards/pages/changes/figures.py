@@ -57,8 +57,7 @@ def kpi_movements(movements: pl.DataFrame) -> go.Figure:
     if movements.is_empty():
         return empty_figure(title, "No KPI has a value on the data horizon's day.")
     moved = movements.filter(pl.col("is_moved").fill_null(False))
-    day = movements["kpi_date"][0]
-    subtitle = f"{_plural(moved.height, 'KPI')} moved on {day}"
+    subtitle = f"{_plural(moved.height, 'KPI')} moved, each on its latest settled day"
     if left_constant.height:
         subtitle += f"; left a baseline that never varied: {', '.join(left_constant['label'])}"
     if placed.is_empty():

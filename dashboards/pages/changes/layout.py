@@ -121,6 +121,7 @@ CHANGES_TABLE = Table(
 MOVEMENTS = Chart("changes-kpis", "KPI movements", figures.kpi_movements, wide=True)
 MOVEMENT_HEADERS = {
     "label": "KPI",
+    "kpi_date": "day judged",
     "verdict": "verdict",
     "direction": "direction",
     "value_text": "on the day",
@@ -131,7 +132,7 @@ MOVEMENT_HEADERS = {
 }
 MOVEMENTS_TABLE = Table(
     "changes-kpis-table",
-    "Each KPI on the data horizon's day against the complete days before it",
+    "Each KPI on its latest settled day against the complete days before it",
     MOVEMENT_HEADERS,
 )
 SOURCES_TABLE = Table(

@@ -39,11 +39,13 @@ def exception_change_summary(data: SnapshotData, filters: Filters) -> pl.DataFra
 
 @needs("kpi_movements")
 def kpi_movements(data: SnapshotData) -> pl.DataFrame:
-    """Every KPI judged on the horizon's day, those that moved first, the furthest first."""
+    """Every KPI judged on its latest settled day: those that moved first, then the furthest
+    from their mean, those with too short a baseline last."""
     return data.frame(
         """
         select * from kpi_movements
-        order by coalesce(is_moved, false) desc, abs(coalesce(z_score, 0)) desc, label
+        order by coalesce(is_moved, false) desc, is_moved is null,
+            abs(coalesce(z_score, 0)) desc, label
         """
     )
 
