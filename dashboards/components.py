@@ -293,5 +293,10 @@ def page_header(page: Page, as_of: str | None, horizon_date: date | None = None)
     )
 
 
+def plural(count: int, word: str) -> str:
+    """ "1 exception", "2 exceptions" (words that take an s)."""
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
 def message_page(title: str, message: str, element_id: str = "page-message") -> html.Div:
     return html.Div([html.H1(title), html.P(message)], id=element_id, className="message-page")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from dashboards.components import plural
 from dashboards.data import SnapshotData
 
 MAX_LISTED = 25
@@ -46,12 +47,9 @@ def alert_banner(data: SnapshotData) -> html.Div | None:
         return None
     worst = alerts[0]
     severity = str(worst.get("severity", "warning"))
-    count = len(alerts)
     return html.Div(
         [
-            html.Span(
-                f"{count:,} active alert{'' if count == 1 else 's'}", className="alert-count"
-            ),
+            html.Span(plural(len(alerts), "active alert"), className="alert-count"),
             html.Span(str(worst.get("message", worst.get("key", ""))), className="alert-text"),
             dcc.Link("What changed →", href="/changes", className="alert-link"),
         ],

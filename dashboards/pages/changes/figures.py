@@ -6,13 +6,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboards.components import plural
 from dashboards.theme import BAD, GOOD, GRID, HEIGHT, MUTED, base_figure, empty_figure, with_alpha
 
 TONE = {"worse": BAD, "better": GOOD, "flat": MUTED}
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def exception_changes_by_type(summary: pl.DataFrame, compared: bool) -> go.Figure:
@@ -24,7 +21,7 @@ def exception_changes_by_type(summary: pl.DataFrame, compared: bool) -> go.Figur
         return empty_figure(title, "No exception opened or closed since the previous run.")
     totals = {change: summary.filter(pl.col("change") == change) for change in ("opened", "closed")}
     subtitle = ", ".join(
-        f"{_plural(int(rows['exceptions'].sum()), 'exception')} {change} "
+        f"{plural(int(rows['exceptions'].sum()), 'exception')} {change} "
         f"({rows['value_at_cost'].sum():,.0f} at cost)"
         for change, rows in totals.items()
     )
@@ -57,7 +54,7 @@ def kpi_movements(movements: pl.DataFrame) -> go.Figure:
     if movements.is_empty():
         return empty_figure(title, "No KPI has a value on the data horizon's day.")
     moved = movements.filter(pl.col("is_moved").fill_null(False))
-    subtitle = f"{_plural(moved.height, 'KPI')} moved, each on its latest settled day"
+    subtitle = f"{plural(moved.height, 'KPI')} moved, each on its latest settled day"
     if left_constant.height:
         subtitle += f"; left a baseline that never varied: {', '.join(left_constant['label'])}"
     if placed.is_empty():

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboards.components import Table
+from dashboards.components import Table, plural
 from dashboards.data import Missing, SnapshotData, snapshot_data
 from dashboards.desk import Desk
 from dashboards.filters import Filters
@@ -67,10 +67,6 @@ def _default_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no name for this uid (a container)
         return "planner"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def queue_table(data: SnapshotData, filters: Filters, show: Sequence[str]):
@@ -196,7 +192,7 @@ def record_actions(
     except InvalidAction as error:
         return False, f"Not recorded: {error}."
     done = queries.PAST_TENSE[action].capitalize()
-    return True, f"{done} {_plural(len(selected), 'exception')}."
+    return True, f"{done} {plural(len(selected), 'exception')}."
 
 
 def register(app: Dash, reader: SnapshotReader, desk: Desk) -> None:
