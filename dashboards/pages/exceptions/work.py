@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
@@ -97,7 +97,7 @@ def panel(data: SnapshotData) -> html.Div:
             className="card wide work-panel",
             id="work-panel",
         )
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)  # as the log judges a snooze
     return html.Div(
         [
             html.Div(
