@@ -239,8 +239,11 @@ def test_active_alerts_show_as_omnistock_alerts_keeps_them(home):
         "Check rows failed.",
     ]
     body, _ = render_page(reader, "/changes", Filters(), desk=desk)
-    listed = find_component(body, "changes-alerts")
-    assert len(listed.children[0].children) == 2
+    rules = find_component(body, "changes-alerts").children  # one fold per rule, worst first
+    assert [rule.children[0].children for rule in rules] == [
+        "failed_check: 1 active alert",
+        "stale_source: 1 active alert",
+    ]
 
 
 @pytest.mark.parametrize(

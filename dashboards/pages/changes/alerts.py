@@ -8,7 +8,8 @@ from dash import dcc, html
 from dashboards.components import plural
 from dashboards.data import SnapshotData
 
-MAX_LISTED = 25
+MAX_LISTED = 200  # per rule
+OPEN_UP_TO = 5  # a rule with more alerts than this starts folded
 
 
 def _alert(record: dict) -> html.Li:
@@ -25,7 +26,7 @@ def _alert(record: dict) -> html.Li:
 
 
 def alert_list(data: SnapshotData) -> html.Div:
-    """Every active alert, most severe first."""
+    """Every active alert, by rule (the most severe rule first), a long rule folded."""
     if data.desk is None:
         return html.Div(
             html.P("No alert log is connected to these dashboards."), className="card wide"
@@ -34,9 +35,20 @@ def alert_list(data: SnapshotData) -> html.Div:
     if not alerts:
         body = [html.P("No active alerts: every rule held after the last run.")]
     else:
-        more = len(alerts) - MAX_LISTED
-        body = [html.Ul([_alert(record) for record in alerts[:MAX_LISTED]], className="alert-list")]
-        body += [html.P(f"… and {more:,} more.")] if more > 0 else []
+        by_rule: dict[str, list[dict]] = {}
+        for record in alerts:  # most severe first, so is each rule
+            by_rule.setdefault(str(record.get("rule", "other")), []).append(record)
+        body = [
+            html.Details(
+                [
+                    html.Summary(f"{rule}: {plural(len(records), 'active alert')}"),
+                    html.Ul([_alert(r) for r in records[:MAX_LISTED]], className="alert-list"),
+                ],
+                open=len(records) <= OPEN_UP_TO,
+                className="alert-rule",
+            )
+            for rule, records in by_rule.items()
+        ]
     return html.Div(body, className="card wide", id="changes-alerts")
 
 
