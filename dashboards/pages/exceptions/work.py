@@ -17,7 +17,7 @@ from dashboards.data import Missing, SnapshotData, snapshot_data
 from dashboards.desk import Desk
 from dashboards.filters import Filters
 from dashboards.snapshot import SnapshotReader
-from dashboards.worklog import ACTIONS, MAX_NOTE, STATUSES, InvalidAction, validate
+from dashboards.worklog import ACTIONS, MAX_NAME, MAX_NOTE, STATUSES, InvalidAction, validate
 
 from . import queries
 
@@ -107,7 +107,7 @@ def panel(data: SnapshotData) -> html.Div:
                         dcc.Input(
                             id="work-who",
                             value=_default_user(),
-                            maxLength=80,
+                            maxLength=MAX_NAME,
                             persistence=True,
                             persistence_type="local",
                         ),
@@ -123,7 +123,7 @@ def panel(data: SnapshotData) -> html.Div:
                         ),
                         "work-action",
                     ),
-                    _field("Owner", dcc.Input(id="work-owner", maxLength=80), "work-owner"),
+                    _field("Owner", dcc.Input(id="work-owner", maxLength=MAX_NAME), "work-owner"),
                     _field(
                         "Snooze until",
                         dcc.DatePickerSingle(
