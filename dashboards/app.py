@@ -7,7 +7,9 @@ through the controls' session persistence).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .components import Page, message_page, page_header
 from .data import date_bounds, filter_options, resolve_locations, snapshot_data
+from .desk import Desk
 from .filters import Filters
 from .kpi_queries import kpi_window
 from .pages import PAGES
@@ -152,10 +155,12 @@ def render_page(
     pathname: str | None,
     filters: Filters,
     pages: Sequence[Page] = PAGES,
+    desk: Desk | None = None,
 ) -> tuple[list | html.Div, str]:
-    """(page body, snapshot status line) for a URL; never raises into the browser."""
+    """(page body, snapshot status line) for a URL; never raises into the browser. Without
+    a `desk` the pages show no work log entries after the snapshot's, and no alerts."""
     page = _page_at(pathname, pages)
-    with snapshot_data(reader) as data:
+    with snapshot_data(reader, desk) as data:
         if data is None:
             return message_page(
                 "No snapshot published yet",
@@ -184,7 +189,9 @@ def render_page(
             ], status
 
 
-def _register_callbacks(app: Dash, reader: SnapshotReader, pages: Sequence[Page]) -> None:
+def _register_callbacks(
+    app: Dash, reader: SnapshotReader, pages: Sequence[Page], desk: Desk
+) -> None:
     @app.callback(
         Output("page-content", "children"),
         Output("snapshot-status", "children"),
@@ -203,7 +210,7 @@ def _register_callbacks(app: Dash, reader: SnapshotReader, pages: Sequence[Page]
                 "locations": locations,
             }
         )
-        body, status = render_page(reader, pathname, filters, pages)
+        body, status = render_page(reader, pathname, filters, pages, desk)
         active = _page_at(pathname, pages)
         classes = ["nav-link active" if page == active else "nav-link" for page in pages]
         return body, status, filters.to_store(), *classes
@@ -233,25 +240,60 @@ def _register_callbacks(app: Dash, reader: SnapshotReader, pages: Sequence[Page]
         defaults = _filter_defaults(reader)
         return defaults.start, defaults.end, [], [], []
 
+    for page in pages:
+        if page.register is not None:
+            page.register(app, reader, desk)
 
-def create_app(snapshots_dir: Path | str, pages: Sequence[Page] = PAGES) -> Dash:
+
+def create_app(
+    snapshots_dir: Path | str,
+    pages: Sequence[Page] = PAGES,
+    *,
+    home: Path | str | None = None,
+    writable: bool = True,
+) -> Dash:
     """The dashboards over the snapshots in `snapshots_dir` (follows new publishes), with
-    `pages` in the navigation (the registry `pages.PAGES` unless told)."""
+    `pages` in the navigation (the registry `pages.PAGES` unless told). The exception queue
+    writes to `home`'s work log (unless not `writable`) and the pages show its active alerts
+    (default home: the folder of `snapshots_dir`, as omnistock.config lays it out)."""
     reader = SnapshotReader(snapshots_dir)
+    desk = Desk.at_home(home, writable) if home else Desk.beside(snapshots_dir, writable)
     app = Dash(
         __name__,
         title="Omnistock · planner dashboards",
         assets_folder=str(ASSETS),
         update_title=None,
+        # a page's own controls exist only while it is shown
+        suppress_callback_exceptions=True,
     )
     app.layout = lambda: _shell(reader, pages)  # each page load sees the latest snapshot
-    _register_callbacks(app, reader, pages)
+    _register_callbacks(app, reader, pages, desk)
     return app
 
 
-def serve(snapshots_dir: Path | str, host: str = "127.0.0.1", port: int = 8050) -> None:
-    """Serve the dashboards (blocking); loopback only unless a host is given."""
-    create_app(snapshots_dir).run(host=host, port=port, debug=False)
+def serve(
+    snapshots_dir: Path | str,
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    *,
+    home: Path | str | None = None,
+) -> None:
+    """Serve the dashboards (blocking); loopback only unless a host is given, and then the
+    exception queue is read-only (there are no logins)."""
+    app = create_app(snapshots_dir, home=home, writable=is_loopback(host))
+    app.run(host=host, port=port, debug=False)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or a name) is this machine's loopback interface only."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+    except (OSError, ValueError):
+        return False
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
@@ -268,8 +310,9 @@ class BackgroundServer:
         host: str = "127.0.0.1",
         port: int = 0,
         pages: Sequence[Page] = PAGES,
+        home: Path | str | None = None,
     ):
-        self.app = create_app(snapshots_dir, pages)
+        self.app = create_app(snapshots_dir, pages, home=home, writable=is_loopback(host))
         self._server = make_server(
             host, port, self.app.server, threaded=True, request_handler=_QuietRequestHandler
         )

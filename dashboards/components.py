@@ -35,6 +35,8 @@ class Page:
     applies: tuple[str, ...]  # global filters that narrow this page (keys of FILTER_LABELS)
     heading: str = ""
     note: str = ""  # how to read the page when the filters need explaining
+    # the page's own callbacks (forms on the page): register(app, reader, desk)
+    register: Callable[..., None] | None = None
 
     def __post_init__(self) -> None:
         if not self.heading:
@@ -149,24 +151,28 @@ def table(
     columns: Mapping[str, str],
     *,
     page_size: int = 15,
+    row_id: str | None = None,
 ) -> html.Div:
     """A sortable, filterable table (dash's DataTable) inside a card: `columns` maps the
     frame's columns to their headers; `frame` comes in the order to show (the first
-    MAX_TABLE_ROWS rows are kept). A `Missing` frame gives the empty state."""
+    MAX_TABLE_ROWS rows are kept). A `Missing` frame gives the empty state. With `row_id`
+    (a column of the frame) rows can be selected, and `selected_row_ids` names them."""
     if isinstance(frame, Missing):
         return missing_table(element_id, title, frame, wide=True)
     if frame.height > MAX_TABLE_ROWS:
         title += f" (first {MAX_TABLE_ROWS:,} of {frame.height:,})"
         frame = frame.head(MAX_TABLE_ROWS)
     records = [
-        {field: _cell(row.get(field)) for field in columns} for row in frame.iter_rows(named=True)
+        {field: _cell(row.get(field)) for field in columns}
+        | ({"id": row[row_id]} if row_id else {})
+        for row in frame.iter_rows(named=True)
     ]
     # Long text is cut to one line in the cell; the full text shows on hover.
     tooltips = [
         {
             field: {"value": value, "type": "text"}
             for field, value in record.items()
-            if isinstance(value, str) and len(value) > LONG_TEXT
+            if isinstance(value, str) and len(value) > LONG_TEXT and field != "id"
         }
         for record in records
     ]
@@ -205,6 +211,7 @@ def table(
             style_data_conditional=[{"if": {"row_index": "odd"}, "backgroundColor": "#fafafa"}],
             tooltip_data=tooltips,
             tooltip_duration=None,
+            **({"row_selectable": "multi", "selected_row_ids": []} if row_id else {}),
         )
     return html.Div([html.H3(title, className="table-title"), data_table], className="card wide")
 
@@ -218,9 +225,17 @@ class Table:
     title: str
     columns: Mapping[str, str]
     page_size: int = 15
+    row_id: str | None = None  # selectable rows, named by this column
 
-    def __call__(self, frame: pl.DataFrame | Missing) -> html.Div:
-        return table(self.element_id, self.title, frame, self.columns, page_size=self.page_size)
+    def __call__(self, frame: pl.DataFrame | Missing, title: str | None = None) -> html.Div:
+        return table(
+            self.element_id,
+            title or self.title,
+            frame,
+            self.columns,
+            page_size=self.page_size,
+            row_id=self.row_id,
+        )
 
 
 def kpi_tile(
@@ -276,6 +291,11 @@ def page_header(page: Page, as_of: str | None, horizon_date: date | None = None)
         ],
         className="page-header",
     )
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 exception", "2 exceptions" (words that take an s)."""
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def message_page(title: str, message: str, element_id: str = "page-message") -> html.Div:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dashboards.components import Page
 
 from . import (
+    changes,
     cycle_counts,
     exceptions,
     integrations,
@@ -25,6 +26,7 @@ from . import (
 
 PAGES: tuple[Page, ...] = (
     overview.PAGE,
+    changes.PAGE,
     orders.PAGE,
     transfers.PAGE,
     returns.PAGE,

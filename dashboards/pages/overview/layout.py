@@ -10,6 +10,7 @@ from dashboards.data import Missing, SnapshotData
 from dashboards.filters import Filters
 from dashboards.kpi_queries import headline, kpi_values
 from dashboards.kpis import format_value
+from dashboards.pages.changes.alerts import alert_banner
 from dashboards.pages.exceptions import figures as exception_figures
 from dashboards.pages.exceptions import queries as exception_queries
 from dashboards.pages.orders import figures as order_figures
@@ -44,6 +45,7 @@ def render(data: SnapshotData, filters: Filters) -> list:
     exceptions = EXCEPTIONS(exception_queries.exception_summary(data, filters))
     rates = ORDER_EXCEPTIONS(order_queries.order_exception_rate_by_channel(data, filters))
     return [
+        alert_banner(data),
         section("Headline KPIs for the selected period", kpi_tiles(data, filters)),
         section("Where to look next", grid(exceptions, rates)),
     ]
