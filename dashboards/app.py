@@ -10,7 +10,9 @@ browser's back button steps through them. A chart mark that carries a link opens
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -22,6 +24,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .components import Page, graph_id, message_page, page_header, table_id
 from .data import date_bounds, filter_options, resolve_locations, snapshot_data
+from .desk import Desk
 from .export import csv_text
 from .filters import Filters, global_search
 from .kpi_queries import kpi_window
@@ -129,6 +132,8 @@ def _shell(reader: SnapshotReader, pages: Sequence[Page]) -> html.Div:
         [
             # callback-nav: a URL a callback writes navigates without reloading the app
             dcc.Location(id="url", refresh="callback-nav"),
+            # the filters of the page shown, for a page's own callbacks (the queue's form)
+            dcc.Store(id="global-filters"),
             html.Header(
                 [
                     html.Div(
@@ -181,10 +186,12 @@ def render_page(
     pathname: str | None,
     filters: Filters,
     pages: Sequence[Page] = PAGES,
+    desk: Desk | None = None,
 ) -> tuple[list | html.Div, str]:
-    """(page body, snapshot status line) for a URL; never raises into the browser."""
+    """(page body, snapshot status line) for a URL; never raises into the browser. Without
+    a `desk` the pages show no work log entries after the snapshot's, and no alerts."""
     page = _page_at(pathname, pages)
-    with snapshot_data(reader) as data:
+    with snapshot_data(reader, desk) as data:
         if data is None:
             return message_page(
                 "No snapshot published yet",
@@ -213,10 +220,13 @@ def render_page(
             ], status
 
 
-def _register_callbacks(app: Dash, reader: SnapshotReader, pages: Sequence[Page]) -> None:
+def _register_callbacks(
+    app: Dash, reader: SnapshotReader, pages: Sequence[Page], desk: Desk
+) -> None:
     @app.callback(
         Output("page-content", "children"),
         Output("snapshot-status", "children"),
+        Output("global-filters", "data"),
         *[Output(f"nav-{page.slug}", "className") for page in pages],
         *[Output(f"nav-{page.slug}", "href") for page in pages],
         Input("url", "pathname"),
@@ -224,13 +234,13 @@ def _register_callbacks(app: Dash, reader: SnapshotReader, pages: Sequence[Page]
     )
     def show_page(pathname, search):
         filters = _filter_defaults(reader).url_filters(search)
-        body, status = render_page(reader, pathname, filters, pages)
+        body, status = render_page(reader, pathname, filters, pages, desk)
         active = _page_at(pathname, pages)
         classes = ["nav-link active" if page == active else "nav-link" for page in pages]
         # the navigation keeps the global filters as the URL gives them (absent dates stay
         # the default window), not the page's own parameters
         links = [page.path + global_search(search) for page in pages]
-        return body, status, *classes, *links
+        return body, status, filters.to_store(), *classes, *links
 
     @app.callback(
         Output("url", "search"),
@@ -297,6 +307,10 @@ def _register_callbacks(app: Dash, reader: SnapshotReader, pages: Sequence[Page]
             locations = [(value, label) for value, label in locations if value in set(inside)]
         return _location_options(locations)
 
+    for page in pages:
+        if page.register is not None:
+            page.register(app, reader, desk)
+
 
 def _controls(filters: Filters) -> tuple:
     """The filter bar's values for these filters."""
@@ -309,26 +323,55 @@ def _controls(filters: Filters) -> tuple:
     )
 
 
-def create_app(snapshots_dir: Path | str, pages: Sequence[Page] = PAGES) -> Dash:
+def create_app(
+    snapshots_dir: Path | str,
+    pages: Sequence[Page] = PAGES,
+    *,
+    home: Path | str | None = None,
+    writable: bool = True,
+) -> Dash:
     """The dashboards over the snapshots in `snapshots_dir` (follows new publishes), with
-    `pages` in the navigation (the registry `pages.PAGES` unless told)."""
+    `pages` in the navigation (the registry `pages.PAGES` unless told). The exception queue
+    writes to `home`'s work log (unless not `writable`) and the pages show its active alerts
+    (default home: the folder of `snapshots_dir`, as omnistock.config lays it out)."""
     reader = SnapshotReader(snapshots_dir)
+    desk = Desk.at_home(home, writable) if home else Desk.beside(snapshots_dir, writable)
     app = Dash(
         __name__,
         title="Omnistock · planner dashboards",
         assets_folder=str(ASSETS),
         update_title=None,
-        # each page draws its own graphs and tables: callbacks on them wait for their page
+        # a page's own controls and graphs exist only while it is shown
         suppress_callback_exceptions=True,
     )
     app.layout = lambda: _shell(reader, pages)  # each page load sees the latest snapshot
-    _register_callbacks(app, reader, pages)
+    _register_callbacks(app, reader, pages, desk)
     return app
 
 
-def serve(snapshots_dir: Path | str, host: str = "127.0.0.1", port: int = 8050) -> None:
-    """Serve the dashboards (blocking); loopback only unless a host is given."""
-    create_app(snapshots_dir).run(host=host, port=port, debug=False)
+def serve(
+    snapshots_dir: Path | str,
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    *,
+    home: Path | str | None = None,
+) -> None:
+    """Serve the dashboards (blocking); loopback only unless a host is given, and then the
+    exception queue is read-only (there are no logins)."""
+    app = create_app(snapshots_dir, home=home, writable=is_loopback(host))
+    app.run(host=host, port=port, debug=False)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or a name) is this machine's loopback interface only."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+    except (OSError, ValueError):
+        return False
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
@@ -345,8 +388,9 @@ class BackgroundServer:
         host: str = "127.0.0.1",
         port: int = 0,
         pages: Sequence[Page] = PAGES,
+        home: Path | str | None = None,
     ):
-        self.app = create_app(snapshots_dir, pages)
+        self.app = create_app(snapshots_dir, pages, home=home, writable=is_loopback(host))
         self._server = make_server(
             host, port, self.app.server, threaded=True, request_handler=_QuietRequestHandler
         )

@@ -16,7 +16,7 @@ from omnistock.tables import CYCLE_COUNT_REQUESTS, LOCATION_RISK
 
 from .data import Missing, SnapshotData
 from .drills import FIGURE_CASES
-from .export import link_cell
+from .export import LINK_HEADER, link_cell
 from .filters import Filters
 from .theme import COLUMN_FORMATS, FONT, GRID, INK
 
@@ -37,6 +37,8 @@ class Page:
     applies: tuple[str, ...]  # global filters that narrow this page (keys of FILTER_LABELS)
     heading: str = ""
     note: str = ""  # how to read the page when the filters need explaining
+    # the page's own callbacks (forms on the page): register(app, reader, desk)
+    register: Callable[..., None] | None = None
 
     def __post_init__(self) -> None:
         if not self.heading:
@@ -179,26 +181,25 @@ def table(
     columns: Mapping[str, str],
     *,
     page_size: int = 15,
-    links: Mapping[str, str] | None = None,
+    row_id: str | None = None,
+    link: str | None = None,
 ) -> html.Div:
     """A sortable, filterable table (dash's DataTable) inside a card, with a button that
     downloads its rows as CSV (every row the table's filter keeps, not only the page shown):
-    `columns` maps the frame's columns to their headers; `links` maps a column to the column
-    of the frame holding the URL its cells link to; `frame` comes in the order to show (the
-    first MAX_TABLE_ROWS rows are kept). A `Missing` frame gives the empty state."""
+    `columns` maps the frame's columns to their headers; `frame` comes in the order to show
+    (the first MAX_TABLE_ROWS rows are kept). A `Missing` frame gives the empty state. With
+    `link` (a column of the frame holding a URL per row, e.g. the case timeline) a first
+    column opens it. With `row_id` (a column of the frame) rows can be selected, and
+    `selected_row_ids` names them."""
     if isinstance(frame, Missing):
         return missing_table(element_id, title, frame, wide=True)
     if frame.height > MAX_TABLE_ROWS:
         title += f" (first {MAX_TABLE_ROWS:,} of {frame.height:,})"
         frame = frame.head(MAX_TABLE_ROWS)
-    links = links or {}
     records = [
-        {
-            field: link_cell(row.get(field), row.get(links[field]))
-            if field in links
-            else _cell(row.get(field))
-            for field in columns
-        }
+        ({link: link_cell(row.get(link))} if link else {})
+        | {field: _cell(row.get(field)) for field in columns}
+        | ({"id": row[row_id]} if row_id else {})
         for row in frame.iter_rows(named=True)
     ]
     # Long text is cut to one line in the cell; the full text shows on hover.
@@ -206,17 +207,12 @@ def table(
         {
             field: {"value": value, "type": "text"}
             for field, value in record.items()
-            if isinstance(value, str) and len(value) > LONG_TEXT
+            if isinstance(value, str) and len(value) > LONG_TEXT and field not in ("id", link)
         }
         for record in records
     ]
-    specs = [
-        {
-            **_column_spec(field, label, frame),
-            **({"presentation": "markdown"} if field in links else {}),
-        }
-        for field, label in columns.items()
-    ]
+    specs = [{"id": link, "name": LINK_HEADER, "presentation": "markdown"}] if link else []
+    specs += [_column_spec(field, label, frame) for field, label in columns.items()]
     with warnings.catch_warnings():
         # dash-ag-grid is not installed; DataTable's notice that it will leave dash in a
         # future major version would otherwise repeat on every page draw.
@@ -252,6 +248,7 @@ def table(
             tooltip_data=tooltips,
             tooltip_duration=None,
             markdown_options={"link_target": "_self"},
+            **({"row_selectable": "multi", "selected_row_ids": []} if row_id else {}),
         )
     download = html.Button(
         "Download CSV", id=table_id(element_id, "csv"), className="csv-button", n_clicks=0
@@ -276,16 +273,18 @@ class Table:
     title: str
     columns: Mapping[str, str]
     page_size: int = 15
-    links: Mapping[str, str] | None = None  # column -> the column holding its link
+    row_id: str | None = None  # selectable rows, named by this column
+    link: str | None = None  # the column holding each row's link (e.g. case_href)
 
-    def __call__(self, frame: pl.DataFrame | Missing) -> html.Div:
+    def __call__(self, frame: pl.DataFrame | Missing, title: str | None = None) -> html.Div:
         return table(
             self.element_id,
-            self.title,
+            title or self.title,
             frame,
             self.columns,
             page_size=self.page_size,
-            links=self.links,
+            row_id=self.row_id,
+            link=self.link,
         )
 
 
@@ -360,6 +359,11 @@ def page_header(page: Page, as_of: str | None, horizon_date: date | None = None)
         ],
         className="page-header",
     )
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 exception", "2 exceptions" (words that take an s)."""
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def message_page(title: str, message: str, element_id: str = "page-message") -> html.Div:

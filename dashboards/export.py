@@ -1,5 +1,5 @@
-"""Tables as files: a table's cells as CSV (the app's download), and the link cells a table
-shows (markdown, which DataTable draws as a link and the CSV writes as its text)."""
+"""Tables as files: a table's cells as CSV (the app's download), and the link a table row
+may carry (a markdown cell, which DataTable draws as a link and the CSV writes as its URL)."""
 
 from __future__ import annotations
 
@@ -8,28 +8,30 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 
-MARKDOWN_LINK = re.compile(r"\[(.*)\]\((.*)\)", re.DOTALL)
+LINK_HEADER = "timeline"
+LINK_TEXT = "open"
+MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)]*)\)")
 
 
-def link_cell(text, href) -> str | None:
-    """A cell showing `text` that links to `href` (plain text without one)."""
-    return None if text is None else f"[{text}]({href})" if href else str(text)
+def link_cell(href: str | None) -> str | None:
+    """The cell of a row's link (its URL encoded: no parenthesis ends it early)."""
+    return f"[{LINK_TEXT}]({href})" if href else None
 
 
 def csv_text(records: Sequence[Mapping], columns: Sequence[Mapping]) -> str:
     """The rows of a table as CSV: the columns' headers, then each record's cells in column
-    order, a link cell as its text."""
+    order, a link cell (a markdown column) as its URL."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([column["name"] for column in columns])
     for record in records:
-        cells = [record.get(column["id"]) for column in columns]
+        cells = [(record.get(column["id"]), column.get("presentation")) for column in columns]
         writer.writerow(
             [
                 match[1]
-                if isinstance(cell, str) and (match := MARKDOWN_LINK.fullmatch(cell))
+                if shown == "markdown" and (match := MARKDOWN_LINK.fullmatch(cell or ""))
                 else cell
-                for cell in cells
+                for cell, shown in cells
             ]
         )
     return out.getvalue()

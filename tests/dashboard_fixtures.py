@@ -15,6 +15,10 @@ KPI. The rows are written out so tests can assert exact numbers:
   stalled returns and orders of stalled_cases; two short DC01 -> S002 transfer lines.
 - oms_erp has two disruptions: one recovered after 30 min, one still open at the end.
 - location_risk ranks S002 first; cycle_count_requests has one counted and one open request.
+- Supplier on-time receipts drop on the horizon's day (kpi_movements: moved); erp's feed is
+  14 h behind the leading pos (int_source_watermarks, alert_conditions).
+- The snapshot is the second of two: the run before (`previous_run`) had one exception more
+  and one fewer, and fewer events from pos and wms.
 - The risk and cycle-count tables are where their jobs write them (intelligence.location_risk,
   actions.cycle_count_requests + actions.cycle_count_request_lines); the snapshot records the
   deployed count threshold, 0.9.
@@ -87,18 +91,30 @@ def at(d: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, 3, d, hour, minute)
 
 
-def _horizon_columns() -> dict[str, str]:
-    """int_data_horizon's columns as its yml lists them; it has no contract, so the types are
-    the fixture's (the names are checked)."""
-    types = {
-        "horizon_at": "timestamp",
-        "horizon_date": "date",
-        "data_start_date": "date",
-        "horizon_source": "varchar",
-        "feeds": "bigint",
-    }
-    assert list(model_columns("intermediate", "int_data_horizon")) == list(types)
-    return types
+def _uncontracted(folder: str, model: str, types: str) -> dict[str, str]:
+    """The columns of a model without a contract, as its yml lists them: the types are the
+    fixture's ("name type" pairs), the names are checked against the yml."""
+    pairs = types.split()
+    columns = dict(zip(pairs[::2], pairs[1::2], strict=True))
+    assert list(model_columns(folder, model)) == list(columns), model
+    return columns
+
+
+HORIZON_COLUMNS = _uncontracted(
+    "intermediate",
+    "int_data_horizon",
+    "horizon_at timestamp horizon_date date data_start_date date horizon_source varchar "
+    "feeds bigint",
+)
+WATERMARK_COLUMNS = _uncontracted(
+    "intermediate",
+    "int_source_watermarks",
+    "source_system varchar is_regular_feed boolean watermark_at timestamp "
+    "regular_from_at timestamp latest_occurred_at timestamp events bigint "
+    "events_outside_regular_days bigint regular_days bigint typical_day_events double "
+    "leader_watermark_at timestamp lag_behind_leader_h double max_lag_hours double "
+    "is_lagging boolean",
+)
 
 
 MARTS = (
@@ -115,6 +131,7 @@ MARTS = (
     "process_transitions",
     "stalled_cases",
     "exception_queue",
+    "kpi_movements",
     "alert_conditions",
     "case_events",
 )
@@ -132,7 +149,8 @@ DECLARED: dict[str, Table] = {
 TABLES: dict[str, dict[str, str]] = {
     "marts.kpi_catalog": seed_columns("kpi_catalog"),
     **{f"marts.{mart}": contract_columns(mart) for mart in MARTS},
-    "intermediate.int_data_horizon": _horizon_columns(),
+    "intermediate.int_data_horizon": HORIZON_COLUMNS,
+    "intermediate.int_source_watermarks": WATERMARK_COLUMNS,
     **{
         relation: {column: kind.lower() for column, kind in table.columns.items()}
         for relation, table in DECLARED.items()
@@ -173,6 +191,7 @@ def kpi_daily() -> list[dict]:
     """Overall rows of the headline ratios and counts, plus the cuts the pages read."""
     rows = []
     for i, d in enumerate(DAYS, start=1):
+        on_time = 2.0 if i == 9 else 3.0  # of 4 POs; the horizon's day drops (kpi_movements)
         rows += [
             (d, "order_exception_rate", "all", "all", 0.1 + i / 100, 10 + i, 100.0),
             (d, "order_exception_rate", "channel", "web", 0.2, 8.0, 40.0),
@@ -189,7 +208,7 @@ def kpi_daily() -> list[dict]:
             (d, "inventory_record_accuracy", "all", "all", 0.9, 9.0, 10.0),
             (d, "stockout_rate", "all", "all", 0.02, 2.0, 100.0),
             (d, "negative_stock_positions", "all", "all", float(i), None, None),
-            (d, "supplier_on_time_rate", "all", "all", 0.75, 3.0, 4.0),
+            (d, "supplier_on_time_rate", "all", "all", on_time / 4, on_time, 4.0),
             (d, "api_failure_rate", "all", "all", 0.01, 10.0, 1000.0),
             (
                 d,
@@ -286,6 +305,60 @@ def kpi_period() -> list[dict]:
         {**current, **overall, "kpi_name": latency, "value": 97.5, "denominator": 7.0},
         {**previous, **overall, "kpi_name": latency, "value": 1.95, "denominator": 2.0},
     ]  # fmt: skip
+
+
+def kpi_movements() -> list[dict]:
+    """What dbt's kpi_movements writes for four KPIs of `kpi_daily()`: each judged on its
+    latest settled day against the complete days before it. Supplier on-time receipts, 0.75
+    every day, drop to 0.5 (2 of 4) on the horizon's day 03-09: a constant baseline left,
+    moved, worse. Negative stock positions 1 .. 8 (mean 4.5, sd sqrt 6) reach 9: 1.84 sd, not
+    moved. Oversells 1, 2, 0, ... (mean 1.125, sd 0.83) fall to 0: 1.35 sd, not moved. Orders
+    with an exception settle 3 days: 03-06 (0.16) against 03-01 .. 03-05, five days, too few
+    to judge."""
+    sd = 6**0.5
+    return named(
+        "kpi_name label unit kpi_date settle_days value previous_day_value baseline_days "
+        "baseline_mean baseline_stddev deviation z_score sigmas is_moved direction",
+        [
+            ("supplier_on_time_rate", "Supplier on-time receipts", "ratio", day(9), 0, 0.5,
+             0.75, 8, 0.75, 0.0, -0.25, None, 3.0, True, "worse"),
+            ("negative_stock_positions", "Negative stock positions", "count", day(9), 0, 9.0,
+             8.0, 8, 4.5, sd, 4.5, 4.5 / sd, 3.0, False, "worse"),
+            ("oversell_incidents", "Oversells", "count", day(9), 0, 0.0, 2.0, 8,
+             1.125, (4.875 / 7) ** 0.5, -1.125, -1.125 / (4.875 / 7) ** 0.5, 3.0, False,
+             "better"),
+            ("order_exception_rate", "Orders with an exception", "ratio", day(6), 3, 0.16,
+             0.15, 5, 0.13, 0.01 * 2.5**0.5, 0.03, 0.03 / (0.01 * 2.5**0.5), 3.0, None,
+             "worse"),
+        ],
+    )  # fmt: skip
+
+
+def source_watermarks() -> list[dict]:
+    """pos leads (its watermark is the horizon); wms is 2 h behind, erp 14 h (beyond the 12 h
+    the freshness rule allows: lagging); the supplier portal is no regular feed."""
+    leader = HORIZON_AT
+    return named(
+        "source_system is_regular_feed watermark_at regular_from_at latest_occurred_at events "
+        "events_outside_regular_days regular_days typical_day_events leader_watermark_at "
+        "lag_behind_leader_h max_lag_hours is_lagging",
+        [
+            ("pos", True, leader, at(1), at(10, 23), 5000, 3, 9, 550.0, leader, 0.0, 12.0, False),
+            ("wms", True, at(9, 20), at(1), at(9, 20), 3000, 0, 9, 330.0, leader, 2.0, 12.0,
+             False),
+            ("erp", True, at(9, 8), at(1), at(9, 8), 1200, 0, 9, 130.0, leader, 14.0, 12.0, True),
+            ("supplier_portal", False, at(8, 12), at(1), at(8, 12), 40, 0, 8, 5.0, leader, 34.0,
+             12.0, False),
+        ],
+    )  # fmt: skip
+
+
+def alert_conditions() -> list[dict]:
+    """The erp feed lags 14 h, beyond the 12 h allowed."""
+    return named(
+        "rule subject severity label unit value threshold horizon_at",
+        [("stale_source", "erp", "warning", "erp", "h", 14.0, 12.0, HORIZON_AT)],
+    )
 
 
 def data_horizon() -> list[dict]:
@@ -936,22 +1009,6 @@ def cycle_count_request_lines() -> list[dict]:
     )
 
 
-def alert_conditions() -> list[dict]:
-    """The marketplace feed is 30 h behind the leading feed (a stale source)."""
-    return [
-        {
-            "rule": "stale_source",
-            "subject": "marketplace",
-            "severity": "warning",
-            "label": "marketplace",
-            "unit": "h",
-            "value": 30.0,
-            "threshold": 12.0,
-            "horizon_at": HORIZON_AT,
-        }
-    ]
-
-
 ROWS = {
     "marts.dim_locations": locations,
     "marts.kpi_catalog": kpi_catalog,
@@ -959,6 +1016,9 @@ ROWS = {
     "marts.kpi_observations": kpi_observations,
     "marts.kpi_period": kpi_period,
     "intermediate.int_data_horizon": data_horizon,
+    "intermediate.int_source_watermarks": source_watermarks,
+    "marts.alert_conditions": alert_conditions,
+    "marts.kpi_movements": kpi_movements,
     "marts.fct_order_lines": order_lines,
     "marts.fct_reservations": reservations,
     "marts.fct_transfers": transfers,
@@ -968,7 +1028,6 @@ ROWS = {
     "marts.process_transitions": transitions,
     "marts.stalled_cases": stalled,
     "marts.exception_queue": exceptions,
-    "marts.alert_conditions": alert_conditions,
     "marts.case_events": case_events,
     "intelligence.location_risk": location_risk,
     "intelligence.location_category_risk": location_category_risk,
@@ -1010,13 +1069,40 @@ def build_warehouse(path: Path, with_risk_tables: bool = True) -> Path:
     return path
 
 
+def previous_run(con: duckdb.DuckDBPyConnection) -> None:
+    """The fixture warehouse as the run before left it: the failed reservation of O-10-2-w
+    had not happened yet, the oversell of O-6-1-1 (S002, 10.0 at cost) was still open (so
+    since then one exception opened and one closed), pos had 600 events fewer and wms 300,
+    both watermarks 2 h earlier; erp and the supplier portal delivered nothing since."""
+    con.execute("delete from marts.exception_queue where exception_type = 'failed_reservation'")
+    con.execute(
+        "insert into marts.exception_queue (exception_id, exception_type, workflow, "
+        "reference_id, location_id, sku, opened_at, age_h, units, value_at_cost, detail, "
+        "impact_rank, as_of, event_type) values ('oversell:O-6-1-1|SKU1', 'oversell', 'order', "
+        "'O-6-1-1|SKU1', 'S002', 'SKU1', ?, 60.0, 1, 10.0, "
+        "'confirmed reservation cancelled out_of_stock', 6, ?, 'order_cancelled')",
+        [at(6, 10), AS_OF],
+    )
+    for source, fewer in (("pos", 600), ("wms", 300)):
+        con.execute(
+            "update intermediate.int_source_watermarks set events = events - ?, "
+            "watermark_at = watermark_at - interval 2 hour where source_system = ?",
+            [fewer, source],
+        )
+
+
 def publish_fixture_snapshot(tmp_path: Path, with_risk_tables: bool = True) -> Path:
-    """The fixture warehouse published as a snapshot (with the deployed count threshold);
-    returns the snapshots folder."""
-    warehouse = build_warehouse(tmp_path / "warehouse.duckdb", with_risk_tables)
+    """The fixture warehouse published as the pipeline's last two runs left it: the run
+    before (`previous_run`), then this one (with the deployed count threshold); returns the
+    snapshots folder. `tmp_path/warehouse.duckdb` is this run's warehouse."""
     snapshots = tmp_path / "snapshots"
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        publish_snapshot(con, snapshots, risk_threshold=RISK_THRESHOLD)
+    before = build_warehouse(tmp_path / "previous.duckdb", with_risk_tables)
+    warehouse = build_warehouse(tmp_path / "warehouse.duckdb", with_risk_tables)
+    for path, edit in ((before, previous_run), (warehouse, None)):
+        with duckdb.connect(str(path)) as con:
+            if edit:
+                edit(con)
+            publish_snapshot(con, snapshots, risk_threshold=RISK_THRESHOLD)
     return snapshots
 
 

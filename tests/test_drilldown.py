@@ -214,9 +214,9 @@ def test_the_cases_page_lists_a_set_with_a_link_per_case(snapshots):
     body, _ = render_page(reader, "/cases", filters)
     assert find_component(body, "cases-count").children == "4 cases"
     rows = find_component(body, "cases-table").data
-    assert rows[0]["case_key"] == (
-        "[O-5-1-0|SKU1](/timeline?start=2026-03-03&end=2026-03-09&workflow=order"
-        "&case=O-5-1-0%7CSKU1)"
+    assert rows[0]["case_key"] == "O-5-1-0|SKU1"
+    assert rows[0]["case_href"] == (
+        "[open](/timeline?start=2026-03-03&end=2026-03-09&workflow=order&case=O-5-1-0%7CSKU1)"
     )
     assert find_component(body, "cases-page").href == "/orders?start=2026-03-03&end=2026-03-09"
     for page_params in ((), (("set", "nothing-like-this"),)):
@@ -224,10 +224,19 @@ def test_the_cases_page_lists_a_set_with_a_link_per_case(snapshots):
         assert len(find_component(body, "cases-index").children[1].children) == len(CASE_SETS)
 
 
-def test_a_table_downloads_as_csv_with_link_cells_as_their_text():
-    columns = [{"id": "case_key", "name": "order line"}, {"id": "units", "name": "units"}]
-    records = [{"case_key": "[O-1|X](/timeline?case=O-1%7CX)", "units": 2, "other": "no"}]
-    assert csv_text(records, columns) == "order line,units\nO-1|X,2\n"
+def test_a_table_downloads_as_csv_with_its_links_as_urls():
+    columns = [
+        {"id": "case_href", "name": "timeline", "presentation": "markdown"},
+        {"id": "case_key", "name": "order line"},
+        {"id": "units", "name": "units"},
+    ]
+    records = [
+        {"case_href": "[open](/timeline?case=O-1%7CX)", "case_key": "[a](b)", "units": 2},
+        {"case_href": None, "case_key": "O-2|X", "units": 1, "not shown": "x"},
+    ]
+    assert csv_text(records, columns) == (
+        "timeline,order line,units\n/timeline?case=O-1%7CX,[a](b),2\n,O-2|X,1\n"
+    )
 
 
 # -- the case timeline ------------------------------------------------------------------------

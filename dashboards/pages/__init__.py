@@ -14,6 +14,7 @@ from dashboards.components import Page
 
 from . import (
     cases,
+    changes,
     cycle_counts,
     exceptions,
     integrations,
@@ -29,6 +30,7 @@ from . import (
 
 PAGES: tuple[Page, ...] = (
     overview.PAGE,
+    changes.PAGE,
     orders.PAGE,
     transfers.PAGE,
     returns.PAGE,

@@ -73,7 +73,7 @@ def render(data: SnapshotData, filters: Filters) -> list:
         f"{case_set.title} (each opens its case timeline)",
         case_set.columns,
         page_size=PAGE_SIZE,
-        links={case_set.link: "case_href"},
+        link="case_href",
     )
     if isinstance(rows, Missing):
         return [listing(rows)]

@@ -26,8 +26,8 @@ CASE_COLUMNS = ("case_workflow", "case_key", "case_event")
 class CaseSet:
     """One list of cases: `select` (SQL over `table` with a `{where}` that `where` fills
     from the filters, naming CASE_COLUMNS), ordered by `order`; `facets` maps URL parameters
-    to the columns they narrow; `columns` is what the table shows (column -> header), the
-    `link` column opening each case's timeline."""
+    to the columns they narrow; `columns` is what the table shows (column -> header), each
+    row opening its case's timeline."""
 
     slug: str
     title: str
@@ -39,7 +39,6 @@ class CaseSet:
     order: str
     columns: Mapping[str, str]
     facets: Mapping[str, str] = field(default_factory=dict)
-    link: str = "case_key"
 
 
 def cases(data: SnapshotData, case_set: CaseSet, filters: Filters) -> pl.DataFrame | Missing:
@@ -144,7 +143,6 @@ _EXCEPTIONS = CaseSet(
         "detail": "detail",
     },
     facets={"exception_type": "exception_type", "workflow": "workflow", "event": "event_type"},
-    link="reference_id",
 )
 
 CASE_SETS: dict[str, CaseSet] = {

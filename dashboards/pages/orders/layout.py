@@ -55,5 +55,5 @@ OPEN_EXCEPTIONS = Table(
         "value_at_cost": "value at cost",
         "detail": "detail",
     },
-    links={"reference_id": "case_href"},
+    link="case_href",  # each row opens its case's timeline
 )

@@ -12,6 +12,7 @@ from dashboards.filters import Filters
 from dashboards.kpi_queries import headline, kpi_values
 from dashboards.kpis import format_value
 from dashboards.links import page_link
+from dashboards.pages.changes.alerts import alert_banner
 from dashboards.pages.exceptions import figures as exception_figures
 from dashboards.pages.exceptions import queries as exception_queries
 from dashboards.pages.orders import figures as order_figures
@@ -55,6 +56,7 @@ def render(data: SnapshotData, filters: Filters) -> list:
     rates = order_queries.order_exception_rate_by_channel(data, filters)
     rates = ORDER_EXCEPTIONS(rates, filters=filters)
     return [
+        alert_banner(data),
         section("Headline KPIs for the selected period", kpi_tiles(data, filters)),
         section("Where to look next", grid(exceptions, rates)),
     ]

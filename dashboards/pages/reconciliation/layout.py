@@ -53,5 +53,5 @@ BACKLOG = Table(
         "units": "units",
         "value_at_cost": "value at cost",
     },
-    links={"reference_id": "case_href"},
+    link="case_href",  # each row opens its case's timeline
 )

@@ -45,5 +45,5 @@ STALLED_TABLE = Table(
         "units": "units",
         "value_at_cost": "value at cost",
     },
-    links={"case_key": "case_href"},
+    link="case_href",  # each row opens its case's timeline
 )
