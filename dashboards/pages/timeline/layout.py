@@ -188,17 +188,9 @@ def render(data: SnapshotData, filters: Filters) -> list:
 # The chart and table `render` fills in.
 TIMELINE = Chart("timeline-chart", "Case timeline", figures.case_timeline, wide=True)
 # What the events table shows of each event (column -> header).
-EVENT_COLUMNS = {
-    "event_index": "#",
-    "occurred_at": "occurred",
-    "wait": "since previous",
-    "event_type": "event",
-    "source_system": "system",
-    "location_id": "location",
-    "to_location_id": "to",
-    "quantity": "units",
-    "reason_code": "reason",
-    "erp_posting": "ERP posting",
-    "when": "note",
-}
+EVENT_COLUMNS = dict(
+    event_index="#", occurred_at="occurred", wait="since previous", event_type="event",
+    source_system="system", location_id="location", to_location_id="to", quantity="units",
+    reason_code="reason", erp_posting="ERP posting", when="note",
+)  # fmt: skip
 EVENTS = Table("timeline-events", "Every event of the case, in order", EVENT_COLUMNS, 25)
