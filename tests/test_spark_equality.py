@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +30,10 @@ import pytest
 from dbt_fixtures import DBT_PROJECT_DIR, DbtRun, run_results
 
 import simulator
+from omnistock.config import Settings
 from omnistock.ingest import ingest_files, load_reference
 from omnistock.lake import publish_lake
+from orchestration.defs.transform.spark import serve_spark_tables, spark_table_dirs
 
 pytest.importorskip(
     "pyspark",
@@ -206,22 +209,9 @@ def _column_types(con, relation: str) -> list[tuple[str, str]]:
     ]
 
 
-@pytest.mark.parametrize("mart", COMPARED_MARTS)
-def test_mart_equals_duckdb_row_for_row(builds, mart):
-    key = COMPARED_MARTS[mart]
-    spark_files = builds["spark_warehouse"] / "marts.db" / mart / "*.parquet"
-    with duckdb.connect(str(builds["warehouse"]), read_only=True) as con:
-        con.execute("set TimeZone = 'UTC'")
-        duckdb_relation = f"marts.{mart}"
-        spark_relation = f"read_parquet('{spark_files}')"
-        assert _column_types(con, spark_relation) == _column_types(con, duckdb_relation)
-        columns = [name for name, _ in _column_types(con, duckdb_relation)]
-        key = key or tuple(columns)
-        expected = _mart(con, duckdb_relation, columns, key)
-        actual = _mart(con, spark_relation, columns, key)
-
-    assert len(expected) > 0
-    assert len(actual) == len(expected)
+def _differences(expected, actual, columns, key) -> list[tuple]:
+    """(key, column, DuckDB's value, Spark's) of every cell that differs, doubles within
+    REL_TOLERANCE (sums of doubles may add up in another order on each engine)."""
     differences = []
     for duckdb_row, spark_row in zip(expected, actual, strict=True):
         for column, want, got in zip(columns, duckdb_row, spark_row, strict=True):
@@ -231,4 +221,69 @@ def test_mart_equals_duckdb_row_for_row(builds, mart):
                 same = want == got
             if not same:
                 differences.append((duckdb_row[: len(key)], column, want, got))
-    assert not differences[:20]
+    return differences
+
+
+@pytest.mark.parametrize("mart", COMPARED_MARTS)
+def test_mart_equals_duckdb_row_for_row(builds, mart):
+    spark_files = builds["spark_warehouse"] / "marts.db" / mart / "*.parquet"
+    with duckdb.connect(str(builds["warehouse"]), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
+        duckdb_relation = f"marts.{mart}"
+        spark_relation = f"read_parquet('{spark_files}')"
+        assert _column_types(con, spark_relation) == _column_types(con, duckdb_relation)
+        columns = [name for name, _ in _column_types(con, duckdb_relation)]
+        key = COMPARED_MARTS[mart] or tuple(columns)
+        expected = _mart(con, duckdb_relation, columns, key)
+        actual = _mart(con, spark_relation, columns, key)
+
+    assert len(expected) > 0
+    assert len(actual) == len(expected)
+    assert not _differences(expected, actual, columns, key)[:20]
+
+
+def test_every_mart_has_duckdbs_columns_and_types(builds):
+    """The contracts hold on both engines: every mart Spark built has DuckDB's columns, in
+    order, with DuckDB's types (intermediate tables only share the column names: DuckDB sums
+    bigints into hugeints where Spark keeps bigints)."""
+    tables = spark_table_dirs(builds["spark_warehouse"].parent)
+    assert {table for schema, table in tables if schema == "marts"} >= set(COMPARED_MARTS)
+    with duckdb.connect(str(builds["warehouse"]), read_only=True) as con:
+        for (schema, table), folder in tables.items():
+            spark_columns = _column_types(con, f"read_parquet('{folder}/*.parquet')")
+            duckdb_columns = _column_types(con, f"{schema}.{table}")
+            if schema == "marts":
+                assert spark_columns == duckdb_columns, table
+            else:
+                assert [name for name, _ in spark_columns] == [
+                    name for name, _ in duckdb_columns
+                ], table
+
+
+def test_spark_tables_are_served_back_into_duckdb(builds, tmp_path, monkeypatch):
+    """What the Dagster asset does after a Spark build: the platform reads DuckDB, so Spark's
+    tables replace the models' tables there (a copy of the DuckDB-built warehouse here)."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(builds["warehouse"], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from marts.kpi_daily")  # proves the copy replaced it
+    monkeypatch.setenv("OMNISTOCK_SPARK_DIR", str(builds["spark_warehouse"].parent))
+    settings = Settings(home=tmp_path, landing_dir=tmp_path / "landing", warehouse=warehouse)
+
+    served = serve_spark_tables(settings)
+
+    assert served["staging.stg_inventory_events"] == builds["lake_report"].rows["inventory_events"]
+    for mart in ("kpi_daily", "stalled_cases"):
+        key = COMPARED_MARTS[mart]
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            columns = [name for name, _ in _column_types(con, f"marts.{mart}")]
+            served_rows = _mart(con, f"marts.{mart}", columns, key)
+            # timestamps come back naive UTC, the type the DuckDB build has
+            types = {
+                name: kind for name, kind, *_ in con.execute(f"describe marts.{mart}").fetchall()
+            }
+        with duckdb.connect(str(builds["warehouse"]), read_only=True) as con:
+            built_rows = _mart(con, f"marts.{mart}", columns, key)
+        assert len(served_rows) == len(built_rows) == served[f"marts.{mart}"]
+        assert not _differences(built_rows, served_rows, columns, key)[:20]
+        assert "TIMESTAMP WITH TIME ZONE" not in types.values()
