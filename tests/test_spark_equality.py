@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,9 +81,9 @@ class EngineRun(DbtRun):
     engine_env: dict[str, str] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
-        env = {**super().env(), "OMNISTOCK_ENGINE": "duckdb", **self.engine_env}
-        env.pop("DBT_TARGET", None)  # the engine's own target, never a cluster's
-        return env
+        env = super().env()
+        env.pop("DBT_TARGET", None)  # the engine's own target unless engine_env names one
+        return {**env, "OMNISTOCK_ENGINE": "duckdb", **self.engine_env}
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +133,7 @@ def builds(tmp_path_factory):
     print("spark equality timings (s):", {step: round(s, 1) for step, s in seconds.items()})
     return {
         "warehouse": warehouse,
+        "lake": lake,
         "spark_warehouse": spark_dir / "warehouse",
         "duckdb_dir": duckdb_dir,
         "spark_dir": spark_work,
@@ -287,3 +292,109 @@ def test_spark_tables_are_served_back_into_duckdb(builds, tmp_path, monkeypatch)
         assert len(served_rows) == len(built_rows) == served[f"marts.{mart}"]
         assert not _differences(built_rows, served_rows, columns, key)[:20]
         assert "TIMESTAMP WITH TIME ZONE" not in types.values()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def connect_server(tmp_path):
+    """A local Spark Connect server (the pyspark package's own jars) on a free loopback port:
+    what the `spark_cluster` target talks to. Yields its URL and its warehouse folder."""
+    import pyspark
+
+    spark_home = Path(pyspark.__file__).parent
+    folder, port = tmp_path / "connect", _free_port()
+    folder.mkdir()
+    settings = {
+        "spark.connect.grpc.binding.address": "127.0.0.1",
+        "spark.connect.grpc.binding.port": str(port),
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": str(folder / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={folder / 'metastore_db'};create=true"
+        ),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={folder}",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": "4",
+        "spark.ui.enabled": "false",
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+    }
+    command = [
+        str(spark_home / "bin" / "spark-submit"),
+        *("--class", "org.apache.spark.sql.connect.service.SparkConnectServer"),
+        *("--master", "local[2]", "--driver-memory", "1g"),
+        *(
+            argument
+            for name, value in settings.items()
+            for argument in ("--conf", f"{name}={value}")
+        ),
+        "spark-internal",
+    ]
+    with (folder / "server.log").open("w") as log:
+        server = subprocess.Popen(
+            command,
+            cwd=folder,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "SPARK_HOME": str(spark_home)},
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert server.poll() is None, (folder / "server.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "the Spark Connect server did not start"
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(1)
+        yield f"sc://127.0.0.1:{port}", folder / "warehouse"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+# a small slice of the project: the lake hook, the seed, a source-reading staging model and a
+# contracted mart, with their data and unit tests
+CONNECT_SELECTION = ("kpi_catalog", "stg_skus", "dim_skus")
+
+
+def test_spark_cluster_target_builds_through_spark_connect(builds, connect_server, tmp_path):
+    url, server_warehouse = connect_server
+    work = tmp_path / "dbt_connect"
+    work.mkdir()
+    run = EngineRun(
+        builds["warehouse"],
+        work,
+        engine_env={
+            "OMNISTOCK_ENGINE": "spark",
+            "DBT_TARGET": "spark_cluster",
+            "OMNISTOCK_SPARK_REMOTE": url,
+            "OMNISTOCK_LAKE_DIR": str(builds["lake"]),  # the server runs on this machine
+        },
+    )
+    # cautious: only the tests whose every parent is in the slice
+    output = run("build", "--select", *CONNECT_SELECTION, "--indirect-selection", "cautious").stdout
+
+    assert LAKE_HOOK_LOG in output
+    statuses = _results(work)
+    assert statuses and set(statuses.values()) <= {"success", "pass"}
+    assert {node.split(".")[-1] for node in statuses} >= set(CONNECT_SELECTION)
+    with duckdb.connect(str(builds["warehouse"]), read_only=True) as con:
+        for mart in ("kpi_catalog", "dim_skus"):
+            relation = f"read_parquet('{server_warehouse / 'marts.db' / mart / '*.parquet'}')"
+            assert _column_types(con, relation) == _column_types(con, f"marts.{mart}")
+            columns = [name for name, _ in _column_types(con, f"marts.{mart}")]
+            expected = _mart(con, f"marts.{mart}", columns, (columns[0],))
+            actual = _mart(con, relation, columns, (columns[0],))
+            assert len(actual) == len(expected) > 0
+            assert not _differences(expected, actual, columns, (columns[0],))
