@@ -13,7 +13,7 @@ from datetime import datetime
 import dagster as dg
 import duckdb
 import pytest
-from dbt_fixtures import LOCATIONS, SKUS, EventLog, append_events, create_raw_warehouse, ts
+from dbt_fixtures import LOCATIONS, SKUS, append_events, create_raw_warehouse, event_rows, ts
 
 from omnistock.config import Settings
 from omnistock.lake import (
@@ -29,14 +29,36 @@ from omnistock.lake import (
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _event(event_id, event_type, source_system, occurred_at, case_id, **fields) -> dict:
+    return {
+        "event_id": event_id,
+        "event_type": event_type,
+        "source_system": source_system,
+        "occurred_at": occurred_at.isoformat(),
+        "case_id": case_id,
+        **fields,
+    }
+
+
 def _store(tmp_path):
     """Four events: two pos sales on 03-01, an erp snapshot on 03-01, a pos sale on 03-02."""
-    log = EventLog(ingested_at=ts(3, 1))
-    log.add("sale", "pos", ts(1, 9), "t1", location_id="S001", sku="SKU1", quantity=1)
-    log.add("sale", "pos", ts(1, 23, 59, 59), "t2", location_id="S002", sku="SKU2", quantity=2)
-    log.add("stock_snapshot", "erp", ts(1), "s1", location_id="S001", sku="SKU1", quantity=9)
-    log.add("sale", "pos", ts(2, 0, 0, 1), "t3", location_id="S001", sku="SKU1", quantity=1)
-    return create_raw_warehouse(tmp_path / "warehouse.duckdb", log.rows)
+    at_s001 = {"location_id": "S001", "sku": "SKU1"}
+    events = [
+        _event("e001", "sale", "pos", ts(1, 9), "t1", **at_s001, quantity=1),
+        _event(
+            "e002",
+            "sale",
+            "pos",
+            ts(1, 23, 59, 59),
+            "t2",
+            location_id="S002",
+            sku="SKU2",
+            quantity=2,
+        ),
+        _event("e003", "stock_snapshot", "erp", ts(1), "s1", **at_s001, quantity=9),
+        _event("e004", "sale", "pos", ts(2, 0, 0, 1), "t3", **at_s001, quantity=1),
+    ]
+    return create_raw_warehouse(tmp_path / "warehouse.duckdb", event_rows(events, ts(3, 1)))
 
 
 def _partitions(lake):
@@ -116,9 +138,10 @@ def test_publish_is_idempotent_and_rewrites_the_whole_lake_on_change(tmp_path):
 
     # a late event for 03-01 arrives and the erp snapshot is removed (e.g. a recovery):
     # the erp partition disappears, no stale file survives
-    late = EventLog(ingested_at=ts(3, 2), prefix="late")
-    late.add("sale", "pos", ts(1, 12), "t9", location_id="S001", sku="SKU1", quantity=3)
-    append_events(warehouse, late.rows)
+    late = _event(
+        "late001", "sale", "pos", ts(1, 12), "t9", location_id="S001", sku="SKU1", quantity=3
+    )
+    append_events(warehouse, event_rows([late], ts(3, 2)))
     with duckdb.connect(str(warehouse)) as con:
         con.execute("delete from raw.inventory_events where event_type = 'stock_snapshot'")
     # a publish that died midway left its staging folder behind

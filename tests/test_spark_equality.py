@@ -5,7 +5,7 @@ DuckDB, publish the Parquet lake (omnistock.lake), `dbt build` on the `spark` ta
 Spark session, local[2], 1 GB driver) whose raw sources are views over that lake. The Spark
 build runs everything the DuckDB one does: every seed, model, data test and unit test. Then
 the marts planners read (and the KPI catalog, observations and periods) are compared row for
-row. The module takes about 4 minutes on 2 cores, nearly all of it the Spark build.
+row. The module takes 3 to 5 minutes on 2 shared cores, nearly all of it the Spark build.
 
 Spark's tables are Parquet files in its warehouse folder
 (`$OMNISTOCK_SPARK_DIR/warehouse/<schema>.db/<table>/`); DuckDB reads them for the comparison,
@@ -52,10 +52,15 @@ COMPARED_MARTS = {
     "process_transitions": ("workflow", "from_activity", "to_activity"),
     "stalled_cases": ("workflow", "case_key"),
     "exception_queue": ("exception_id",),
-    "kpi_catalog": ("kpi_name",),  # the seed: spark__load_csv_rows
+    "kpi_catalog": ("kpi_name",),  # a seed: spark__load_csv_rows
     "kpi_observations": None,
     "kpi_period": ("period", "kpi_name", "dimension", "dimension_value"),
+    "alert_thresholds": ("kpi_name",),  # a seed
+    "alert_conditions": ("rule", "subject"),
 }
+# tiny breaches no alert threshold and no feed lags: alert_conditions is empty on both engines
+# (its unit tests run on Spark with the rest of the build)
+EMPTY_ON_TINY = {"alert_conditions"}
 REL_TOLERANCE = 1e-9
 
 # Each spark__ macro of dbt_project/macros and SQL that only it writes: the Spark build's
@@ -161,7 +166,8 @@ def test_spark_builds_and_tests_everything_duckdb_does(builds):
         kinds[kind] = kinds.get(kind, 0) + 1
     # every seed, model, data test and unit test of the project, and the lake hook
     assert kinds["model"] >= 40 and kinds["test"] >= 150 and kinds["unit_test"] >= 35
-    assert kinds["seed"] == 1 and kinds["operation"] == 1
+    assert kinds["seed"] == len(list((DBT_PROJECT_DIR / "seeds").glob("*.csv")))
+    assert kinds["operation"] == 1
 
 
 def test_spark_reads_the_published_lake(builds):
@@ -242,7 +248,7 @@ def test_mart_equals_duckdb_row_for_row(builds, mart):
         expected = _mart(con, duckdb_relation, columns, key)
         actual = _mart(con, spark_relation, columns, key)
 
-    assert len(expected) > 0
+    assert len(expected) > 0 or mart in EMPTY_ON_TINY
     assert len(actual) == len(expected)
     assert not _differences(expected, actual, columns, key)[:20]
 
