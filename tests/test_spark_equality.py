@@ -57,6 +57,7 @@ COMPARED_MARTS = {
     "kpi_period": ("period", "kpi_name", "dimension", "dimension_value"),
     "alert_thresholds": ("kpi_name",),  # a seed
     "alert_conditions": ("rule", "subject"),
+    "case_events": ("workflow", "case_key", "event_index"),
 }
 # tiny breaches no alert threshold and no feed lags: alert_conditions is empty on both engines
 # (its unit tests run on Spark with the rest of the build)
