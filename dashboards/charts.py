@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 import polars as pl
 
-from .theme import CATEGORY_COLOURS, GRID, HEIGHT, base_figure, category_colours, empty_figure
+from .filters import UNKNOWN
+from .theme import (
+    CATEGORY_COLOURS,
+    GRID,
+    HEIGHT,
+    base_figure,
+    category_colours,
+    counted,
+    empty_figure,
+)
 
 if TYPE_CHECKING:
     from .kpi_queries import KpiValues
@@ -22,6 +31,14 @@ def place_legend(figure: go.Figure, entries: int) -> None:
         figure.update_layout(
             legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"}
         )
+
+
+def unknown_note(locations: Sequence) -> str:
+    """What an "unknown" location on a chart means, to append to its subtitle ("" when the
+    chart shows none): the events recorded none, so no location filter can pick them."""
+    if UNKNOWN not in locations:
+        return ""
+    return " · unknown: no location recorded (no location filter picks these)"
 
 
 def ranked_keys(frame: pl.DataFrame, key: str, measure: str, top: int | None = None) -> list:
@@ -102,8 +119,10 @@ def dumbbell(
     subtitle: str,
     unit: str,
     volume: str,
+    noun: str,
 ) -> go.Figure:
-    """p50 to p95 per row (slowest at the top): where the typical and the tail case sit."""
+    """p50 to p95 per row (slowest at the top): where the typical and the tail case sit;
+    the hover counts the row's `volume` column in `noun`s."""
     figure = base_figure(title, subtitle, height=max(HEIGHT, 28 * frame.height + 110))
     rows = frame.reverse()  # plotly draws the first category at the bottom
     labels = rows[label].to_list()
@@ -116,7 +135,7 @@ def dumbbell(
             showlegend=False,
             hoverinfo="skip",
         )
-    volume_text = [f"{v:,} {volume}" for v in rows[volume].to_list()]
+    volume_text = [counted(v, noun) for v in rows[volume].to_list()]
     for name, column in (("p50", low), ("p95", high)):
         figure.add_scatter(
             name=name,

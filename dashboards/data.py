@@ -21,7 +21,7 @@ import polars as pl
 from omnistock.tables import Table
 
 from .desk import Desk
-from .filters import Conditions, Filters, filter_conditions
+from .filters import UNKNOWN, Conditions, Filters, filter_conditions
 from .snapshot import Snapshot, SnapshotReader
 
 TEMPORAL_TYPES = frozenset(
@@ -194,8 +194,10 @@ def filter_options(data: SnapshotData) -> dict[str, list]:
     """Choices for the filter bar: channels, regions and locations (value, label)."""
     options: dict[str, list] = {"channels": [], "regions": [], "locations": []}
     if data.has("fct_order_lines"):
+        # lines without a channel are cut as "unknown" in the KPIs and charts: offered too
         options["channels"] = data.frame(
-            "select distinct channel from fct_order_lines where channel is not null order by 1"
+            f"select distinct coalesce(channel, '{UNKNOWN}') as channel from fct_order_lines "
+            f"order by channel = '{UNKNOWN}', channel"
         )["channel"].to_list()
     if data.has("dim_locations"):
         locations = data.frame(

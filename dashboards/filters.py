@@ -18,6 +18,9 @@ from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
 DEFAULT_WINDOW_DAYS = 14
+# The marts' value for a dimension an event lacks (a sale without a channel): kpi_daily and
+# kpi_observations report it as a value of its own, so the filters offer and match it too.
+UNKNOWN = "unknown"
 
 
 def default_period(
@@ -212,7 +215,10 @@ def filter_conditions(
     if date_column and filters.end:
         conditions.add(f"{date_column} <= ?", filters.end)
     if channel_column and filters.channels:
-        conditions.add(f"list_contains(?::varchar[], {channel_column})", list(filters.channels))
+        conditions.add(
+            f"list_contains(?::varchar[], coalesce({channel_column}, '{UNKNOWN}'))",
+            list(filters.channels),
+        )
     if location_columns and filters.filters_locations:
         alternatives = [location_predicate(column, filters) for column in location_columns]
         clause = " or ".join("(" + " and ".join(a.clauses) + ")" for a in alternatives)

@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 
 from omnistock.config import SOURCE_SYSTEMS
 
+from .filters import UNKNOWN
+
 FONT = "Inter, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
 INK = "#1f2937"
 MUTED = "#6b7280"
@@ -41,10 +43,12 @@ PALETTE = (
 HEIGHT = 340
 TOP_N = 15
 
-# The values each category takes (SPEC 4's vocabulary and the marts'), in palette order: a
-# value keeps its colour on every chart. Values not listed (a location, an imported log's
-# integrations) get a colour from their name, so they too keep it wherever it is free.
+# The values each category takes (SPEC 4's vocabulary and the marts'), coloured in this
+# order: a value keeps its colour on every chart. Values not listed (a location, an imported
+# log's integrations) get a colour from their name, so they too keep it wherever it is free.
 CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
+    "percentile": ("p50", "p95"),
+    "status": ("open", "counted"),
     "channel": ("web", "marketplace", "store", "bopis", "ship_from_store"),
     "region": ("north", "south", "east", "west", "central", "coastal", "alpine", "metro"),
     "location_type": ("store", "dc"),
@@ -70,23 +74,44 @@ CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
     ),
     "stage": ("return_received", "return_inspected", "return_restocked", "refund_issued"),
 }
-# value -> colour per category: percentiles and statuses by what they mean, the rest in
-# palette order.
+UNKNOWN_COLOUR = "#9ca3af"  # a pale grey no category value takes: "not recorded"
+# Values whose colour says what they mean, in every category.
+MEANINGFUL_COLOURS = {
+    "p50": ACCENT,
+    "p95": BAD,
+    "open": PALETTE[1],
+    "counted": PALETTE[2],
+    UNKNOWN: UNKNOWN_COLOUR,
+}
+
+
+def _value_colours(vocabularies: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """value -> colour for every listed value: a value named in several categories (the
+    marketplace channel and source system) keeps one colour, and the values of one category
+    all differ. Each takes the first palette colour none of its categories' values has yet."""
+    colours = dict(MEANINGFUL_COLOURS)
+    for values in vocabularies.values():
+        for value in values:
+            if value in colours:
+                continue
+            neighbours = {v for vs in vocabularies.values() if value in vs for v in vs}
+            taken = {colours[v] for v in neighbours if v in colours}
+            colours[value] = next(colour for colour in PALETTE if colour not in taken)
+    return colours
+
+
+VALUE_COLOURS = _value_colours(CATEGORY_VALUES)
 CATEGORY_COLOURS: dict[str, dict[str, str]] = {
-    "percentile": {"p50": ACCENT, "p95": BAD},
-    "status": {"open": PALETTE[1], "counted": PALETTE[2]},
-    **{
-        category: {value: PALETTE[i % len(PALETTE)] for i, value in enumerate(values)}
-        for category, values in CATEGORY_VALUES.items()
-    },
+    category: {value: VALUE_COLOURS[value] for value in values}
+    for category, values in CATEGORY_VALUES.items()
 }
 
 
 def category_colours(category: str, values: Iterable[str]) -> dict[str, str]:
-    """value -> colour for the values one chart shows, in their order: the category's own
-    colour, else the first palette colour from the value's name on that is still free on
-    the chart."""
-    known = CATEGORY_COLOURS.get(category, {})
+    """value -> colour for the values one chart shows, in their order: the value's own
+    colour (the same in every category that lists it; "unknown" is grey everywhere), else the
+    first palette colour from the value's name on that is still free on the chart."""
+    known = {**CATEGORY_COLOURS.get(category, {}), UNKNOWN: UNKNOWN_COLOUR}
     values = list(dict.fromkeys(values))
     taken = {known[value] for value in values if value in known}
     colours = {}
@@ -179,6 +204,14 @@ def empty_figure(
 
 
 # -- how values read ----------------------------------------------------------------------
+
+
+def counted(number: float, noun: str, plural: str | None = None) -> str:
+    """A number and its noun, singular for exactly one: "1 request", "2 requests",
+    "1,250 oversold lines"; `plural` for nouns that do not just add an s ("1 day", "3 burst
+    days" need none; "1 category", "4 categories" do)."""
+    text = f"{number:,}" if isinstance(number, int) else f"{number:,.0f}"
+    return f"{text} {noun if text == '1' else plural or noun + 's'}"
 
 
 def format_duration(seconds: float | None) -> str:

@@ -656,7 +656,7 @@ def test_cycle_count_figures(data):
     results = cycle_counts.figures.cycle_count_results(requests)
     found = next(t for t in results.data if t.name == "found discrepancy value")
     assert list(found.y) == [20.0]
-    assert "1 of 2 counted SKUs were off" in results.layout.title.text
+    assert "1 counted request · 1 of 2 counted SKUs off" in results.layout.title.text
     at_stake = cycle_counts.figures.cycle_count_value_at_stake(requests)
     assert {t.name for t in at_stake.data} == {"counted", "open"}
     assert list(at_stake.layout.yaxis.categoryarray) == ["CC-2 · DC01", "CC-1 · S002"]

@@ -5,7 +5,15 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.theme import BAD, GRID, HEIGHT, base_figure, category_colours, empty_figure
+from dashboards.theme import (
+    BAD,
+    GRID,
+    HEIGHT,
+    base_figure,
+    category_colours,
+    counted,
+    empty_figure,
+)
 
 NO_REQUESTS = "No cycle-count requests for the selected locations."
 
@@ -26,7 +34,7 @@ def cycle_count_status(requests: pl.DataFrame) -> go.Figure:
         return empty_figure(title, NO_REQUESTS)
     counts = requests.group_by("status").agg(requests=pl.len()).sort("requests", descending=True)
     colours = category_colours("status", counts["status"].to_list())
-    figure = base_figure(title, f"{requests.height:,} requests by status")
+    figure = base_figure(title, f"{counted(requests.height, 'request')} by status")
     figure.add_bar(
         x=counts["status"].to_list(),
         y=counts["requests"].to_list(),
@@ -73,16 +81,16 @@ def cycle_count_value_at_stake(requests: pl.DataFrame, top: int = 20) -> go.Figu
 
 def cycle_count_results(requests: pl.DataFrame, top: int = 25) -> go.Figure:
     title = "Did the counts find what the risk model expected?"
-    counted = requests.filter(pl.col("skus_counted").fill_null(0) > 0)
-    if counted.is_empty():
+    requests_back = requests.filter(pl.col("skus_counted").fill_null(0) > 0)
+    if requests_back.is_empty():
         return empty_figure(title, "No counts have come back for these requests yet.")
-    rows = counted.sort("counted_at", descending=True).head(top)
-    inaccurate = counted["skus_inaccurate"].sum()
-    skus = counted["skus_counted"].sum()
+    rows = requests_back.sort("counted_at", descending=True).head(top)
+    inaccurate = requests_back["skus_inaccurate"].sum()
+    skus = requests_back["skus_counted"].sum()
     figure = base_figure(
         title,
-        f"{counted.height} counted requests · {inaccurate:,} of {skus:,} "
-        f"counted SKUs were off ({inaccurate / skus:.0%})",
+        f"{counted(requests_back.height, 'counted request')} · {inaccurate:,} of "
+        f"{counted(skus, 'counted SKU')} off ({inaccurate / skus:.0%})",
     )
     labels = _labels(rows)
     figure.add_bar(

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.charts import by_category, ranked_keys
-from dashboards.theme import empty_figure
+from dashboards.theme import counted, empty_figure
 
 NOTHING_OPEN = "No open exceptions for the selected locations."
 
@@ -23,7 +23,7 @@ def exception_value_by_workflow(summary: pl.DataFrame) -> go.Figure:
         "value_at_cost",
         "exception_type",
         title,
-        f"{count:,} open exceptions worth {total:,.0f} at cost, by workflow",
+        f"{counted(count, 'open exception')} worth {total:,.0f} at cost, by workflow",
         y_title="value at cost",
         horizontal=True,
     )
@@ -42,7 +42,7 @@ def exception_value_by_location(frame: pl.DataFrame) -> go.Figure:
         "value_at_cost",
         "exception_type",
         title,
-        f"Value at cost of open exceptions, top {len(order)} locations",
+        f"Value at cost of open exceptions, top {counted(len(order), 'location')}",
         y_title="value at cost",
     )
     figure.update_xaxes(type="category", categoryorder="array", categoryarray=order)

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.charts import by_category
-from dashboards.theme import BAD, base_figure, category_colours, empty_figure
+from dashboards.theme import BAD, base_figure, category_colours, counted, empty_figure
 
 
 def failure_rate_with_disruptions(rates: pl.DataFrame, disruptions: pl.DataFrame) -> go.Figure:
@@ -17,7 +17,10 @@ def failure_rate_with_disruptions(rates: pl.DataFrame, disruptions: pl.DataFrame
     recovered = (
         disruptions.filter(pl.col("is_recovered")) if not disruptions.is_empty() else disruptions
     )
-    subtitle = f"Daily failed-call rate by integration · {disruptions.height} disruptions shaded"
+    subtitle = (
+        f"Daily failed-call rate by integration · {counted(disruptions.height, 'disruption')} "
+        "shaded"
+    )
     if not recovered.is_empty():
         subtitle += f", median recovery {recovered['recovery_time_min'].median():.0f} min"
     # A day's rate sits at noon so it lines up with the disruptions' clock times.
@@ -85,9 +88,8 @@ def disruption_recovery(disruptions: pl.DataFrame) -> go.Figure:
                 "color": colours[integration],
                 "pattern": {"shape": ["" if r else "/" for r in part["is_recovered"].to_list()]},
             },
-            customdata=part["failed_calls"].to_list(),
-            hovertemplate="%{x|%b %d %H:%M}: %{y:.0f} min<br>%{customdata} failed "
-            "calls<extra></extra>",
+            customdata=[counted(n, "failed call") for n in part["failed_calls"].to_list()],
+            hovertemplate="%{x|%b %d %H:%M}: %{y:.0f} min<br>%{customdata}<extra></extra>",
         )
     figure.update_yaxes(title_text="minutes")
     return figure

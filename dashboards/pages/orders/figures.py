@@ -11,7 +11,15 @@ import polars as pl
 
 from dashboards.charts import by_category, ranked_keys, unanswered
 from dashboards.kpi_queries import KpiValues
-from dashboards.theme import HEIGHT, WARN, base_figure, empty_figure, format_duration, heat_scale
+from dashboards.theme import (
+    HEIGHT,
+    WARN,
+    base_figure,
+    counted,
+    empty_figure,
+    format_duration,
+    heat_scale,
+)
 
 from .queries import LATENCY_PERCENTILES
 
@@ -57,7 +65,7 @@ def reservation_latency_histogram(latencies: pl.DataFrame, percentiles: KpiValue
         "channel",
         title,
         f"p50 {format_duration(p50)} · p95 {format_duration(p95)} · "
-        f"{latencies.height:,} confirmed reservations",
+        f"{counted(latencies.height, 'confirmed reservation')}",
         y_title="reservations",
     )
     figure.update_xaxes(categoryorder="array", categoryarray=labels, title_text="time to confirm")
@@ -102,10 +110,10 @@ def oversells_by_channel(orders: pl.DataFrame) -> go.Figure:
     lines = orders["order_lines"].sum()
     bursts = burst_days(orders)
     in_bursts = orders.filter(pl.col("order_date").is_in(bursts))["oversells"].sum()
-    subtitle = f"{total:,} oversold lines ({total / max(lines, 1):.2%} of {lines:,})"
+    subtitle = f"{counted(total, 'oversold line')} ({total / max(lines, 1):.2%} of {lines:,})"
     if bursts:
         subtitle += (
-            f" · {len(bursts)} burst days (≥2× the median day, shaded) hold "
+            f" · {counted(len(bursts), 'burst day')} (≥2× the median day, shaded) hold "
             f"{in_bursts / total:.0%} of them"
         )
     figure = by_category(
@@ -137,7 +145,7 @@ def oversold_skus(frame: pl.DataFrame) -> go.Figure:
     }
     figure = base_figure(
         title,
-        f"Oversold lines of the {len(skus)} most oversold SKUs per day · "
+        f"Oversold lines of the {counted(len(skus), 'most oversold SKU')} per day · "
         "blocks across many SKUs on the same days suggest a promotion",
         height=max(HEIGHT, 18 * len(skus) + 140),
     )

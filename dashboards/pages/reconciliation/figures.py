@@ -8,7 +8,7 @@ import polars as pl
 
 from dashboards.charts import by_category, unanswered
 from dashboards.kpi_queries import KpiValues
-from dashboards.theme import ACCENT, GRID, base_figure, empty_figure
+from dashboards.theme import ACCENT, GRID, base_figure, counted, empty_figure
 
 POSTING_LAG = "ERP posting lag"
 NO_POSTINGS = "No ERP postings in the selected dates."
@@ -44,8 +44,8 @@ def posting_lag_by_event_type(lags: KpiValues) -> go.Figure:
         y=rows["event_type"].to_list(),
         orientation="h",
         marker={"color": ACCENT},
-        customdata=rows["observations"].to_list(),
-        hovertemplate="%{y}: p95 %{x:.1f} h<br>%{customdata:,.0f} postings<extra></extra>",
+        customdata=[counted(n, "posting") for n in rows["observations"].to_list()],
+        hovertemplate="%{y}: p95 %{x:.1f} h<br>%{customdata}<extra></extra>",
         showlegend=False,
     )
     figure.update_xaxes(title_text="hours", showgrid=True, gridcolor=GRID)
@@ -66,7 +66,7 @@ def unreconciled_by_day(unposted: KpiValues) -> go.Figure:
         "value",
         "source_system",
         title,
-        f"{total:,.0f} moves not posted within 24 h, by day of the move and source",
+        f"{counted(total, 'move')} not posted within 24 h, by day of the move and source",
         y_title="unposted moves",
     )
 
@@ -82,7 +82,7 @@ def backlog_aging(frame: pl.DataFrame) -> go.Figure:
         "value_at_cost",
         "event_type",
         title,
-        f"{frame['events'].sum():,} open moves worth "
+        f"{counted(frame['events'].sum(), 'open move')} worth "
         f"{frame['value_at_cost'].sum():,.0f} at cost, by age",
         y_title="value at cost",
     )

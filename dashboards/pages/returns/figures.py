@@ -5,8 +5,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.charts import by_category, dumbbell, ranked_keys
-from dashboards.theme import TOP_N, empty_figure
+from dashboards.charts import by_category, dumbbell, ranked_keys, unknown_note
+from dashboards.filters import UNKNOWN
+from dashboards.theme import TOP_N, counted, empty_figure
 
 NO_RETURNS = "No inspected returns for the selected filters."
 
@@ -15,16 +16,22 @@ def disposition_by_location(frame: pl.DataFrame, top: int = TOP_N) -> go.Figure:
     title = "Where do returns wait longest for inspection?"
     if frame.is_empty():
         return empty_figure(title, NO_RETURNS)
-    slowest = frame.sort("p95_h", descending=True, nulls_last=True).head(top)
+    slowest = (
+        frame.with_columns(pl.col("location_id").fill_null(UNKNOWN))
+        .sort("p95_h", descending=True, nulls_last=True)
+        .head(top)
+    )
     return dumbbell(
         slowest,
         "location_id",
         "p50_h",
         "p95_h",
         title,
-        f"Received → inspected, hours: p50 (blue) to p95 (red), slowest {top} locations",
+        f"Received → inspected, hours: p50 (blue) to p95 (red), slowest "
+        f"{counted(slowest.height, 'location')}" + unknown_note(slowest["location_id"].to_list()),
         "h",
         "returns",
+        "return",
     )
 
 
@@ -51,7 +58,7 @@ def stalled_by_location(stalled: pl.DataFrame, top: int = TOP_N) -> go.Figure:
     title = "Where are returns stuck?"
     if stalled.is_empty():
         return empty_figure(title, "No stalled returns for the selected locations.")
-    counts = stalled.group_by(pl.col("location_id").fill_null("unknown"), "stage").agg(
+    counts = stalled.group_by(pl.col("location_id").fill_null(UNKNOWN), "stage").agg(
         cases=pl.len(), value_at_cost=pl.col("value_at_cost").sum()
     )
     worst = ranked_keys(counts, "location_id", "cases", top)
@@ -62,8 +69,8 @@ def stalled_by_location(stalled: pl.DataFrame, top: int = TOP_N) -> go.Figure:
         "cases",
         "stage",
         title,
-        f"{stalled.height:,} returns past their SLA with no disposition, "
-        "by location and the stage they sit in",
+        f"{counted(stalled.height, 'return')} past their SLA with no disposition, "
+        "by location and the stage they sit in" + unknown_note(worst),
         y_title="stalled returns",
     )
     figure.update_xaxes(type="category", categoryorder="array", categoryarray=worst)

@@ -18,6 +18,7 @@ from dashboards.theme import (
     TOP_N,
     base_figure,
     category_colours,
+    counted,
     empty_figure,
     heat_scale,
 )
@@ -40,7 +41,8 @@ def risk_ranking(risk: pl.DataFrame, threshold: float | None, top: int = 20) -> 
     if threshold is None:
         above = NO_THRESHOLD
     else:
-        above = f"{risk.filter(pl.col('risk_score') >= threshold).height} locations ≥ {threshold:g}"
+        high = risk.filter(pl.col("risk_score") >= threshold).height
+        above = f"{counted(high, 'location')} ≥ {threshold:g}"
     figure = base_figure(
         title,
         f"Risk score: percentile rank among locations (0.9 = riskier than ~90 %), "

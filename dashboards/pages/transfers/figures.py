@@ -6,7 +6,16 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.charts import by_category, dumbbell, ranked_keys
-from dashboards.theme import ACCENT, BAD, GRID, HEIGHT, TOP_N, base_figure, empty_figure
+from dashboards.theme import (
+    ACCENT,
+    BAD,
+    GRID,
+    HEIGHT,
+    TOP_N,
+    base_figure,
+    counted,
+    empty_figure,
+)
 
 NO_TRANSFERS = "No completed transfers for the selected filters."
 
@@ -25,7 +34,7 @@ def lane_accuracy(lanes: pl.DataFrame, top: int = TOP_N, min_lines: int = 3) -> 
     worst = _lane_labels(eligible).sort(["accuracy", "lines"], descending=[False, True]).head(top)
     figure = base_figure(
         title,
-        f"Share of lines received in full, worst {worst.height} lanes "
+        f"Share of lines received in full, worst {counted(worst.height, 'lane')} "
         f"(≥{min_lines} lines) · overall {overall:.1%}",
         height=max(HEIGHT, 26 * worst.height + 110),
     )
@@ -40,8 +49,8 @@ def lane_accuracy(lanes: pl.DataFrame, top: int = TOP_N, min_lines: int = 3) -> 
             for a, n in zip(rows["accuracy"].to_list(), rows["lines"].to_list(), strict=True)
         ],
         textposition="auto",
-        customdata=rows["short_units"].to_list(),
-        hovertemplate="%{y}<br>%{x:.1%} in full<br>%{customdata:,} units short<extra></extra>",
+        customdata=[counted(n, "unit") for n in rows["short_units"].to_list()],
+        hovertemplate="%{y}<br>%{x:.1%} in full<br>%{customdata} short<extra></extra>",
         showlegend=False,
     )
     figure.update_xaxes(tickformat=".0%", range=[0, 1], showgrid=True, gridcolor=GRID)
@@ -60,9 +69,11 @@ def lane_cycle_time(lanes: pl.DataFrame, top: int = TOP_N) -> go.Figure:
         "cycle_p50_h",
         "cycle_p95_h",
         title,
-        f"Shipped → received, hours: p50 (blue) to p95 (red), slowest {top} lanes",
+        f"Shipped → received, hours: p50 (blue) to p95 (red), slowest "
+        f"{counted(slowest.height, 'lane')}",
         "h",
         "lines",
+        "line",
     )
 
 
@@ -90,7 +101,7 @@ def accuracy_by_origin(daily: pl.DataFrame, top: int = 6) -> go.Figure:
         "origin",
         title,
         f"Daily share of lines received in full by origin (day of shipment), "
-        f"the {len(busiest)} busiest origins",
+        f"the {counted(len(busiest), 'busiest origin')}",
         lines=True,
         y_title="received in full",
         y_format=".0%",
