@@ -13,10 +13,13 @@ from dashboards.theme import (
     BAD,
     INK,
     base_figure,
+    counted,
     empty_figure,
     format_duration,
     with_alpha,
 )
+
+from .labels import EDGE_FONT, MAP_HEIGHT, NODE_FONT, NODE_SIZE, Curve, Placement, Screen, bezier
 
 # Where the activities of SPEC 4.1 sit: (column, row). The happy path runs left to right on
 # row 0; exits and detours sit below it. Activities of an imported log that are not listed
@@ -70,17 +73,11 @@ def process_layout(edges: pl.DataFrame) -> dict[str, tuple[float, float]]:
     return positions
 
 
+ARCH_CLEARANCE = 0.45  # how far above a skipped node an arch passes (its label is ~0.3 high)
+
+
 def _edge_width(count: float, largest: float) -> float:
     return 1.5 + 6 * math.log1p(count) / math.log1p(max(largest, 1))
-
-
-def _bezier(
-    p0: tuple[float, float], control: tuple[float, float], p1: tuple[float, float], t: float
-) -> tuple[float, float]:
-    return tuple(
-        (1 - t) ** 2 * a + 2 * (1 - t) * t * c + t**2 * b
-        for a, c, b in zip(p0, control, p1, strict=True)
-    )
 
 
 def edge_control_point(
@@ -94,17 +91,24 @@ def edge_control_point(
         return (x0 + (-0.25 if back else 0.25), (y0 + y1) / 2), back
     if x1 < x0:
         return ((x0 + x1) / 2, min(y0, y1) - 0.4 - 0.1 * (x0 - x1)), True
-    if x1 - x0 > 1:
-        return ((x0 + x1) / 2, max(y0, y1) + 0.3 * (x1 - x0)), False
+    if x1 - x0 > 1:  # high enough to pass above the skipped columns' nodes and their labels
+        span = x1 - x0
+        top = max(y0, y1) + ARCH_CLEARANCE
+        lift = max(
+            (top - (1 - t) ** 2 * y0 - t**2 * y1) / (2 * t * (1 - t))
+            for t in (k / span for k in range(1, round(span)))
+        )
+        return ((x0 + x1) / 2, max(max(y0, y1) + 0.3 * span, lift)), False
     return ((x0 + x1) / 2, (y0 + y1) / 2), False
 
 
 def process_map(edges: pl.DataFrame, workflow: str) -> go.Figure:
     """The directly-follows graph: curves sized by how often one step follows another,
-    labelled with the count and the median time between them."""
+    labelled with the count and the median time between them; every name and label sits
+    where no curve crosses it (`labels.Placement`)."""
     title = f"How do {workflow} cases flow?"
     if edges.is_empty():
-        return empty_figure(title, f"No {workflow} transitions in the snapshot.", height=460)
+        return empty_figure(title, f"No {workflow} transitions in the snapshot.", height=MAP_HEIGHT)
     positions = process_layout(edges)
     busiest = edges.sort("transition_count", descending=True).row(0, named=True)
     figure = base_figure(
@@ -112,53 +116,42 @@ def process_map(edges: pl.DataFrame, workflow: str) -> go.Figure:
         f"Line width = transitions; label = count · median time. "
         f"Busiest: {busiest['from_activity']} → "
         f"{busiest['to_activity']} ({busiest['transition_count']:,})",
-        height=460,
+        height=MAP_HEIGHT,
     )
     largest = edges["transition_count"].max()
-    labels: dict[str, list] = {"x": [], "y": [], "text": [], "hover": []}
-    extent_y = [y for _, y in positions.values()]
-    for edge in edges.filter(pl.col("from_activity") != pl.col("to_activity")).iter_rows(
-        named=True
-    ):
+    moves = edges.filter(pl.col("from_activity") != pl.col("to_activity"))
+    curves, backwards = [], []
+    for edge in moves.iter_rows(named=True):
         start, end = positions[edge["from_activity"]], positions[edge["to_activity"]]
         control, backward = edge_control_point(start, end)
-        extent_y.append(_bezier(start, control, end, 0.5)[1])  # the curve's furthest point
-        color = with_alpha(BAD if backward else ACCENT, 0.5)
-        width = _edge_width(edge["transition_count"], largest)
-        figure.add_shape(
-            type="path",
-            layer="below",
-            line={"color": color, "width": width},
-            path=f"M {start[0]},{start[1]} Q {control[0]},{control[1]} {end[0]},{end[1]}",
-        )
-        # The arrowhead: a short arrow along the curve's last stretch, stopping at the node.
-        tail = _bezier(start, control, end, 0.8)
-        figure.add_annotation(
-            x=end[0],
-            y=end[1],
-            ax=tail[0],
-            ay=tail[1],
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            text="",
-            showarrow=True,
-            arrowhead=2,
-            arrowsize=1.2,
-            arrowwidth=min(width, 3),
-            arrowcolor=color,
-            standoff=13,
-        )
-        middle = _bezier(start, control, end, 0.5)
-        labels["x"].append(middle[0])
-        labels["y"].append(middle[1])
-        labels["text"].append(
-            f"{edge['transition_count']:,} · {format_duration(edge['p50_duration_s'])}"
-        )
+        curves.append(Curve(start, control, end, _edge_width(edge["transition_count"], largest)))
+        backwards.append(backward)
+    xs = [x for x, _ in positions.values()]
+    # the curves' furthest points (their middles) set the height
+    extent_y = [y for _, y in positions.values()] + [
+        bezier(c.start, c.control, c.end, 0.5)[1] for c in curves
+    ]
+    x_range = (min(xs) - 0.45, max(xs) + 0.45)
+    y_range = (min(extent_y) - 0.35, max(extent_y) + 0.45)
+    placement = Placement(Screen(x_range, y_range), curves, positions.values())
+    names = _node_names(edges, positions)
+    sides = {node: placement.node_name(positions[node], text) for node, text in names.items()}
+    labels: dict[str, list] = {"x": [], "y": [], "text": [], "hover": [], "at": [], "size": []}
+    for edge, curve, backward in zip(moves.iter_rows(named=True), curves, backwards, strict=True):
+        colour = with_alpha(BAD if backward else ACCENT, 0.5)
+        _draw_curve(figure, curve, colour)
+        text = f"{edge['transition_count']:,} · {format_duration(edge['p50_duration_s'])}"
+        size = curve.width + 8  # the label's point: its text keeps clear of the stroke
+        (x, y), side = placement.edge_label(curve, text, size)
+        labels["x"].append(x)
+        labels["y"].append(y)
+        labels["at"].append(side)
+        labels["size"].append(size)
+        labels["text"].append(text)
         labels["hover"].append(
             f"{edge['from_activity']} → {edge['to_activity']}<br>"
-            f"{edge['transition_count']:,} transitions in {edge['case_count'] or 0:,} cases<br>"
+            f"{counted(edge['transition_count'], 'transition')} in "
+            f"{counted(edge['case_count'] or 0, 'case')}<br>"
             f"median {format_duration(edge['p50_duration_s'])} · "
             f"p95 {format_duration(edge['p95_duration_s'])}"
         )
@@ -168,34 +161,25 @@ def process_map(edges: pl.DataFrame, workflow: str) -> go.Figure:
         mode="markers+text",
         text=labels["text"],
         name="transitions",
-        textposition="middle center",
-        marker={"size": 1, "color": "rgba(0,0,0,0)"},
-        textfont={"size": 11, "color": INK},
+        textposition=labels["at"],
+        marker={"size": labels["size"], "color": "rgba(0,0,0,0)", "line": {"width": 0}},
+        textfont={"size": EDGE_FONT, "color": INK},
         hovertext=labels["hover"],
         hoverinfo="text",
         showlegend=False,
     )
-    repeats = {
-        row["from_activity"]: row["transition_count"]
-        for row in edges.filter(pl.col("from_activity") == pl.col("to_activity")).iter_rows(
-            named=True
-        )
-    }
-    names = list(positions)
+    repeats = _repeats(edges)
     figure.add_scatter(
         x=[positions[n][0] for n in names],
         y=[positions[n][1] for n in names],
         mode="markers+text",
         name="activities",
         showlegend=False,
-        text=[
-            f"<b>{n.replace('_', ' ')}</b>" + (f"<br>↻ {repeats[n]:,}" if n in repeats else "")
-            for n in names
-        ],
-        textposition="top center",
-        textfont={"size": 12},
+        text=list(names.values()),
+        textposition=[sides[n] for n in names],
+        textfont={"size": NODE_FONT},
         marker={
-            "size": 18,
+            "size": NODE_SIZE,
             "symbol": "square",
             "color": "white",
             "line": {"color": INK, "width": 2},
@@ -205,7 +189,53 @@ def process_map(edges: pl.DataFrame, workflow: str) -> go.Figure:
         ],
         hoverinfo="text",
     )
-    xs = [x for x, _ in positions.values()]
-    figure.update_xaxes(visible=False, range=[min(xs) - 0.45, max(xs) + 0.45])
-    figure.update_yaxes(visible=False, range=[min(extent_y) - 0.35, max(extent_y) + 0.45])
+    figure.update_xaxes(visible=False, range=list(x_range))
+    figure.update_yaxes(visible=False, range=list(y_range))
     return figure
+
+
+def _repeats(edges: pl.DataFrame) -> dict[str, int]:
+    """Activity -> how often it directly follows itself."""
+    loops = edges.filter(pl.col("from_activity") == pl.col("to_activity"))
+    return dict(
+        zip(loops["from_activity"].to_list(), loops["transition_count"].to_list(), strict=True)
+    )
+
+
+def _node_names(edges: pl.DataFrame, positions: dict) -> dict[str, str]:
+    """Activity -> its name on the map, with how often it repeats directly."""
+    repeats = _repeats(edges)
+    return {
+        n: f"<b>{n.replace('_', ' ')}</b>" + (f"<br>↻ {repeats[n]:,}" if n in repeats else "")
+        for n in positions
+    }
+
+
+def _draw_curve(figure: go.Figure, curve: Curve, colour: str) -> None:
+    """The curve below everything, and its arrowhead: a short arrow along the curve's last
+    stretch, stopping at the node."""
+    (x0, y0), (cx, cy), (x1, y1) = curve.start, curve.control, curve.end
+    figure.add_shape(
+        type="path",
+        layer="below",
+        line={"color": colour, "width": curve.width},
+        path=f"M {x0},{y0} Q {cx},{cy} {x1},{y1}",
+    )
+    tail = bezier(curve.start, curve.control, curve.end, 0.8)
+    figure.add_annotation(
+        x=x1,
+        y=y1,
+        ax=tail[0],
+        ay=tail[1],
+        xref="x",
+        yref="y",
+        axref="x",
+        ayref="y",
+        text="",
+        showarrow=True,
+        arrowhead=2,
+        arrowsize=1.2,
+        arrowwidth=min(curve.width, 3),
+        arrowcolor=colour,
+        standoff=13,
+    )
