@@ -24,6 +24,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .components import Page, graph_id, message_page, page_header, table_id
 from .data import date_bounds, filter_options, resolve_locations, snapshot_data
+from .delivery import deliver_fast
 from .desk import Desk
 from .export import csv_text
 from .filters import Filters, global_search
@@ -345,6 +346,7 @@ def create_app(
         suppress_callback_exceptions=True,
     )
     app.layout = lambda: _shell(reader, pages)  # each page load sees the latest snapshot
+    deliver_fast(app.server)  # partial plotly.js, compressed responses
     _register_callbacks(app, reader, pages, desk)
     return app
 
