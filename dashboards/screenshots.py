@@ -145,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from omnistock.config import get_settings
 
         snapshots = get_settings().snapshots_dir
-    from .app import BackgroundServer
+    from .server import BackgroundServer
 
     with BackgroundServer(snapshots) as server:
         for path in capture(server.url, Path(args.out), case=example_case(snapshots)):

@@ -12,13 +12,14 @@ import duckdb
 import pytest
 from dashboard_fixtures import HORIZON_AT, build_warehouse, find_component
 
-from dashboards.app import is_loopback, render_page
+from dashboards.app import render_page
 from dashboards.data import snapshot_data
 from dashboards.desk import Desk
 from dashboards.filters import Filters
 from dashboards.pages.changes import queries as changes
 from dashboards.pages.exceptions import queries as exceptions
 from dashboards.pages.exceptions import work
+from dashboards.server import is_loopback
 from dashboards.snapshot import SnapshotReader, open_snapshot, publish_snapshot, read_manifest
 from omnistock import alerts
 

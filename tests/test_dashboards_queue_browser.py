@@ -13,9 +13,9 @@ import pytest
 from dashboard_fixtures import build_warehouse
 from test_dashboards_browser import browser, choose, screenshot_dir, sync_api, tab  # noqa: F401
 
-from dashboards.app import BackgroundServer
 from dashboards.pages import PAGES_BY_PATH
 from dashboards.screenshots import CHROMIUM, open_page
+from dashboards.server import BackgroundServer
 from dashboards.snapshot import open_snapshot, publish_snapshot
 from omnistock import alerts
 
