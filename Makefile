@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo run test ui lint browser bench clean
+.PHONY: setup demo run test ui lint browser java bench bench-engines clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,oracle,notify]'
+	$(BIN)/pip install --quiet -e '.[test,oracle,notify,spark]'
 	touch $(STAMP)
 
 demo: setup
@@ -27,8 +27,15 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not found: browser tests will be skipped"; fi; }
 
+# The Spark equality test runs a local Spark session: it needs a Java runtime (17 or 21).
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "java not found: the Spark equality test will fail"; fi; }
+
 # The import-linter contracts (pyproject.toml) first: a broken layer fails fast.
-test: setup browser
+test: setup browser java
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
@@ -47,6 +54,10 @@ bench: setup
 	$(BIN)/python benchmarks/bench_dbt.py $(BENCH)/warehouse.duckdb --landing $(BENCH)/landing
 	$(BIN)/python benchmarks/model_card.py
 	$(BIN)/python benchmarks/bench_pages.py  # page loads on a snapshot of reference
+
+# DuckDB vs Spark local on `tiny` and `reference` (docs/benchmarks.md, "Engines"); needs Java.
+bench-engines: setup java
+	$(BIN)/python benchmarks/bench_engines.py
 
 clean:
 	rm -rf .omnistock dbt_project/target dbt_project/logs

@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_pages.py --snapshots DIR      # an existing snapshot folder
     .venv/bin/python benchmarks/bench_pages.py --baseline TREE      # also time another checkout
 
-For every page, in its own server process (`dashboards.app.serve`, as `omnistock ui` runs it):
+For every page, in its own server process (`dashboards.server.serve`, as `omnistock ui` runs it):
 
 - **cold load**: a fresh browser context (empty cache, nothing compiled) opens the page's URL;
   timed until every graph on it is drawn and no callback is running; with the bytes the
@@ -62,9 +62,15 @@ def free_port() -> int:
 
 @contextmanager
 def dashboards_server(tree: Path, snapshots: Path):
-    """`dashboards.app.serve` of the checkout in `tree`, in its own process; yields its URL."""
+    """`dashboards.server.serve` of the checkout in `tree`, in its own process; yields its URL."""
     port = free_port()
-    code = "import sys; from dashboards.app import serve; serve(sys.argv[1], port=int(sys.argv[2]))"
+    code = (
+        "import sys\n"
+        "try:\n    from dashboards.server import serve\n"
+        "except ImportError:  # a checkout from before dashboards/server.py\n"
+        "    from dashboards.app import serve\n"
+        "serve(sys.argv[1], port=int(sys.argv[2]))"
+    )
     process = subprocess.Popen(
         [sys.executable, "-c", code, str(snapshots), str(port)],
         cwd=tree,

@@ -1,28 +1,31 @@
 """The planner dashboards: a Dash app over the published snapshot (never the warehouse).
 
-One callback draws the page for the URL and the global filters; the filter bar lives in the
-shell, so filters stay put while the planner moves between pages (and survive a reload
-through the controls' session persistence).
+The URL is the view: one callback draws the page for the URL's path and query string (the
+global filters and the page's own parameters, `filters.Filters.from_url`), another keeps the
+filter bar and the query string in step (a control changes the URL, a URL sets the
+controls), so a link reproduces the view, the navigation keeps the filters and the
+browser's back button steps through them. A chart mark that carries a link opens it
+(`links.Drill`); tables are paged on the server and download their rows as CSV (paging.py).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from dash import Dash, Input, Output, dcc, html
-from werkzeug.serving import WSGIRequestHandler, make_server
+from dash import ALL, Dash, Input, Output, ctx, dcc, html, no_update
 
-from .components import Page, message_page, page_header, reversed_dates
+from .components import Page, graph_id, message_page, page_header, reversed_dates
 from .data import date_bounds, filter_options, resolve_locations, snapshot_data
 from .delivery import deliver_fast
-from .filters import Filters
+from .desk import Desk
+from .filters import Filters, global_search
 from .kpi_queries import kpi_window
-from .pages import PAGES
+from .links import CASES_PATH
+from .pages import DRILL_PAGES, PAGES
 from .paging import register_paging
 from .snapshot import SnapshotReader
 
@@ -45,6 +48,24 @@ class FilterDefaults:
     options: dict
     start: date | None = None  # the default window: it ends at the data horizon
     end: date | None = None
+
+    def url_filters(self, search: str | None) -> Filters:
+        """The filters a URL query string asks for: the default window where it names no
+        dates, and only the channels, regions and locations the filter bar offers (anything
+        else a URL carries is ignored)."""
+        filters = Filters.from_url(search, self.start, self.end)
+        offered = {
+            "channels": set(self.options["channels"]),
+            "regions": set(self.options["regions"]),
+            "locations": {value for value, _ in self.options["locations"]},
+        }
+        return replace(
+            filters,
+            **{
+                name: tuple(v for v in getattr(filters, name) if v in offered[name])
+                for name in offered
+            },
+        )
 
 
 def _filter_defaults(reader: SnapshotReader) -> FilterDefaults:
@@ -70,8 +91,6 @@ def _dropdown(element_id: str, options: list, placeholder: str) -> dcc.Dropdown:
         value=[],
         multi=True,
         placeholder=placeholder,
-        persistence=True,
-        persistence_type="session",
     )
 
 
@@ -84,8 +103,6 @@ def _filter_bar(defaults: FilterDefaults) -> html.Div:
         max_date_allowed=defaults.last_day,
         display_format="YYYY-MM-DD",
         clearable=True,
-        persistence=True,
-        persistence_type="session",
     )
     options = defaults.options
     locations = _location_options(options["locations"])
@@ -110,8 +127,10 @@ def _shell(reader: SnapshotReader, pages: Sequence[Page]) -> html.Div:
     defaults = _filter_defaults(reader)
     return html.Div(
         [
-            dcc.Location(id="url"),
-            dcc.Store(id="global-filters", storage_type="session"),
+            # callback-nav: a URL a callback writes navigates without reloading the app
+            dcc.Location(id="url", refresh="callback-nav"),
+            # the filters of the page shown, for a page's own callbacks (the queue's form)
+            dcc.Store(id="global-filters"),
             html.Header(
                 [
                     html.Div(
@@ -143,10 +162,20 @@ def _shell(reader: SnapshotReader, pages: Sequence[Page]) -> html.Div:
 
 
 def _page_at(pathname: str | None, pages: Sequence[Page]) -> Page | None:
-    """The page at a URL; the first page is the home page."""
+    """The page at a URL (the navigation's, then the drill-down pages); the first page is the
+    home page."""
     if pathname in (None, "", "/"):
         return pages[0]
-    return next((page for page in pages if page.path == pathname.rstrip("/")), None)
+    routes = [*pages, *DRILL_PAGES]
+    return next((page for page in routes if page.path == pathname.rstrip("/")), None)
+
+
+def mark_link(click: dict | None) -> str | None:
+    """The link a clicked chart mark carries (`links.Drill.mark_links`): only a link to the
+    cases of this app is followed."""
+    points = (click or {}).get("points") or [{}]
+    link = points[0].get("id")
+    return link if isinstance(link, str) and link.startswith(CASES_PATH + "?") else None
 
 
 def render_page(
@@ -154,10 +183,12 @@ def render_page(
     pathname: str | None,
     filters: Filters,
     pages: Sequence[Page] = PAGES,
+    desk: Desk | None = None,
 ) -> tuple[list | html.Div, str]:
-    """(page body, snapshot status line) for a URL; never raises into the browser."""
+    """(page body, snapshot status line) for a URL; never raises into the browser. Without
+    a `desk` the pages show no work log entries after the snapshot's, and no alerts."""
     page = _page_at(pathname, pages)
-    with snapshot_data(reader) as data:
+    with snapshot_data(reader, desk) as data:
         if data is None:
             return message_page(
                 "No snapshot published yet",
@@ -188,17 +219,50 @@ def render_page(
             ], status
 
 
-def _register_callbacks(app: Dash, reader: SnapshotReader, pages: Sequence[Page]) -> None:
+def _register_callbacks(
+    app: Dash, reader: SnapshotReader, pages: Sequence[Page], desk: Desk
+) -> None:
     @app.callback(
         Output("page-content", "children"),
         Output("snapshot-status", "children"),
         Output("global-filters", "data"),
         *[Output(f"nav-{page.slug}", "className") for page in pages],
+        *[Output(f"nav-{page.slug}", "href") for page in pages],
         Input("url", "pathname"),
-        *FILTER_INPUTS,
+        Input("url", "search"),
     )
-    def show_page(pathname, start, end, channels, regions, locations):
-        filters = Filters.from_store(
+    def show_page(pathname, search):
+        filters = _filter_defaults(reader).url_filters(search)
+        body, status = render_page(reader, pathname, filters, pages, desk)
+        active = _page_at(pathname, pages)
+        classes = ["nav-link active" if page == active else "nav-link" for page in pages]
+        # the navigation keeps the global filters as the URL gives them (absent dates stay
+        # the default window), not the page's own parameters
+        links = [page.path + global_search(search) for page in pages]
+        return body, status, filters.to_store(), *classes, *links
+
+    @app.callback(
+        Output("url", "search"),
+        Output("filter-dates", "start_date"),
+        Output("filter-dates", "end_date"),
+        Output("filter-channel", "value"),
+        Output("filter-region", "value"),
+        Output("filter-location", "value"),
+        Input("url", "search"),
+        *FILTER_INPUTS,
+        Input("filter-reset", "n_clicks"),
+    )
+    def sync_filters(search, start, end, channels, regions, locations, _reset):
+        """The URL sets the filter bar (on load and on every navigation); a control or the
+        reset button sets the URL."""
+        defaults = _filter_defaults(reader)
+        current = defaults.url_filters(search)
+        if ctx.triggered_id in (None, "url"):
+            return no_update, *_controls(current)
+        if ctx.triggered_id == "filter-reset":
+            reset = Filters(defaults.start, defaults.end, page_params=current.page_params)
+            return global_search("", current.page_params), *_controls(reset)
+        chosen = Filters.from_store(
             {
                 "start": start,
                 "end": end,
@@ -207,10 +271,16 @@ def _register_callbacks(app: Dash, reader: SnapshotReader, pages: Sequence[Page]
                 "locations": locations,
             }
         )
-        body, status = render_page(reader, pathname, filters, pages)
-        active = _page_at(pathname, pages)
-        classes = ["nav-link active" if page == active else "nav-link" for page in pages]
-        return body, status, filters.to_store(), *classes
+        return chosen.to_url(**dict(current.page_params)), *[no_update] * 5
+
+    @app.callback(
+        Output("url", "href"),
+        Input(graph_id(ALL), "clickData"),
+        prevent_initial_call=True,
+    )
+    def follow_mark(_clicks):
+        link = mark_link(ctx.triggered[0]["value"] if ctx.triggered else None)
+        return link or no_update
 
     @app.callback(Output("filter-location", "options"), Input("filter-region", "value"))
     def narrow_locations(regions):
@@ -224,70 +294,45 @@ def _register_callbacks(app: Dash, reader: SnapshotReader, pages: Sequence[Page]
             locations = [(value, label) for value, label in locations if value in set(inside)]
         return _location_options(locations)
 
-    @app.callback(
-        Output("filter-dates", "start_date"),
-        Output("filter-dates", "end_date"),
-        Output("filter-channel", "value"),
-        Output("filter-region", "value"),
-        Output("filter-location", "value"),
-        Input("filter-reset", "n_clicks"),
-        prevent_initial_call=True,
+    for page in pages:
+        if page.register is not None:
+            page.register(app, reader, desk)
+
+
+def _controls(filters: Filters) -> tuple:
+    """The filter bar's values for these filters."""
+    return (
+        filters.start,
+        filters.end,
+        list(filters.channels),
+        list(filters.regions),
+        list(filters.locations),
     )
-    def reset_filters(_clicks):
-        defaults = _filter_defaults(reader)
-        return defaults.start, defaults.end, [], [], []
 
 
-def create_app(snapshots_dir: Path | str, pages: Sequence[Page] = PAGES) -> Dash:
+def create_app(
+    snapshots_dir: Path | str,
+    pages: Sequence[Page] = PAGES,
+    *,
+    home: Path | str | None = None,
+    writable: bool = True,
+) -> Dash:
     """The dashboards over the snapshots in `snapshots_dir` (follows new publishes), with
-    `pages` in the navigation (the registry `pages.PAGES` unless told)."""
+    `pages` in the navigation (the registry `pages.PAGES` unless told). The exception queue
+    writes to `home`'s work log (unless not `writable`) and the pages show its active alerts
+    (default home: the folder of `snapshots_dir`, as omnistock.config lays it out)."""
     reader = SnapshotReader(snapshots_dir)
+    desk = Desk.at_home(home, writable) if home else Desk.beside(snapshots_dir, writable)
     app = Dash(
         __name__,
         title="Omnistock · planner dashboards",
         assets_folder=str(ASSETS),
         update_title=None,
+        # a page's own controls and graphs exist only while it is shown
+        suppress_callback_exceptions=True,
     )
     app.layout = lambda: _shell(reader, pages)  # each page load sees the latest snapshot
     deliver_fast(app.server)  # partial plotly.js, compressed responses
-    _register_callbacks(app, reader, pages)
-    register_paging(app, reader, pages)
+    _register_callbacks(app, reader, pages, desk)
+    register_paging(app, reader, [*pages, *DRILL_PAGES], desk)  # every table, one page a view
     return app
-
-
-def serve(snapshots_dir: Path | str, host: str = "127.0.0.1", port: int = 8050) -> None:
-    """Serve the dashboards (blocking); loopback only unless a host is given."""
-    create_app(snapshots_dir).run(host=host, port=port, debug=False)
-
-
-class _QuietRequestHandler(WSGIRequestHandler):
-    def log_request(self, *args) -> None:  # one line per asset and callback is only noise
-        pass
-
-
-class BackgroundServer:
-    """The dashboards served from a daemon thread (tests, screenshots); port 0 = any free."""
-
-    def __init__(
-        self,
-        snapshots_dir: Path | str,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        pages: Sequence[Page] = PAGES,
-    ):
-        self.app = create_app(snapshots_dir, pages)
-        self._server = make_server(
-            host, port, self.app.server, threaded=True, request_handler=_QuietRequestHandler
-        )
-        self.url = f"http://{host}:{self._server.server_port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, daemon=True, name="omnistock-dashboards"
-        )
-
-    def __enter__(self) -> BackgroundServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._thread.join(timeout=10)

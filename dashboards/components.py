@@ -3,20 +3,18 @@ KPI tiles and empty states, so pages only say what to show."""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import plotly.graph_objects as go
-import polars as pl
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
 from omnistock.tables import CYCLE_COUNT_REQUESTS, LOCATION_RISK
 
 from .data import Missing, SnapshotData
+from .drills import FIGURE_CASES
 from .filters import Filters
-from .theme import COLUMN_FORMATS, FONT, GRID, INK
 
 FILTER_LABELS = {"dates": "dates", "channel": "channel", "location": "region & location"}
 EVERY_FILTER = tuple(FILTER_LABELS)
@@ -35,6 +33,8 @@ class Page:
     applies: tuple[str, ...]  # global filters that narrow this page (keys of FILTER_LABELS)
     heading: str = ""
     note: str = ""  # how to read the page when the filters need explaining
+    # the page's own callbacks (forms on the page): register(app, reader, desk)
+    register: Callable[..., None] | None = None
 
     def __post_init__(self) -> None:
         if not self.heading:
@@ -52,9 +52,19 @@ GRAPH_CONFIG = {
 }
 
 
-def graph(element_id: str, figure: go.Figure, wide: bool = False) -> html.Div:
+def graph_id(element_id: str) -> dict:
+    """The id of a page's graph: its card holds `element_id`, the graph this pattern, which
+    the app's click handler follows (a mark that carries a link opens it)."""
+    return {"type": "chart", "chart": element_id}
+
+
+def graph(element_id: str, figure: go.Figure, wide: bool = False, footer=None) -> html.Div:
+    # The graph sizes itself to its parent: a box of its own, so a footer does not squeeze it
+    # (plotly drew a chart with a footer beside it at an infinite width).
+    box = html.Div(dcc.Graph(id=graph_id(element_id), figure=figure, config=GRAPH_CONFIG))
     return html.Div(
-        dcc.Graph(id=element_id, figure=figure, config=GRAPH_CONFIG),
+        [box, footer],
+        id=element_id,
         className="card wide" if wide else "card",
     )
 
@@ -94,11 +104,23 @@ class Chart:
     build: Callable[..., go.Figure]
     wide: bool = False
 
-    def __call__(self, *results) -> html.Div:
+    def __call__(self, *results, filters: Filters | None = None) -> html.Div:
+        """The card; with `filters`, when drills.FIGURE_CASES knows the cases behind the
+        figure, a link to them under it, and each mark links to its own."""
         for result in results:
             if isinstance(result, Missing):
                 return missing_table(self.element_id, self.title, result, self.wide)
-        return graph(self.element_id, self.build(*results), self.wide)
+        figure = self.build(*results)
+        drill = FIGURE_CASES.get(self.element_id)
+        if drill is None or filters is None:
+            return graph(self.element_id, figure, self.wide)
+        footer = dcc.Link(
+            "Cases behind this figure →",
+            href=drill.link(filters),
+            id=f"{self.element_id}-cases",
+            className="cases-link",
+        )
+        return graph(self.element_id, drill.mark_links(figure, filters), self.wide, footer)
 
 
 def grid(*children) -> html.Div:
@@ -109,199 +131,32 @@ def section(title: str, *children) -> html.Section:
     return html.Section([html.H2(title), *children], className="section")
 
 
-def _cell(value):
-    if value is None:
-        return None
-    if isinstance(value, float):
-        return round(value, 2)
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return value
-
-
-_FORMATS = {
-    "money": dash_table.FormatTemplate.money(0),
-    "ratio": dash_table.FormatTemplate.percentage(1),
-}
-
-
-def _column_spec(field: str, label: str, frame: pl.DataFrame) -> dict:
-    """A DataTable column: numeric when the frame's column is, formatted by its name."""
-    numeric = field in frame.columns and frame.schema[field].is_numeric()
-    spec = {"id": field, "name": label, "type": "numeric" if numeric else "text"}
-    if field in COLUMN_FORMATS:
-        spec["format"] = _FORMATS[COLUMN_FORMATS[field]]
-    return spec
-
-
-MAX_TABLE_ROWS = 5000  # a table sent whole: the browser pages, sorts and filters these itself
-LONG_TEXT = 40
-
-
-def table_id(element_id: str, part: str = "table") -> dict:
-    """The ids of a table's parts (the DataTable, the filters it was drawn with), which the
-    paging callback matches; the card holds `element_id`."""
-    return {"type": part, "table": element_id}
-
-
-def _records(frame: pl.DataFrame, columns: Mapping[str, str]) -> tuple[list[dict], list[dict]]:
-    """The rows as DataTable records of `columns`, and their tooltips: long text is cut to
-    one line in the cell and shows in full on hover."""
-    records = [
-        {field: _cell(row.get(field)) for field in columns} for row in frame.iter_rows(named=True)
-    ]
-    tooltips = [
-        {
-            field: {"value": value, "type": "text"}
-            for field, value in record.items()
-            if isinstance(value, str) and len(value) > LONG_TEXT
-        }
-        for record in records
-    ]
-    return records, tooltips
-
-
-def page_count(rows: int, page_size: int) -> int:
-    """How many pages `rows` rows fill (at least one, empty)."""
-    return max(1, -(-rows // page_size))
-
-
-def _card(
-    element_id: str,
-    title: str,
-    frame: pl.DataFrame,
-    columns: Mapping[str, str],
-    *after,
-    **settings,
-) -> html.Div:
-    """A DataTable (sortable, with a filter row) of `frame`'s `columns` in a card, `after` it
-    what the card also holds; `settings` say who pages, sorts and filters (the browser or
-    the server) and what the table shows now."""
-    specs = [_column_spec(field, label, frame) for field, label in columns.items()]
-    with warnings.catch_warnings():
-        # dash-ag-grid is not installed; DataTable's notice that it will leave dash in a
-        # future major version would otherwise repeat on every page draw.
-        warnings.filterwarnings("ignore", r"\s*The dash_table.DataTable", DeprecationWarning)
-        data_table = dash_table.DataTable(
-            id=table_id(element_id),
-            columns=specs,
-            sort_mode="multi",
-            style_table={"overflowX": "auto"},
-            style_header={
-                "backgroundColor": "#f3f4f6",
-                "fontWeight": 600,
-                "color": INK,
-                "border": f"1px solid {GRID}",
-                "whiteSpace": "normal",  # a long header wraps rather than widen its column
-            },
-            style_cell={
-                "fontFamily": FONT,
-                "fontSize": 13,
-                "padding": "6px 10px",
-                "border": f"1px solid {GRID}",
-                "textAlign": "left",
-                "maxWidth": 240,  # longer text is cut (full on hover): tables fit their card
-                "overflow": "hidden",
-                "textOverflow": "ellipsis",
-            },
-            style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
-            style_data_conditional=[{"if": {"row_index": "odd"}, "backgroundColor": "#fafafa"}],
-            tooltip_duration=None,
-            **settings,
-        )
-    return html.Div(
-        [html.H3(title, className="table-title"), data_table, *after],
-        id=element_id,
-        className="card wide",
-    )
-
-
-def table(
-    element_id: str,
-    title: str,
-    frame: pl.DataFrame | Missing,
-    columns: Mapping[str, str],
-    *,
-    page_size: int = 15,
-) -> html.Div:
-    """A small table sent whole: the browser pages, sorts and filters it (the first
-    MAX_TABLE_ROWS rows are kept). `columns` maps the frame's columns to their headers;
-    `frame` comes in the order to show. A `Missing` frame gives the empty state. Tables that
-    can grow are `Table`s, paged on the server."""
-    if isinstance(frame, Missing):
-        return missing_table(element_id, title, frame, wide=True)
-    if frame.height > MAX_TABLE_ROWS:
-        title += f" (first {MAX_TABLE_ROWS:,} of {frame.height:,})"
-        frame = frame.head(MAX_TABLE_ROWS)
-    records, tooltips = _records(frame, columns)
-    return _card(
-        element_id,
-        title,
-        frame,
-        columns,
-        # no filters: the paging callback leaves a table sent whole to the browser
-        dcc.Store(id=table_id(element_id, "filters")),
-        data=records,
-        tooltip_data=tooltips,
-        page_size=page_size,
-        page_action="native",
-        sort_action="native",
-        filter_action="native",
-    )
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table on a page, paged on the server (`paging`): `rows` is its query (snapshot
-    data, filters) -> frame in the order to show, or `Missing`; `columns` maps the frame's
-    columns to their headers. Called with the page's data and filters, it gives the card
-    with the first page of rows (or the empty state naming a missing table); the paging
-    callback asks `rows` again, with the same filters, for the other pages."""
-
-    element_id: str
-    title: str
-    rows: Callable[[SnapshotData, Filters], pl.DataFrame | Missing]
-    columns: Mapping[str, str]
-    page_size: int = 15
-
-    def __call__(self, data: SnapshotData, filters: Filters) -> html.Div:
-        frame = self.rows(data, filters)
-        if isinstance(frame, Missing):
-            return missing_table(self.element_id, self.title, frame, wide=True)
-        records, tooltips = self.page_records(frame, 0)
-        return _card(
-            self.element_id,
-            self.title,
-            frame,
-            self.columns,
-            dcc.Store(id=table_id(self.element_id, "filters"), data=filters.to_store()),
-            data=records,
-            tooltip_data=tooltips,
-            page_size=self.page_size,
-            page_current=0,
-            page_count=page_count(frame.height, self.page_size),
-            page_action="custom",
-            sort_action="custom",
-            filter_action="custom",
-        )
-
-    def page_records(self, frame: pl.DataFrame, page: int) -> tuple[list[dict], list[dict]]:
-        """The records and tooltips of page `page` (from 0) of `frame`."""
-        return _records(frame.slice(page * self.page_size, self.page_size), self.columns)
-
-
 def kpi_tile(
-    slug: str, label: str, value: str, change: str, tone: str, note: str, sparkline: go.Figure
+    slug: str,
+    label: str,
+    value: str,
+    change: str,
+    tone: str,
+    note: str,
+    sparkline: go.Figure,
+    page_href: str | None = None,
+    cases_href: str | None = None,
 ) -> html.Div:
+    """A KPI's tile; with `page_href` its number opens the page that explains it, with
+    `cases_href` a link under it lists the cases behind it."""
+    number = [
+        html.Div(label, className="tile-label"),
+        html.Div(value, className="tile-value", id=f"tile-value-{slug}"),
+        html.Div(change, className=f"tile-change {tone}"),
+    ]
+    cases = cases_href and dcc.Link(
+        "cases →", href=cases_href, id=f"tile-cases-{slug}", className="tile-cases"
+    )
     return html.Div(
         [
-            html.Div(label, className="tile-label"),
-            html.Div(value, className="tile-value", id=f"tile-value-{slug}"),
-            html.Div(change, className=f"tile-change {tone}"),
+            dcc.Link(number, href=page_href, id=f"tile-link-{slug}", className="tile-link")
+            if page_href
+            else html.Div(number),
             dcc.Graph(
                 id=f"spark-{slug}",
                 figure=sparkline,
@@ -309,7 +164,7 @@ def kpi_tile(
                 style={"height": "56px"},
                 config={"displayModeBar": False, "responsive": True},
             ),
-            html.Div(note, className="tile-note"),
+            html.Div([note, cases], className="tile-note"),
         ],
         className="tile",
         id=f"tile-{slug}",
@@ -347,6 +202,11 @@ def page_header(page: Page, as_of: str | None, horizon_date: date | None = None)
         ],
         className="page-header",
     )
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 exception", "2 exceptions" (words that take an s)."""
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def reversed_dates(filters: Filters) -> html.Div | None:

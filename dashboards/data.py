@@ -20,6 +20,7 @@ import polars as pl
 
 from omnistock.tables import Table
 
+from .desk import Desk
 from .filters import UNKNOWN, Conditions, Filters, filter_conditions
 from .snapshot import Snapshot, SnapshotReader
 
@@ -44,10 +45,12 @@ class SnapshotDrift(RuntimeError):
 
 @dataclass
 class SnapshotData:
-    """One request's view of the snapshot: a private cursor and the manifest."""
+    """One request's view of the snapshot: a private cursor and the manifest; and the desk
+    (the work log and the active alerts beside the snapshots), None when not served."""
 
     con: duckdb.DuckDBPyConnection
     snapshot: Snapshot
+    desk: Desk | None = None
 
     def has(self, *tables: str) -> bool:
         return all(table in self.snapshot.tables for table in tables)
@@ -102,7 +105,9 @@ def _drawable(name: str) -> str:
 
 
 @contextmanager
-def snapshot_data(reader: SnapshotReader) -> Iterator[SnapshotData | None]:
+def snapshot_data(
+    reader: SnapshotReader, desk: Desk | None = None
+) -> Iterator[SnapshotData | None]:
     """The current snapshot for one request (None before the first publish); the cursor is
     closed afterwards."""
     opened = reader.open()
@@ -111,7 +116,7 @@ def snapshot_data(reader: SnapshotReader) -> Iterator[SnapshotData | None]:
         return
     cursor, snapshot = opened
     try:
-        yield SnapshotData(cursor, snapshot)
+        yield SnapshotData(cursor, snapshot, desk)
     finally:
         cursor.close()
 

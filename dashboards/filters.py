@@ -1,14 +1,21 @@
-"""The global filters (date range, channel, region, location) and how they reach SQL.
+"""The global filters (date range, channel, region, location), how they live in the URL and
+how they reach SQL.
 
-Filter values only ever travel as bound parameters: `Conditions` collects SQL fragments
-written in this package (column names are code constants) and the values separately, and
-the query helper passes them to `con.execute(sql, params)`.
+The URL's query string is the view: `?start=2026-03-03&end=2026-03-09&channel=web&region=
+north&location=S001` (a key repeats for several values; an empty date is open-ended, an
+absent one the default window), plus the parameters a page reads itself (`Filters.
+page_params`, e.g. the case set of /cases). A parameter that does not parse is ignored, never
+an error. Filter values only ever travel as bound parameters: `Conditions` collects SQL
+fragments written in this package (column names are code constants) and the values
+separately, and the query helper passes them to `con.execute(sql, params)`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from urllib.parse import parse_qsl, urlencode
 
 DEFAULT_WINDOW_DAYS = 14
 # The marts' value for a dimension an event lacks (a sale without a channel): kpi_daily and
@@ -48,6 +55,41 @@ def _as_tuple(value) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+# The URL keys of the global filters, by Filters field.
+URL_KEYS = {"channels": "channel", "regions": "region", "locations": "location"}
+DATE_KEYS = ("start", "end")
+# What a URL may carry: short keys and values, not too many (the rest is ignored).
+URL_KEY = re.compile(r"[a-z][a-z_]{0,31}")
+MAX_URL_VALUE = 200
+MAX_URL_PARAMS = 40
+
+
+def url_date(value: str) -> date | None:
+    """The ISO date a URL value names; None when it names none."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+GLOBAL_KEYS = frozenset({*DATE_KEYS, *URL_KEYS.values()})
+
+
+def _url_pairs(search: str | None) -> list[tuple[str, str]]:
+    """The (key, value) pairs of a query string a view reads: short lower-case keys, short
+    values, at most MAX_URL_PARAMS of them."""
+    pairs = parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if URL_KEY.fullmatch(k) and len(v) <= MAX_URL_VALUE]
+    return kept[:MAX_URL_PARAMS]
+
+
+def global_search(search: str | None, page_params: tuple[tuple[str, str], ...] = ()) -> str:
+    """A URL query string with only its global filters, as written (plus `page_params`);
+    empty when there are none."""
+    pairs = [(k, v) for k, v in _url_pairs(search) if k in GLOBAL_KEYS] + list(page_params)
+    return "?" + urlencode(pairs) if pairs else ""
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the planner selected in the filter bar; empty means "all"."""
@@ -57,6 +99,42 @@ class Filters:
     channels: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     locations: tuple[str, ...] = ()
+    # The URL's other parameters, which a page reads itself (e.g. the case set of /cases).
+    page_params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_url(
+        cls, search: str | None, default_start: date | None = None, default_end: date | None = None
+    ) -> Filters:
+        """The view a URL query string describes (see the module). An absent or unreadable
+        date is the default's, an empty one open-ended; unknown keys, long values and the
+        parameters past MAX_URL_PARAMS are dropped."""
+        pairs = _url_pairs(search)
+        given = dict(pairs)  # a repeated date key: the last one counts
+        dates = {}
+        for key, default in zip(DATE_KEYS, (default_start, default_end), strict=True):
+            value = given.get(key)
+            dates[key] = None if value == "" else (value and url_date(value)) or default
+        values = {
+            name: tuple(dict.fromkeys(v for k, v in pairs if k == key and v))
+            for name, key in URL_KEYS.items()
+        }
+        extra = tuple((k, v) for k, v in pairs if k not in GLOBAL_KEYS)
+        return cls(**dates, **values, page_params=extra)
+
+    def to_url(self, **page_params: str | None) -> str:
+        """The query string (with its "?") of these filters and the given page parameters
+        (None leaves one out); dates are always written, empty when open-ended."""
+        dates = zip(DATE_KEYS, (self.start, self.end), strict=True)
+        pairs = [(key, value.isoformat() if value else "") for key, value in dates]
+        pairs += [(key, value) for name, key in URL_KEYS.items() for value in getattr(self, name)]
+        pairs += [(key, value) for key, value in page_params.items() if value is not None]
+        return "?" + urlencode(pairs)
+
+    def param(self, key: str) -> str | None:
+        """A page parameter of the URL (the last one when repeated)."""
+        values = [value for name, value in self.page_params if name == key]
+        return values[-1] if values else None
 
     @classmethod
     def from_store(cls, data: dict | None) -> Filters:

@@ -1,6 +1,6 @@
 """Tables paged on the server: a view sends one page of rows, not the whole result.
 
-A page's `components.Table` declares the query of its rows. The page draws the first page;
+A page's `datatable.Table` declares the query of its rows. The page draws the first page;
 when the planner turns a page, sorts by a header or types in the filter row, the table asks
 here (one callback for every table) and gets that page of the rows its query returns under
 the filters the page was drawn with, filtered and sorted as asked.
@@ -19,11 +19,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import polars as pl
-from dash import MATCH, Dash, Input, Output, State, ctx, no_update
+from dash import MATCH, Dash, Input, Output, State, ctx, dcc, no_update
 
-from .components import Page, Table, page_count, table_id
+from .components import Page
 from .data import Missing, snapshot_data
-from .filters import Filters
+from .datatable import Table, drawn_filters, page_count, table_id
+from .desk import Desk
+from .export import csv_text
 from .snapshot import SnapshotReader
 
 _TERM = re.compile(
@@ -109,43 +111,81 @@ def view(
 
 
 def declared_tables(pages: Sequence[Page]) -> dict[str, Table]:
-    """The tables the pages' layout modules declare, by element id."""
-    tables: dict[str, Table] = {}
-    for page in pages:
-        layout = sys.modules[page.render.__module__]
-        tables.update(
-            {spec.element_id: spec for spec in vars(layout).values() if isinstance(spec, Table)}
-        )
-    return tables
+    """The tables the pages' modules declare (a page's package: its layout and the modules
+    beside it, e.g. the exception queue's work.py), by element id."""
+    layouts = {page.render.__module__ for page in pages}
+    packages = tuple(f"{name.rpartition('.')[0]}." for name in layouts if "." in name)
+    modules = [
+        module
+        for name, module in list(sys.modules.items())
+        if name in layouts or name.startswith(packages)
+    ]
+    return {
+        spec.element_id: spec
+        for module in modules
+        for spec in vars(module).values()
+        if isinstance(spec, Table)
+    }
 
 
-def register_paging(app: Dash, reader: SnapshotReader, pages: Sequence[Page]) -> None:
-    """One callback pages, sorts and filters every declared table of `pages`."""
+def _rows(reader: SnapshotReader, desk: Desk | None, spec: Table | None, store, sort_by, query):
+    """The rows a paged table shows over all its pages (None: no such table or no rows)."""
+    with snapshot_data(reader, desk) as data:
+        if spec is None or data is None:
+            return None
+        frame = spec.rows(data, drawn_filters(store))
+    return None if isinstance(frame, Missing) else view(frame, sort_by, query)
+
+
+def _of_table(kind, *props: str) -> list:
+    """`kind` (Input, Output, State) of these properties of whichever DataTable asks."""
+    return [kind(table_id(MATCH), prop) for prop in props]
+
+
+def register_paging(
+    app: Dash, reader: SnapshotReader, pages: Sequence[Page], desk: Desk | None = None
+) -> None:
+    """One callback pages, sorts and filters every declared table of `pages`; another writes
+    any table's CSV: a paged table's every row its filter keeps (built here, as the browser
+    holds one page), a table sent whole what the browser's filter keeps."""
     tables = declared_tables(pages)
 
     @app.callback(
-        Output(table_id(MATCH), "data"),
-        Output(table_id(MATCH), "tooltip_data"),
-        Output(table_id(MATCH), "page_count"),
-        Output(table_id(MATCH), "page_current"),
-        Input(table_id(MATCH), "page_current"),
-        Input(table_id(MATCH), "sort_by"),
-        Input(table_id(MATCH), "filter_query"),
-        State(table_id(MATCH), "page_size"),
+        *_of_table(Output, "data", "tooltip_data", "page_count", "page_current"),
+        *_of_table(Input, "page_current", "sort_by", "filter_query"),
+        *_of_table(State, "page_size", "columns"),
         State(table_id(MATCH, "filters"), "data"),
         prevent_initial_call=True,
     )
-    def turn_page(page, sort_by, query, page_size, drawn_with):
+    def turn_page(page, sort_by, query, page_size, columns, drawn_with):
         spec = tables.get(ctx.triggered_id["table"])
-        with snapshot_data(reader) as data:
-            if spec is None or data is None:
-                return no_update, no_update, no_update, no_update
-            frame = spec.rows(data, Filters.from_store(drawn_with))
-        if isinstance(frame, Missing):
+        if drawn_with is None:  # a table sent whole: the browser pages it
             return no_update, no_update, no_update, no_update
-        shown = view(frame, sort_by, query)
+        shown = _rows(reader, desk, spec, drawn_with, sort_by, query)
+        if shown is None:
+            return no_update, no_update, no_update, no_update
         pages_now = page_count(shown.height, page_size)
         turned = any(prop.endswith(".page_current") for prop in ctx.triggered_prop_ids)
         page = min((page or 0) if turned else 0, pages_now - 1)  # a new sort or filter: page 1
-        records, tooltips = spec.page_records(shown, page)
+        fields = [column["id"] for column in columns or ()]
+        records, tooltips = spec.page_records(shown, page, fields)
         return records, tooltips, pages_now, page
+
+    @app.callback(
+        Output(table_id(MATCH, "csv-file"), "data"),
+        Input(table_id(MATCH, "csv"), "n_clicks"),
+        *_of_table(State, "sort_by", "filter_query", "columns", "derived_virtual_data"),
+        State(table_id(MATCH, "filters"), "data"),
+        prevent_initial_call=True,
+    )
+    def download_csv(_clicks, sort_by, query, columns, browser_rows, drawn_with):
+        """Every row the table's filter and sort keep (all its pages), as on screen."""
+        spec = tables.get(ctx.triggered_id["table"])
+        records = browser_rows or []
+        if drawn_with is not None:
+            shown = _rows(reader, desk, spec, drawn_with, sort_by, query)
+            if shown is None:
+                return no_update
+            records, _ = spec.records(shown, [column["id"] for column in columns or ()])
+        name = f"{ctx.triggered_id['table']}.csv"
+        return dcc.send_string(csv_text(records, columns or []), name)

@@ -1,4 +1,5 @@
-"""Screenshots of every dashboard page, drawn by headless Chromium.
+"""Screenshots of every dashboard page, and of one case's timeline, drawn by headless
+Chromium.
 
 Refresh the documentation images from a published snapshot (the reference scenario after
 `make demo`):
@@ -15,9 +16,10 @@ import argparse
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlencode
 
 from .components import Page
-from .pages import PAGES
+from .pages import PAGES, PAGES_BY_PATH
 
 CHROMIUM = os.environ.get("OMNISTOCK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -73,8 +75,36 @@ def open_page(
     return browser_page.evaluate(GRAPH_TRACES_JS)
 
 
-def capture(base_url: str, out_dir: Path, pages: Sequence[Page] = PAGES) -> list[Path]:
-    """One full-page PNG per page, named after its URL (overview.png, orders.png, …)."""
+# The case the timeline screenshot shows: the stalled case that crosses the most systems.
+EXAMPLE_CASE_SQL = """
+select workflow, case_key from case_events where case_is_stalled
+group by workflow, case_key
+order by count(distinct source_system) desc, count(*) desc, case_key
+limit 1
+"""
+
+
+def example_case(snapshots: Path) -> tuple[str, str] | None:
+    """(workflow, case_key) of the case the timeline screenshot shows; None without one."""
+    from .snapshot import open_snapshot, read_manifest
+
+    if "case_events" not in read_manifest(snapshots)["tables"]:
+        return None
+    con = open_snapshot(snapshots)
+    try:
+        return con.execute(EXAMPLE_CASE_SQL).fetchone()
+    finally:
+        con.close()
+
+
+def capture(
+    base_url: str,
+    out_dir: Path,
+    pages: Sequence[Page] = PAGES,
+    case: tuple[str, str] | None = None,
+) -> list[Path]:
+    """One full-page PNG per page, named after its URL (overview.png, orders.png, …), and
+    with a `case` (workflow, case_key) its timeline (timeline.png)."""
     from playwright.sync_api import sync_playwright
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -86,6 +116,15 @@ def capture(base_url: str, out_dir: Path, pages: Sequence[Page] = PAGES) -> list
             for number, page in enumerate(pages):
                 open_page(browser_page, base_url, page, via_nav=number > 0)
                 path = out_dir / f"{page.slug}.png"
+                browser_page.screenshot(path=str(path), full_page=True)
+                written.append(path)
+            if case:
+                timeline = PAGES_BY_PATH["/timeline"]
+                # the default window: a case's URL without dates
+                query = urlencode({"workflow": case[0], "case": case[1]})
+                browser_page.goto(f"{base_url}{timeline.path}?{query}")
+                browser_page.wait_for_function(PAGE_DRAWN_JS, arg=timeline.heading)
+                path = out_dir / f"{timeline.slug}.png"
                 browser_page.screenshot(path=str(path), full_page=True)
                 written.append(path)
         finally:
@@ -106,10 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from omnistock.config import get_settings
 
         snapshots = get_settings().snapshots_dir
-    from .app import BackgroundServer
+    from .server import BackgroundServer
 
     with BackgroundServer(snapshots) as server:
-        for path in capture(server.url, Path(args.out)):
+        for path in capture(server.url, Path(args.out), case=example_case(snapshots)):
             print(path)
     return 0
 

@@ -35,6 +35,9 @@ from omnistock.tables import (
     LOCATION_RISK,
 )
 
+from .derived import derived_tables
+from .desk import Desk
+
 CURRENT_LINK = "current"
 MANIFEST_FILE = "manifest.json"
 VERSION_PREFIX = "v-"
@@ -61,6 +64,9 @@ DASHBOARD_TABLES: tuple[str, ...] = (
     "stalled_cases",
     "exception_queue",
     "alert_conditions",
+    "kpi_movements",
+    "int_source_watermarks",
+    "case_events",
     *(
         table.name
         for table in (
@@ -197,6 +203,17 @@ def _data_horizon(reader: duckdb.DuckDBPyConnection, staged: dict[str, Path]) ->
     return {"horizon_date": rows[0][0], "horizon_at": rows[0][1]}
 
 
+def _write(con: duckdb.DuckDBPyConnection, select: str, path: Path, source: str) -> dict:
+    """Write a query's rows to a Parquet file; its manifest entry."""
+    con.execute(
+        f"copy ({select}) to {_quote_literal(str(path))} (format parquet, compression zstd)"
+    )
+    written = f"select * from read_parquet({_quote_literal(str(path))})"
+    rows = con.execute(f"select count(*) from ({written})").fetchall()[0][0]
+    columns = [row[0] for row in con.execute(f"describe {written}").fetchall()]
+    return {"file": path.name, "rows": rows, "source": source, "columns": columns}
+
+
 def _export(
     con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str, str] | None], staging: Path
 ) -> tuple[dict[str, dict], dict[str, Path]]:
@@ -211,22 +228,7 @@ def _export(
                 continue
             relation = ".".join(_quote_identifier(part) for part in source)
             path = staging / f"{name}.parquet"
-            reader.execute(
-                f"copy (select * from {relation}) to {_quote_literal(str(path))} "
-                "(format parquet, compression zstd)"
-            )
-            rows = reader.execute(
-                f"select count(*) from read_parquet({_quote_literal(str(path))})"
-            ).fetchall()[0][0]
-            columns = [
-                row[0] for row in reader.execute(f"describe select * from {relation}").fetchall()
-            ]
-            tables[name] = {
-                "file": path.name,
-                "rows": rows,
-                "source": ".".join(source),
-                "columns": columns,
-            }
+            tables[name] = _write(reader, f"select * from {relation}", path, ".".join(source))
             staged[name] = path
         reader.execute("commit")
     except BaseException:
@@ -279,6 +281,7 @@ def publish_snapshot(
     *,
     keep: int = KEEP_VERSIONS,
     risk_threshold: float | None = None,
+    home: Path | str | None = None,
 ) -> Path:
     """Export `tables` from the warehouse to a new snapshot version, make it current, prune.
 
@@ -287,6 +290,8 @@ def publish_snapshot(
     `missing` in the manifest and the pages that need it show an empty state.
     `risk_threshold` is the deployed cycle-count policy's: the manifest records it under
     `thresholds` and the risk page draws it (without it, no threshold is drawn).
+    The version also holds what changed since the previous one and the planners' work from
+    `home`'s work log (dashboards/derived.py; default home: the folder of `snapshots_dir`).
     Returns the new version folder.
     """
     snapshots_dir = Path(snapshots_dir)
@@ -297,9 +302,16 @@ def publish_snapshot(
     try:
         sources = _resolve_sources(con, tables)
         exported, staged = _export(con, sources, staging)
+        previous = current_version(snapshots_dir)  # what this version is compared with
+        desk = Desk.at_home(home) if home else Desk.beside(snapshots_dir)
         with duckdb.connect() as scratch:
             as_of = _data_as_of(scratch, staged)
             horizon = _data_horizon(scratch, staged)
+            derived, extras = derived_tables(
+                scratch, staged, previous and snapshots_dir / previous, desk.worklog
+            )
+            for name, (select, source) in derived.items():
+                exported[name] = _write(scratch, select, staging / f"{name}.parquet", source)
         manifest = {
             "version": version,
             "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -308,6 +320,7 @@ def publish_snapshot(
             "thresholds": {} if risk_threshold is None else {"risk_threshold": risk_threshold},
             "tables": exported,
             "missing": sorted(name for name, source in sources.items() if source is None),
+            **extras,
         }
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         for path in staging.iterdir():

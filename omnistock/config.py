@@ -1,7 +1,8 @@
 """One place for every path setting, and for the ingestion settings.
 
 `OMNISTOCK_HOME` (default `.omnistock/` in the working folder) holds `landing/`,
-`warehouse.duckdb`, `outbox/`, `snapshots/` and `dagster_home/`.
+`warehouse.duckdb`, `outbox/`, `snapshots/`, `notifications/` (alerts), `worklog/` (the
+exception queue's audit log, dashboards/worklog.py) and `dagster_home/`.
 `OMNISTOCK_LANDING_DIR` and `OMNISTOCK_WAREHOUSE` override those two.
 
 The warehouse path is exported back to the environment as an absolute path so that
@@ -46,6 +47,11 @@ class Settings:
     landing_dir: Path
     warehouse: Path
 
+    @classmethod
+    def at_home(cls, home: Path) -> Settings:
+        """The default layout below `home`, whatever the environment says."""
+        return cls(home=home, landing_dir=home / "landing", warehouse=home / "warehouse.duckdb")
+
     @property
     def outbox_dir(self) -> Path:
         return self.home / "outbox"
@@ -68,6 +74,11 @@ class Settings:
         return self.home / "notifications"
 
     @property
+    def worklog_file(self) -> Path:
+        """The exception queue's append-only audit log (dashboards.worklog)."""
+        return self.home / "worklog" / "audit.jsonl"
+
+    @property
     def models_dir(self) -> Path:
         return self.home / "models"
 
@@ -82,10 +93,10 @@ def _abs(value: str | os.PathLike) -> Path:
 
 def get_settings() -> Settings:
     """Read the settings from the environment (cheap; call it where a path is needed)."""
-    home = _abs(os.environ.get("OMNISTOCK_HOME") or ".omnistock")
-    landing = _abs(os.environ.get("OMNISTOCK_LANDING_DIR") or home / "landing")
-    warehouse = _abs(os.environ.get("OMNISTOCK_WAREHOUSE") or home / "warehouse.duckdb")
-    return Settings(home=home, landing_dir=landing, warehouse=warehouse)
+    default = Settings.at_home(_abs(os.environ.get("OMNISTOCK_HOME") or ".omnistock"))
+    landing = _abs(os.environ.get("OMNISTOCK_LANDING_DIR") or default.landing_dir)
+    warehouse = _abs(os.environ.get("OMNISTOCK_WAREHOUSE") or default.warehouse)
+    return Settings(home=default.home, landing_dir=landing, warehouse=warehouse)
 
 
 def export_environment(settings: Settings | None = None) -> Settings:

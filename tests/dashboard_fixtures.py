@@ -9,8 +9,16 @@ KPI. The rows are written out so tests can assert exact numbers:
   (a promotion: 6 units/day against a median of 1), so 3 oversells fall on surge SKU-days.
 - transfers DC01 -> S001: 3 lines in full; DC01 -> S002: 2 of 4 lines short.
 - returns at S002 stall (two stalled cases), S001 returns are inspected within hours.
+- case_events holds the timelines of the cases the lists link to: every day's marketplace
+  line (O-<d>-2-m) fails at one store (insufficient stock) and is reserved at the other 5
+  minutes later; the web oversells are confirmed at S002 and cancelled 6 h later; the
+  stalled returns and orders of stalled_cases; two short DC01 -> S002 transfer lines.
 - oms_erp has two disruptions: one recovered after 30 min, one still open at the end.
 - location_risk ranks S002 first; cycle_count_requests has one counted and one open request.
+- Supplier on-time receipts drop on the horizon's day (kpi_movements: moved); erp's feed is
+  14 h behind the leading pos (int_source_watermarks, alert_conditions).
+- The snapshot is the second of two: the run before (`previous_run`) had one exception more
+  and one fewer, and fewer events from pos and wms.
 - The risk and cycle-count tables are where their jobs write them (intelligence.location_risk,
   actions.cycle_count_requests + actions.cycle_count_request_lines); the snapshot records the
   deployed count threshold, 0.9.
@@ -28,13 +36,15 @@ lag, read per day on /integrations, keeps its rows).
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import yaml
 
+from dashboards.components import graph_id
+from dashboards.datatable import table_id
 from dashboards.snapshot import publish_snapshot
 from omnistock.tables import (
     CYCLE_COUNT_REQUEST_LINES,
@@ -82,18 +92,30 @@ def at(d: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, 3, d, hour, minute)
 
 
-def _horizon_columns() -> dict[str, str]:
-    """int_data_horizon's columns as its yml lists them; it has no contract, so the types are
-    the fixture's (the names are checked)."""
-    types = {
-        "horizon_at": "timestamp",
-        "horizon_date": "date",
-        "data_start_date": "date",
-        "horizon_source": "varchar",
-        "feeds": "bigint",
-    }
-    assert list(model_columns("intermediate", "int_data_horizon")) == list(types)
-    return types
+def _uncontracted(folder: str, model: str, types: str) -> dict[str, str]:
+    """The columns of a model without a contract, as its yml lists them: the types are the
+    fixture's ("name type" pairs), the names are checked against the yml."""
+    pairs = types.split()
+    columns = dict(zip(pairs[::2], pairs[1::2], strict=True))
+    assert list(model_columns(folder, model)) == list(columns), model
+    return columns
+
+
+HORIZON_COLUMNS = _uncontracted(
+    "intermediate",
+    "int_data_horizon",
+    "horizon_at timestamp horizon_date date data_start_date date horizon_source varchar "
+    "feeds bigint",
+)
+WATERMARK_COLUMNS = _uncontracted(
+    "intermediate",
+    "int_source_watermarks",
+    "source_system varchar is_regular_feed boolean watermark_at timestamp "
+    "regular_from_at timestamp latest_occurred_at timestamp events bigint "
+    "events_outside_regular_days bigint regular_days bigint typical_day_events double "
+    "leader_watermark_at timestamp lag_behind_leader_h double max_lag_hours double "
+    "is_lagging boolean",
+)
 
 
 MARTS = (
@@ -110,6 +132,9 @@ MARTS = (
     "process_transitions",
     "stalled_cases",
     "exception_queue",
+    "kpi_movements",
+    "alert_conditions",
+    "case_events",
 )
 # The tables risk scoring and the cycle-count job write, as omnistock/tables.py declares them.
 DECLARED: dict[str, Table] = {
@@ -125,7 +150,8 @@ DECLARED: dict[str, Table] = {
 TABLES: dict[str, dict[str, str]] = {
     "marts.kpi_catalog": seed_columns("kpi_catalog"),
     **{f"marts.{mart}": contract_columns(mart) for mart in MARTS},
-    "intermediate.int_data_horizon": _horizon_columns(),
+    "intermediate.int_data_horizon": HORIZON_COLUMNS,
+    "intermediate.int_source_watermarks": WATERMARK_COLUMNS,
     **{
         relation: {column: kind.lower() for column, kind in table.columns.items()}
         for relation, table in DECLARED.items()
@@ -166,6 +192,7 @@ def kpi_daily() -> list[dict]:
     """Overall rows of the headline ratios and counts, plus the cuts the pages read."""
     rows = []
     for i, d in enumerate(DAYS, start=1):
+        on_time = 2.0 if i == 9 else 3.0  # of 4 POs; the horizon's day drops (kpi_movements)
         rows += [
             (d, "order_exception_rate", "all", "all", 0.1 + i / 100, 10 + i, 100.0),
             (d, "order_exception_rate", "channel", "web", 0.2, 8.0, 40.0),
@@ -182,7 +209,7 @@ def kpi_daily() -> list[dict]:
             (d, "inventory_record_accuracy", "all", "all", 0.9, 9.0, 10.0),
             (d, "stockout_rate", "all", "all", 0.02, 2.0, 100.0),
             (d, "negative_stock_positions", "all", "all", float(i), None, None),
-            (d, "supplier_on_time_rate", "all", "all", 0.75, 3.0, 4.0),
+            (d, "supplier_on_time_rate", "all", "all", on_time / 4, on_time, 4.0),
             (d, "api_failure_rate", "all", "all", 0.01, 10.0, 1000.0),
             (
                 d,
@@ -279,6 +306,60 @@ def kpi_period() -> list[dict]:
         {**current, **overall, "kpi_name": latency, "value": 97.5, "denominator": 7.0},
         {**previous, **overall, "kpi_name": latency, "value": 1.95, "denominator": 2.0},
     ]  # fmt: skip
+
+
+def kpi_movements() -> list[dict]:
+    """What dbt's kpi_movements writes for four KPIs of `kpi_daily()`: each judged on its
+    latest settled day against the complete days before it. Supplier on-time receipts, 0.75
+    every day, drop to 0.5 (2 of 4) on the horizon's day 03-09: a constant baseline left,
+    moved, worse. Negative stock positions 1 .. 8 (mean 4.5, sd sqrt 6) reach 9: 1.84 sd, not
+    moved. Oversells 1, 2, 0, ... (mean 1.125, sd 0.83) fall to 0: 1.35 sd, not moved. Orders
+    with an exception settle 3 days: 03-06 (0.16) against 03-01 .. 03-05, five days, too few
+    to judge."""
+    sd = 6**0.5
+    return named(
+        "kpi_name label unit kpi_date settle_days value previous_day_value baseline_days "
+        "baseline_mean baseline_stddev deviation z_score sigmas is_moved direction",
+        [
+            ("supplier_on_time_rate", "Supplier on-time receipts", "ratio", day(9), 0, 0.5,
+             0.75, 8, 0.75, 0.0, -0.25, None, 3.0, True, "worse"),
+            ("negative_stock_positions", "Negative stock positions", "count", day(9), 0, 9.0,
+             8.0, 8, 4.5, sd, 4.5, 4.5 / sd, 3.0, False, "worse"),
+            ("oversell_incidents", "Oversells", "count", day(9), 0, 0.0, 2.0, 8,
+             1.125, (4.875 / 7) ** 0.5, -1.125, -1.125 / (4.875 / 7) ** 0.5, 3.0, False,
+             "better"),
+            ("order_exception_rate", "Orders with an exception", "ratio", day(6), 3, 0.16,
+             0.15, 5, 0.13, 0.01 * 2.5**0.5, 0.03, 0.03 / (0.01 * 2.5**0.5), 3.0, None,
+             "worse"),
+        ],
+    )  # fmt: skip
+
+
+def source_watermarks() -> list[dict]:
+    """pos leads (its watermark is the horizon); wms is 2 h behind, erp 14 h (beyond the 12 h
+    the freshness rule allows: lagging); the supplier portal is no regular feed."""
+    leader = HORIZON_AT
+    return named(
+        "source_system is_regular_feed watermark_at regular_from_at latest_occurred_at events "
+        "events_outside_regular_days regular_days typical_day_events leader_watermark_at "
+        "lag_behind_leader_h max_lag_hours is_lagging",
+        [
+            ("pos", True, leader, at(1), at(10, 23), 5000, 3, 9, 550.0, leader, 0.0, 12.0, False),
+            ("wms", True, at(9, 20), at(1), at(9, 20), 3000, 0, 9, 330.0, leader, 2.0, 12.0,
+             False),
+            ("erp", True, at(9, 8), at(1), at(9, 8), 1200, 0, 9, 130.0, leader, 14.0, 12.0, True),
+            ("supplier_portal", False, at(8, 12), at(1), at(8, 12), 40, 0, 8, 5.0, leader, 34.0,
+             12.0, False),
+        ],
+    )  # fmt: skip
+
+
+def alert_conditions() -> list[dict]:
+    """The erp feed lags 14 h, beyond the 12 h allowed."""
+    return named(
+        "rule subject severity label unit value threshold horizon_at",
+        [("stale_source", "erp", "warning", "erp", "h", 14.0, 12.0, HORIZON_AT)],
+    )
 
 
 def data_horizon() -> list[dict]:
@@ -646,7 +727,7 @@ def exceptions() -> list[dict]:
         (
             "failed_reservation",
             "order",
-            "O-10-2-w|SKU2|S001",
+            "O-10-2-w|SKU2",
             "S001",
             "SKU2",
             at(10, 10),
@@ -663,6 +744,148 @@ def exceptions() -> list[dict]:
         "units value_at_cost detail impact_rank as_of event_type",
         [(f"{r[0]}:{r[2]}", *r[:10], rank, AS_OF, r[10]) for rank, r in enumerate(ranked, start=1)],
     )
+
+
+def _case(workflow: str, case_key: str, state: dict | None, *events: tuple) -> list[dict]:
+    """The case_events rows of one case: `events` are (occurred_at, event_type,
+    source_system, location_id, quantity, extra columns) in order; the wait since the
+    previous event follows from the times, `state` is the case's at the horizon (None: it
+    starts after it)."""
+    case_id, _, sku = case_key.partition("|")
+    rows, previous = [], None
+    for index, (occurred_at, event_type, source, location, quantity, extra) in enumerate(
+        events, start=1
+    ):
+        rows.append(
+            {
+                "workflow": workflow,
+                "case_key": case_key,
+                "case_id": case_id,
+                "sku": sku or None,
+                "event_index": index,
+                "event_id": f"{case_key}#{index}",
+                "event_type": event_type,
+                "source_system": source,
+                "occurred_at": occurred_at,
+                "location_id": location,
+                "quantity": quantity,
+                "wait_since_previous_s": (occurred_at - previous).total_seconds()
+                if previous
+                else None,
+                "is_after_horizon": occurred_at > HORIZON_AT,
+                "is_stock_move": event_type in STOCK_MOVES,
+                "as_of": HORIZON_AT,
+                **extra,
+                **(state or {}),
+            }
+        )
+        previous = occurred_at
+    return rows
+
+
+STOCK_MOVES = ("order_fulfilled", "transfer_shipped", "transfer_received", "return_restocked")
+
+
+def _state(stage: str, is_open: bool, sla_hours: float, due: datetime, over: float | None):
+    return {
+        "case_stage": stage,
+        "case_is_open": is_open,
+        "case_is_stalled": bool(is_open and over and over > 0),
+        "sla_rule": "stage_sla",
+        "sla_hours": sla_hours,
+        "due_at": due,
+        "hours_over_sla": over if is_open else None,
+    }
+
+
+def _posted(event_id: str, lag_h: float) -> dict:
+    return {"erp_posting_event_id": event_id, "erp_posting_lag_h": lag_h}
+
+
+def case_events() -> list[dict]:
+    """The timelines (see the module): waits of 10 s, 5 s, 285 s, 60 s and 24 h on a
+    marketplace line, fulfilled lines posted an hour later except day 7's."""
+    rows = []
+    for d in range(1, 11):
+        oversold = d == 8  # O-8-2-m is SKU1, reserved at S002 and cancelled out of stock
+        key = f"O-{d}-2-m|SKU1" if oversold else f"O-{d}-2-m|SKU2"
+        failed_at, reserved_at = ("S001", "S002") if oversold else ("S002", "S001")
+        channel = {"channel": "marketplace"}
+        events = [
+            (at(d, 10), "order_placed", "marketplace", None, 1, channel),
+            (at(d, 10) + timedelta(seconds=10), "reservation_requested", "oms", failed_at, 1, channel),
+            (at(d, 10) + timedelta(seconds=15), "reservation_failed", "oms", failed_at, 1,
+             {**channel, "reason_code": "insufficient_stock"}),
+            (at(d, 10, 5), "reservation_requested", "oms", reserved_at, 1, channel),
+            (at(d, 10, 6), "reservation_confirmed", "oms", reserved_at, 1, channel),
+        ]  # fmt: skip
+        if oversold:
+            events.append(
+                (at(d, 12), "order_cancelled", "oms", None, 1,
+                 {**channel, "reason_code": "out_of_stock"})
+            )  # fmt: skip
+            state = _state("order_cancelled", False, 72.0, at(d, 12) + timedelta(hours=72), None)
+        elif d < 9:
+            fulfilled = at(d + 1, 10, 6)
+            posting = {} if d == 7 else _posted(f"post-{d}", 1.0)
+            events.append((fulfilled, "order_fulfilled", "pos", "S001", 1, {**channel, **posting}))
+            state = _state("order_fulfilled", False, 72.0, fulfilled + timedelta(hours=72), None)
+        elif d == 9:  # confirmed before the horizon, fulfilled after it
+            events.append((at(10, 10, 6), "order_fulfilled", "pos", "S001", 1, channel))
+            state = _state("reservation_confirmed", True, 30.0, at(10, 16, 6), -18.1)
+        else:
+            state = None  # placed after the horizon
+        rows += _case("order", key, state, *events)
+    for key in ("O-5-1-0|SKU1", "O-6-1-0|SKU1", "O-6-1-1|SKU1"):
+        d = int(key.split("-")[1])
+        web = {"channel": "web"}
+        rows += _case(
+            "order", key, _state("order_cancelled", False, 72.0, at(d, 16, 1) + timedelta(hours=72), None),
+            (at(d, 10), "order_placed", "ecommerce", None, 1, web),
+            (at(d, 10), "reservation_requested", "oms", "S002", 1, web),
+            (at(d, 10, 1), "reservation_confirmed", "oms", "S002", 1, web),
+            (at(d, 16, 1), "order_cancelled", "oms", None, 1, {**web, "reason_code": "out_of_stock"}),
+        )  # fmt: skip
+    web = {"channel": "web"}
+    rows += _case(
+        "order", "O-10-2-w|SKU2", None,
+        (at(10, 10), "order_placed", "ecommerce", None, 1, web),
+        (at(10, 10), "reservation_requested", "oms", "S001", 1, web),
+        (at(10, 10) + timedelta(seconds=5), "reservation_failed", "oms", "S001", 1,
+         {**web, "reason_code": "timeout"}),
+    )  # fmt: skip
+    rows += _case(
+        "order", "O-1-2-w|SKU2", _state("reservation_confirmed", True, 72.0, at(4, 10), 157.0),
+        (at(1, 10), "order_placed", "ecommerce", None, 1, web),
+        (at(1, 10), "reservation_requested", "oms", "S001", 1, web),
+        (at(1, 10), "reservation_confirmed", "oms", "S001", 1, web),
+    )  # fmt: skip
+    # the stalled returns of stalled(): R3 inspected for restock and never restocked (72 h
+    # SLA, 62 h over at as_of), R4 received and never inspected (86 h over)
+    rows += _case(
+        "return", "R3|SKU1", _state("return_inspected", True, 72.0, at(8, 9), 62.0),
+        (at(1, 15), "return_initiated", "marketplace", None, 1, {"channel": "marketplace"}),
+        (at(2, 9), "return_received", "pos", "S002", 1, {"channel": "marketplace"}),
+        (at(5, 9), "return_inspected", "pos", "S002", 1,
+         {"channel": "marketplace", "reason_code": "restock"}),
+    )  # fmt: skip
+    rows += _case(
+        "return", "R4|SKU2", _state("return_received", True, 72.0, at(7, 9), 86.0),
+        (at(3, 12), "return_initiated", "ecommerce", None, 1, web),
+        (at(4, 9), "return_received", "pos", "S002", 1, web),
+    )  # fmt: skip
+    # the short lines of transfers(): 10 shipped, 7 received two days later, both posted
+    for n in range(2):
+        route = {"to_location_id": "S002"}
+        rows += _case(
+            "transfer", f"T-B{n}|SKU2", _state("transfer_received", False, 72.0, at(n + 6, 12), None),
+            (at(n + 1, 8), "transfer_requested", "erp", "DC01", 10, route),
+            (at(n + 1, 12), "transfer_shipped", "wms", "DC01", 10,
+             {**route, **_posted(f"post-TB{n}s", 1.0)}),
+            (at(n + 3, 12), "transfer_received", "pos", "S002", 7,
+             _posted(f"post-TB{n}r", 1.0)),
+        )  # fmt: skip
+    return rows
 
 
 def _features(features: tuple[str, ...], **values: float) -> dict[str, float]:
@@ -794,6 +1017,9 @@ ROWS = {
     "marts.kpi_observations": kpi_observations,
     "marts.kpi_period": kpi_period,
     "intermediate.int_data_horizon": data_horizon,
+    "intermediate.int_source_watermarks": source_watermarks,
+    "marts.alert_conditions": alert_conditions,
+    "marts.kpi_movements": kpi_movements,
     "marts.fct_order_lines": order_lines,
     "marts.fct_reservations": reservations,
     "marts.fct_transfers": transfers,
@@ -803,6 +1029,7 @@ ROWS = {
     "marts.process_transitions": transitions,
     "marts.stalled_cases": stalled,
     "marts.exception_queue": exceptions,
+    "marts.case_events": case_events,
     "intelligence.location_risk": location_risk,
     "intelligence.location_category_risk": location_category_risk,
     "actions.cycle_count_requests": cycle_count_requests,
@@ -843,27 +1070,67 @@ def build_warehouse(path: Path, with_risk_tables: bool = True) -> Path:
     return path
 
 
+def previous_run(con: duckdb.DuckDBPyConnection) -> None:
+    """The fixture warehouse as the run before left it: the failed reservation of O-10-2-w
+    had not happened yet, the oversell of O-6-1-1 (S002, 10.0 at cost) was still open (so
+    since then one exception opened and one closed), pos had 600 events fewer and wms 300,
+    both watermarks 2 h earlier; erp and the supplier portal delivered nothing since."""
+    con.execute("delete from marts.exception_queue where exception_type = 'failed_reservation'")
+    con.execute(
+        "insert into marts.exception_queue (exception_id, exception_type, workflow, "
+        "reference_id, location_id, sku, opened_at, age_h, units, value_at_cost, detail, "
+        "impact_rank, as_of, event_type) values ('oversell:O-6-1-1|SKU1', 'oversell', 'order', "
+        "'O-6-1-1|SKU1', 'S002', 'SKU1', ?, 60.0, 1, 10.0, "
+        "'confirmed reservation cancelled out_of_stock', 6, ?, 'order_cancelled')",
+        [at(6, 10), AS_OF],
+    )
+    for source, fewer in (("pos", 600), ("wms", 300)):
+        con.execute(
+            "update intermediate.int_source_watermarks set events = events - ?, "
+            "watermark_at = watermark_at - interval 2 hour where source_system = ?",
+            [fewer, source],
+        )
+
+
 def publish_fixture_snapshot(tmp_path: Path, with_risk_tables: bool = True) -> Path:
-    """The fixture warehouse published as a snapshot (with the deployed count threshold);
-    returns the snapshots folder."""
-    warehouse = build_warehouse(tmp_path / "warehouse.duckdb", with_risk_tables)
+    """The fixture warehouse published as the pipeline's last two runs left it: the run
+    before (`previous_run`), then this one (with the deployed count threshold); returns the
+    snapshots folder. `tmp_path/warehouse.duckdb` is this run's warehouse."""
     snapshots = tmp_path / "snapshots"
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        publish_snapshot(con, snapshots, risk_threshold=RISK_THRESHOLD)
+    before = build_warehouse(tmp_path / "previous.duckdb", with_risk_tables)
+    warehouse = build_warehouse(tmp_path / "warehouse.duckdb", with_risk_tables)
+    for path, edit in ((before, previous_run), (warehouse, None)):
+        with duckdb.connect(str(path)) as con:
+            if edit:
+                edit(con)
+            publish_snapshot(con, snapshots, risk_threshold=RISK_THRESHOLD)
     return snapshots
 
 
-def find_component(component, element_id: str):
-    """The component with this id in a rendered page (depth first)."""
+def _nodes(component):
+    """Every component of a rendered tree, depth first."""
     stack = [component]
     while stack:
         node = stack.pop()
         if isinstance(node, list | tuple):
-            stack.extend(node)
+            stack.extend(reversed(node))
             continue
-        if getattr(node, "id", None) == element_id:
-            return node
+        yield node
         children = getattr(node, "children", None)
         if children is not None and not isinstance(children, str):
             stack.append(children)
+
+
+def find_component(component, element_id: str):
+    """The component with this id in a rendered page (depth first). A chart's or a table's
+    id names its card: the graph or DataTable inside it (components.graph_id, table_id)
+    comes back, so `.figure` and `.data` read what the page draws."""
+    for node in _nodes(component):
+        if getattr(node, "id", None) == element_id:
+            inner = (
+                child
+                for child in _nodes(getattr(node, "children", None))
+                if getattr(child, "id", None) in (graph_id(element_id), table_id(element_id))
+            )
+            return next(inner, node)
     raise LookupError(element_id)

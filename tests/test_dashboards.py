@@ -715,7 +715,7 @@ def _ids(component) -> set[str]:
         if isinstance(node, list | tuple):
             stack.extend(node)
             continue
-        if isinstance(getattr(node, "id", None), str):  # a table's parts have dict ids
+        if isinstance(getattr(node, "id", None), str):  # a graph's or table's card holds it
             found.add(node.id)
         children = getattr(node, "children", None)
         if children is not None and not isinstance(children, str):
@@ -725,6 +725,14 @@ def _ids(component) -> set[str]:
 
 EXPECTED_IDS = {
     "overview": {"overview-kpis", "spark-order-exception-rate", "overview-exceptions"},
+    "changes": {
+        "changes-compared",
+        "changes-exceptions",
+        "changes-exceptions-table",
+        "changes-kpis",
+        "changes-kpis-table",
+        "changes-sources-table",
+    },
     "orders": {
         "orders-latency",
         "orders-failure-reasons",
@@ -738,7 +746,12 @@ EXPECTED_IDS = {
     "reconciliation": {"reconciliation-lag-trend", "reconciliation-backlog-aging"},
     "integrations": {"integrations-failure-rate", "integrations-recovery"},
     "process": {"process-tabs", "process-map-order", "process-map-return"},
-    "exceptions": {"exceptions-by-workflow", "exceptions-by-location", "exceptions-table"},
+    "exceptions": {
+        "exceptions-by-workflow",
+        "exceptions-by-location",
+        "exceptions-table",
+        "work-panel",
+    },
     "risk": {
         "risk-ranking",
         "risk-drivers",

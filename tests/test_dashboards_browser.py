@@ -15,9 +15,9 @@ import duckdb
 import pytest
 from dashboard_fixtures import publish_fixture_snapshot
 
-from dashboards.app import BackgroundServer
 from dashboards.pages import PAGES, PAGES_BY_PATH
 from dashboards.screenshots import CHROMIUM, VIEWPORT, launch_chromium, open_page
+from dashboards.server import BackgroundServer
 
 pytestmark = [
     pytest.mark.browser,

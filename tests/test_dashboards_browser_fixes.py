@@ -15,13 +15,15 @@ from dash.dash_table import DataTable
 from dashboard_fixtures import build_warehouse
 from test_dashboards_browser import browser, published, server, sync_api, tab  # noqa: F401
 
-from dashboards.app import BackgroundServer, render_page
-from dashboards.components import Page, Table
+from dashboards.app import render_page
+from dashboards.components import Page
 from dashboards.data import snapshot_data
+from dashboards.datatable import Table
 from dashboards.filters import Filters
 from dashboards.pages import PAGES, PAGES_BY_PATH
 from dashboards.pages.exceptions.queries import exception_queue
 from dashboards.screenshots import VIEWPORT, open_page
+from dashboards.server import BackgroundServer
 from dashboards.snapshot import SnapshotReader, publish_snapshot
 
 pytestmark = test_dashboards_browser.pytestmark

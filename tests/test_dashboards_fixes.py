@@ -21,8 +21,8 @@ from plotly.offline import get_plotlyjs_version
 
 from dashboards import theme
 from dashboards.app import create_app, render_page
-from dashboards.components import table_id
 from dashboards.data import filter_options, snapshot_data
+from dashboards.datatable import table_id
 from dashboards.delivery import (
     BUNDLE_TRACE_TYPES,
     PLOTLY_BUNDLE,
@@ -59,8 +59,21 @@ def drawn(snapshots) -> list[tuple[str, str, object]]:
         for page in PAGES:
             body, _ = render_page(reader, page.path, filters)
             assert "page-error" not in str(body), (page.slug, filters)
-            graphs += [(page.slug, graph.id, graph.figure) for graph in _all(body, dcc.Graph)]
+            graphs += [
+                (page.slug, _element(graph.id), graph.figure) for graph in _all(body, dcc.Graph)
+            ]
     return graphs
+
+
+def _element(graph_id) -> str:
+    """A graph's element id (its pattern id names it under "chart")."""
+    return graph_id["chart"] if isinstance(graph_id, dict) else graph_id
+
+
+@pytest.fixture
+def data(snapshots):
+    with snapshot_data(SnapshotReader(snapshots)) as opened:
+        yield opened
 
 
 def _all(component, kind) -> list:
@@ -234,12 +247,6 @@ def test_a_reversed_date_range_gets_a_message_on_the_pages_that_read_dates(snaps
 
 
 # -- tables paged on the server -----------------------------------------------------------
-
-
-@pytest.fixture
-def data(snapshots):
-    with snapshot_data(SnapshotReader(snapshots)) as opened:
-        yield opened
 
 
 def test_a_table_sends_its_first_page_and_the_filters_it_was_drawn_with(snapshots):

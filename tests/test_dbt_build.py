@@ -284,3 +284,43 @@ def test_process_transitions(warehouse):
     # both transfer lines see the case-level approval
     assert edges[("transfer", "transfer_requested", "transfer_approved")] == (2, 3600.0)
     assert edges[("replenishment", "po_created", "po_acknowledged")][0] == 2
+
+
+def test_case_events_time_a_case_across_systems(warehouse):
+    columns = (
+        "event_index, event_type, source_system, channel, wait_since_previous_s, "
+        "erp_posting_event_id, erp_posting_lag_h, case_stage, case_is_stalled, sla_hours"
+    )
+    # O1: placed and requested in the same second (the workflow's order breaks the tie), the
+    # confirmation 30 s later (stored before the request), fulfilled at 10:00 by the WMS and
+    # posted by e010 an hour later
+    assert query(
+        warehouse,
+        f"select {columns} from marts.case_events where case_key = 'O1|SKU1' order by 1",
+    ) == [
+        (1, "order_placed", "ecommerce", "web", None, None, None, "order_fulfilled", False, 72.0),
+        (2, "reservation_requested", "oms", "web", 0.0, None, None, "order_fulfilled", False, 72.0),
+        (
+            3,
+            "reservation_confirmed",
+            "erp",
+            "web",
+            30.0,
+            None,
+            None,
+            "order_fulfilled",
+            False,
+            72.0,
+        ),
+        (4, "order_fulfilled", "wms", "web", 7170.0, "e010", 1.0, "order_fulfilled", False, 72.0),
+    ]
+    # R3: received an hour after it was initiated, then nothing: stalled at return_received,
+    # due 30 h after it (03-02 19:00), 49 h over at the horizon (03-04 20:00)
+    assert query(
+        warehouse,
+        "select event_type, wait_since_previous_s, case_is_stalled, due_at, hours_over_sla "
+        "from marts.case_events where case_key = 'R3|SKU1' order by event_index",
+    ) == [
+        ("return_initiated", None, True, datetime(2026, 3, 2, 19), 49.0),
+        ("return_received", 3600.0, True, datetime(2026, 3, 2, 19), 49.0),
+    ]

@@ -4,6 +4,8 @@ Each page is a package `pages/<page>/`: `queries.py` (what it reads from the sna
 `figures.py` (query results in, plotly figures out), `layout.py` (`render`: the page body)
 and `__init__.py` (its `PAGE`: URL, navigation label, header). To add a page, write the
 package and add its `PAGE` to `PAGES` (docs/extending.md, "Add a dashboard page").
+`DRILL_PAGES` are reached from the others' links, not the navigation: the cases behind a
+figure and a case's timeline.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from dashboards.components import Page
 
 from . import (
+    cases,
+    changes,
     cycle_counts,
     exceptions,
     integrations,
@@ -20,11 +24,13 @@ from . import (
     reconciliation,
     returns,
     risk,
+    timeline,
     transfers,
 )
 
 PAGES: tuple[Page, ...] = (
     overview.PAGE,
+    changes.PAGE,
     orders.PAGE,
     transfers.PAGE,
     returns.PAGE,
@@ -35,4 +41,5 @@ PAGES: tuple[Page, ...] = (
     risk.PAGE,
     cycle_counts.PAGE,
 )
-PAGES_BY_PATH: dict[str, Page] = {page.path: page for page in PAGES}
+DRILL_PAGES: tuple[Page, ...] = (cases.PAGE, timeline.PAGE)
+PAGES_BY_PATH: dict[str, Page] = {page.path: page for page in (*PAGES, *DRILL_PAGES)}

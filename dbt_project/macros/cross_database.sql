@@ -97,10 +97,12 @@
     )) as date) as calendar_date
 {%- endmacro %}
 
+{#- sequence() raises on start > end where generate_series is empty: guard it (explode of a
+    null array gives no rows, like an empty series). -#}
 {% macro spark__date_series(start_date, end_date) -%}
-    select explode(sequence(
+    select explode(case when cast({{ start_date }} as date) <= cast({{ end_date }} as date) then sequence(
         cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day
-    )) as calendar_date
+    ) end) as calendar_date
 {%- endmacro %}
 
 

@@ -27,13 +27,21 @@
 {%- endmacro %}
 
 
+{#- numerator / denominator in double precision, null when the denominator is 0. Not `* 1.0`:
+    Spark makes that a decimal division, whose rounding to 17 digits is not the double
+    quotient (2/3 would come out one ulp off DuckDB's). -#}
+{% macro ratio(numerator, denominator) -%}
+    cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0)
+{%- endmacro %}
+
+
 {#- A ratio: sum(numerator) / sum(denominator), both kept for re-aggregation.
     cause_dimensions describe only the numerator (e.g. the reason_code of a failure): their
     rows divide the numerator of each cause by the day's whole denominator. -#}
 {% macro kpi_ratio(kpi_name, relation, numerator, denominator, dimensions=[], cause_dimensions=[]) -%}
     {{ kpi_rows(
         kpi_name, relation, dimensions,
-        value='sum(' ~ numerator ~ ') * 1.0 / nullif(sum(' ~ denominator ~ '), 0)',
+        value=ratio('sum(' ~ numerator ~ ')', 'sum(' ~ denominator ~ ')'),
         numerator='sum(' ~ numerator ~ ')',
         denominator='sum(' ~ denominator ~ ')'
     ) }}
@@ -44,7 +52,7 @@
         '{{ kpi_name }}' as kpi_name,
         '{{ cause }}' as dimension,
         causes.dimension_value,
-        cast(causes.numerator * 1.0 / nullif(daily.denominator, 0) as double) as value,
+        {{ ratio('causes.numerator', 'daily.denominator') }} as value,
         cast(causes.numerator as double) as numerator,
         cast(daily.denominator as double) as denominator
     from (

@@ -93,7 +93,7 @@ def serve_ui(settings: Settings, host: str, dagster_port: int, dash_port: int) -
         daemon=True,
     ).start()
     try:
-        from dashboards.app import serve
+        from dashboards.server import serve
 
         print(f"Dashboards:  http://{host}:{dash_port}/overview")
         serve(settings.snapshots_dir, host=host, port=dash_port)

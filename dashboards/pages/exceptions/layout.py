@@ -1,46 +1,34 @@
-"""The exception queue page: value by workflow and location, then the sortable queue."""
+"""The exception queue page: value by workflow and location, then the worked queue (what has
+been done about each exception, and the form that records what is done next)."""
 
 from __future__ import annotations
 
-from dashboards.components import Chart, Table, grid, section
+from dash import html
+
+from dashboards.components import Chart, grid, section
 from dashboards.data import SnapshotData
 from dashboards.filters import Filters
 
-from . import figures, queries
+from . import figures, queries, work
 
 
 def render(data: SnapshotData, filters: Filters) -> list:
-    summary = queries.exception_summary(data, filters)
-    by_location = queries.exception_value_by_location(data, filters)
+    summary = BY_WORKFLOW(queries.exception_summary(data, filters), filters=filters)
+    by_location = BY_LOCATION(queries.exception_value_by_location(data, filters), filters=filters)
     return [
-        section("What is open", grid(BY_WORKFLOW(summary), BY_LOCATION(by_location))),
-        section("Queue", QUEUE(data, filters)),
+        section("What is open", grid(summary, by_location)),
+        section(
+            "Work the queue",
+            work.panel(data),
+            html.Div(work.queue_table(data, filters, work.DEFAULT_SHOW), id="exceptions-queue"),
+        ),
     ]
 
 
-# The charts and tables `render` fills in.
+# The charts `render` fills in (the queue's table: work.QUEUE).
 BY_WORKFLOW = Chart(
     "exceptions-by-workflow", "Open exceptions", figures.exception_value_by_workflow
 )
 BY_LOCATION = Chart(
     "exceptions-by-location", "Open exceptions by location", figures.exception_value_by_location
-)
-QUEUE = Table(
-    "exceptions-table",
-    "Open exceptions ranked by impact (click a header to sort, type in the row below it to filter)",
-    queries.exception_queue,
-    {
-        "impact_rank": "rank",
-        "exception_type": "exception",
-        "workflow": "workflow",
-        "location_id": "location",
-        "sku": "SKU",
-        "reference_id": "reference",
-        "opened_at": "opened",
-        "age_h": "age (h)",
-        "units": "units",
-        "value_at_cost": "value at cost",
-        "detail": "detail",
-    },
-    page_size=25,
 )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dashboards.components import Chart, Table, grid, section
+from dashboards.components import Chart, grid, section
 from dashboards.data import SnapshotData
+from dashboards.datatable import Table
 from dashboards.filters import Filters
 
 from . import figures, queries

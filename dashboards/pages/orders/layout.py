@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from dashboards.components import Chart, Table, grid, section
+from dashboards.components import Chart, grid, section
 from dashboards.data import SnapshotData
+from dashboards.datatable import Table
 from dashboards.filters import Filters
+from dashboards.links import linked
 from dashboards.pages.exceptions.queries import exception_queue
 
 from . import figures, queries
@@ -17,12 +19,12 @@ def render(data: SnapshotData, filters: Filters) -> list:
         queries.reservation_latencies(data, filters),
         queries.reservation_latency_percentiles(data, filters),
     )
-    reasons = queries.reservation_failure_reasons(data, filters)
-    oversells = OVERSELLS(queries.orders_by_day(data, filters))
-    skus = OVERSOLD_SKUS(queries.oversells_by_sku_day(data, filters))
-    rates = EXCEPTION_RATE(queries.order_exception_rate_by_channel(data, filters))
+    reasons = FAILURE_REASONS(queries.reservation_failure_reasons(data, filters), filters=filters)
+    oversells = OVERSELLS(queries.orders_by_day(data, filters), filters=filters)
+    skus = OVERSOLD_SKUS(queries.oversells_by_sku_day(data, filters), filters=filters)
+    rates = EXCEPTION_RATE(queries.order_exception_rate_by_channel(data, filters), filters=filters)
     return [
-        section("Reservations", grid(LATENCY(*latency), FAILURE_REASONS(reasons))),
+        section("Reservations", grid(LATENCY(*latency), reasons)),
         section("Oversells and promotions", grid(oversells, skus, rates)),
         section("Work list", OPEN_EXCEPTIONS(data, filters)),
     ]
@@ -44,7 +46,7 @@ OPEN_EXCEPTIONS = Table(
     "orders-open-exceptions",
     "Open order exceptions (oversells, unsourced failed reservations, stalled lines), "
     "highest impact first",
-    partial(exception_queue, workflow="order"),
+    linked(partial(exception_queue, workflow="order")),
     {
         "impact_rank": "rank",
         "exception_type": "exception",
@@ -56,4 +58,5 @@ OPEN_EXCEPTIONS = Table(
         "value_at_cost": "value at cost",
         "detail": "detail",
     },
+    link="case_href",  # each row opens its case's timeline
 )

@@ -55,7 +55,7 @@ def order_exception_rate_by_channel(data: SnapshotData, filters: Filters) -> Kpi
     )
 
 
-def _order_lines(filters: Filters, *fixed: str) -> tuple[str, list]:
+def order_lines_where(filters: Filters, *fixed: str) -> tuple[str, list]:
     """The where clause of the order lines under the filters (a location filter matches the
     fulfilling or the oversold location)."""
     conditions = filter_conditions(
@@ -80,7 +80,7 @@ def orders_by_day(data: SnapshotData, filters: Filters) -> pl.DataFrame:
         group by all
         order by order_date, channel
         """,
-        _order_lines(filters),
+        order_lines_where(filters),
     )
 
 
@@ -102,6 +102,6 @@ def oversells_by_sku_day(data: SnapshotData, filters: Filters, top: int = 20) ->
         from oversold inner join worst on oversold.sku = worst.sku
         order by oversold.order_date, oversold.sku
         """,
-        _order_lines(filters, "is_oversold"),
+        order_lines_where(filters, "is_oversold"),
         top,
     )

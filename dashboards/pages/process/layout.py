@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 from dash import dcc
 
-from dashboards.components import empty_state, graph, missing_table, section, table
+from dashboards.components import empty_state, graph, missing_table, section
 from dashboards.data import Missing, SnapshotData
+from dashboards.datatable import table
 from dashboards.filters import Filters
 from dashboards.theme import format_duration
 

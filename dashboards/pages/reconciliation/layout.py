@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 
-from dashboards.components import Chart, Table, grid, section
+from dashboards.components import Chart, grid, section
 from dashboards.data import SnapshotData
+from dashboards.datatable import Table
 from dashboards.filters import Filters
+from dashboards.links import linked
 from dashboards.pages.exceptions.queries import exception_queue
 
 from . import figures, queries
@@ -20,8 +22,8 @@ def render(data: SnapshotData, filters: Filters) -> list:
         LAG_BY_TYPE(queries.posting_lag_by_event_type(data, filters)),
     )
     backlog = (
-        UNPOSTED(queries.unreconciled_by_day(data, filters)),
-        AGING(queries.unreconciled_backlog(data, filters)),
+        UNPOSTED(queries.unreconciled_by_day(data, filters), filters=filters),
+        AGING(queries.unreconciled_backlog(data, filters), filters=filters),
     )
     return [
         section("Posting lag", grid(*lag)),
@@ -39,7 +41,7 @@ AGING = Chart("reconciliation-backlog-aging", "Backlog aging", figures.backlog_a
 BACKLOG = Table(
     "reconciliation-backlog-table",
     "Unposted stock moves, highest value first",
-    partial(exception_queue, exception_type="unreconciled_event"),
+    linked(partial(exception_queue, exception_type="unreconciled_event")),
     {
         "impact_rank": "rank",
         "reference_id": "event",
@@ -51,4 +53,5 @@ BACKLOG = Table(
         "units": "units",
         "value_at_cost": "value at cost",
     },
+    link="case_href",  # each row opens its case's timeline
 )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from dashboards.components import Chart, Table, grid, section
+from dashboards.components import Chart, grid, section
 from dashboards.data import SnapshotData
+from dashboards.datatable import Table
 from dashboards.filters import Filters
+from dashboards.links import linked
 
 from . import figures, queries
 
@@ -17,7 +19,11 @@ def render(data: SnapshotData, filters: Filters) -> list:
     trend = TREND(queries.return_disposition_by_day(data, filters))
     return [
         section("Disposition time", grid(by_location, trend)),
-        section("Stalled returns (open now)", grid(STALLED(stalled)), STALLED_TABLE(data, filters)),
+        section(
+            "Stalled returns (open now)",
+            grid(STALLED(stalled, filters=filters)),
+            STALLED_TABLE(data, filters),
+        ),
     ]
 
 
@@ -32,7 +38,7 @@ STALLED = Chart("returns-stalled", "Stalled returns", figures.stalled_by_locatio
 STALLED_TABLE = Table(
     "returns-stalled-table",
     "Stalled returns, longest idle first",
-    partial(queries.stalled_cases, workflow="return"),
+    linked(partial(queries.stalled_cases, workflow="return")),
     {
         "case_key": "return line",
         "location_id": "location",
@@ -43,4 +49,5 @@ STALLED_TABLE = Table(
         "units": "units",
         "value_at_cost": "value at cost",
     },
+    link="case_href",  # each row opens its case's timeline
 )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dashboards.components import Table, graph, grid, missing_table, section
+from dashboards.components import graph, grid, missing_table, section
 from dashboards.data import Missing, SnapshotData
+from dashboards.datatable import Table
 from dashboards.filters import Filters
 from omnistock.tables import LOCATION_FEATURES
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dashboards.components import Chart, Table, grid, section
+from dashboards.components import Chart, grid, section
 from dashboards.data import SnapshotData
+from dashboards.datatable import Table
 from dashboards.filters import Filters
 
 from . import figures, queries
@@ -11,10 +12,11 @@ from . import figures, queries
 
 def render(data: SnapshotData, filters: Filters) -> list:
     lanes = queries.transfer_lanes(data, filters)
-    trend = ORIGIN_TREND(queries.transfer_accuracy_by_origin(data, filters))
+    trend = ORIGIN_TREND(queries.transfer_accuracy_by_origin(data, filters), filters=filters)
+    accuracy = LANE_ACCURACY(lanes, filters=filters)
     every_lane = LANES(data, filters)
     return [
-        section("Lanes", grid(LANE_ACCURACY(lanes), LANE_CYCLE_TIME(lanes))),
+        section("Lanes", grid(accuracy, LANE_CYCLE_TIME(lanes))),
         section("Trend", grid(trend)),
         section("Detail", every_lane),
     ]

@@ -8,15 +8,16 @@ from dashboards.data import SnapshotData, needs, where
 from dashboards.filters import Filters, filter_conditions
 
 
-def _completed(filters: Filters) -> tuple[str, list]:
-    """The where clause of the lines shipped and received, by day of shipment; a location
-    filter keeps lanes whose origin or destination matches."""
+def completed_where(filters: Filters, *fixed: str) -> tuple[str, list]:
+    """The where clause of the lines shipped and received (and meeting the `fixed`
+    predicates), by day of shipment; a location filter keeps lanes whose origin or
+    destination matches."""
     conditions = filter_conditions(
         filters,
         date_column="shipment_date",
         location_columns=("origin_location_id", "destination_location_id"),
     )
-    return where(conditions, "shipped_at is not null", "received_at is not null")
+    return where(conditions, "shipped_at is not null", "received_at is not null", *fixed)
 
 
 @needs("fct_transfers")
@@ -36,7 +37,7 @@ def transfer_lanes(data: SnapshotData, filters: Filters) -> pl.DataFrame:
         group by all
         order by accuracy, lines desc
         """,
-        _completed(filters),
+        completed_where(filters),
     )
 
 
@@ -51,5 +52,5 @@ def transfer_accuracy_by_origin(data: SnapshotData, filters: Filters) -> pl.Data
         group by all
         order by shipment_date, origin
         """,
-        _completed(filters),
+        completed_where(filters),
     )

@@ -33,7 +33,8 @@ MARTS = [name for name in DASHBOARD_TABLES if not name.startswith(("location_", 
         cycle_count_requests,
     ],
     description="The snapshot planners' dashboards read: the marts, risk and cycle-count "
-    "tables exported to Parquet and swapped in atomically after every run.",
+    "tables exported to Parquet and swapped in atomically after every run, with what changed "
+    "since the previous snapshot and the exception queue's work log carried in.",
 )
 def published_snapshot(
     duckdb: DuckDBResource, paths: OmnistockPaths, policy: CycleCountPolicyResource
@@ -54,6 +55,8 @@ def published_snapshot(
             "tables": dg.MetadataValue.json(manifest.get("tables", {})),
             "missing_tables": ", ".join(manifest.get("missing", [])) or "none",
             "dashboards": dg.MetadataValue.url(f"{dashboards_at}/overview"),
+            "what_changed": dg.MetadataValue.url(f"{dashboards_at}/changes"),
+            "compared_with": str((manifest.get("previous") or {}).get("version")),
             "exception_queue": dg.MetadataValue.url(f"{dashboards_at}/exceptions"),
             "location_risk": dg.MetadataValue.url(f"{dashboards_at}/risk"),
         }

@@ -2,6 +2,10 @@
 checks, and unit tests when the project changed since they last passed), and the headline
 KPIs attached to ``marts/kpi_daily``.
 
+The dbt target is the engine (``OMNISTOCK_ENGINE``, resources.py). After a build on the local
+Spark session the models' tables are copied back into the DuckDB warehouse once dbt has exited
+(spark.py), so everything downstream reads them where it always does.
+
 Headline KPIs: the kpi_daily materialization is held back until dbt has exited (DuckDB
 allows one writer per file, so the tables can only be read once dbt let go of them); it is
 then emitted with the catalog's headline KPIs over the current standard period of
@@ -23,6 +27,7 @@ from omnistock.config import export_environment
 from omnistock.kpis import format_quantity, headline_kpis
 
 from .project import get_dbt_project, project_fingerprint
+from .spark import SESSION_TARGET, serve_spark_tables
 from .translator import OmnistockDbtTranslator
 
 KPI_DAILY_KEY = dg.AssetKey(["marts", "kpi_daily"])
@@ -142,6 +147,10 @@ def omnistock_dbt_assets(
         else:
             yield event
     # dbt has exited: the warehouse is free to read
+    if dbt.target == SESSION_TARGET:
+        # the rest of the platform reads DuckDB: copy back what the local Spark session built
+        served = serve_spark_tables(settings)
+        context.log.info(f"copied {len(served)} Spark tables into {settings.warehouse}")
     headline = read_headline_kpis(settings.warehouse) if held_back else {}
     for event in held_back:
         is_kpi_daily = (

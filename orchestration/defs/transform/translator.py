@@ -8,6 +8,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from omnistock.lake import get_engine
+from orchestration.defs.lake import RAW_LAKE
+
 LAYERS = ("staging", "intermediate", "marts")
 
 
@@ -21,10 +24,13 @@ def _layer(dbt_resource_props: Mapping[str, Any]) -> str | None:
 class OmnistockDbtTranslator(DagsterDbtTranslator):
     """Models and seeds are keyed like the tables they build, ``[<layer>, <name>]`` (e.g.
     ``["marts", "kpi_daily"]``, ``["marts", "kpi_catalog"]``), mirroring the raw tables'
-    ``["raw", <table>]`` keys; sources keep the keys their ``meta.dagster.asset_key`` names."""
+    ``["raw", <table>]`` keys; sources keep the keys their ``meta.dagster.asset_key`` names. On Spark
+    (``OMNISTOCK_ENGINE=spark``) the models that read sources read them from the Parquet lake,
+    so they also depend on ``raw_lake``."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: str | None = None) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        self.engine = engine or get_engine()
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         layer = _layer(dbt_resource_props)
@@ -50,4 +56,10 @@ class OmnistockDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
-        return spec.merge_attributes(kinds={"dbt", "duckdb"})
+        # the engine, whatever adapter the manifest was parsed with
+        spec = spec.replace_attributes(kinds={"dbt", self.engine})
+        upstream = self.get_resource_props(manifest, unique_id).get("depends_on", {})
+        reads_sources = any(node.startswith("source.") for node in upstream.get("nodes", []))
+        if self.engine == "spark" and reads_sources:
+            spec = spec.merge_attributes(deps=[RAW_LAKE])
+        return spec
