@@ -1107,7 +1107,7 @@ def publish_fixture_snapshot(tmp_path: Path, with_risk_tables: bool = True) -> P
     return snapshots
 
 
-def _nodes(component):
+def components_in(component):
     """Every component of a rendered tree, depth first."""
     stack = [component]
     while stack:
@@ -1125,11 +1125,11 @@ def find_component(component, element_id: str):
     """The component with this id in a rendered page (depth first). A chart's or a table's
     id names its card: the graph or DataTable inside it (components.graph_id, table_id)
     comes back, so `.figure` and `.data` read what the page draws."""
-    for node in _nodes(component):
+    for node in components_in(component):
         if getattr(node, "id", None) == element_id:
             inner = (
                 child
-                for child in _nodes(getattr(node, "children", None))
+                for child in components_in(getattr(node, "children", None))
                 if getattr(child, "id", None) in (graph_id(element_id), table_id(element_id))
             )
             return next(inner, node)

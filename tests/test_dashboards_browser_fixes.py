@@ -12,7 +12,7 @@ import duckdb
 import pytest
 import test_dashboards_browser
 from dash.dash_table import DataTable
-from dashboard_fixtures import build_warehouse
+from dashboard_fixtures import build_warehouse, components_in
 from test_dashboards_browser import browser, published, server, sync_api, tab  # noqa: F401
 
 from dashboards.app import render_page
@@ -118,18 +118,7 @@ TABLES_DRAWN_JS = """
 def _table_cards(snapshots: Path, page: Page) -> list[str]:
     """The ids of the table cards `page` draws (the cards hold the tables' element ids)."""
     body, _ = render_page(SnapshotReader(snapshots), page.path, Filters())
-    found, stack = [], [body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list | tuple):
-            stack.extend(node)
-            continue
-        if isinstance(node, DataTable):
-            found.append(node.id["table"])
-        children = getattr(node, "children", None)
-        if children is not None and not isinstance(children, str):
-            stack.append(children)
-    return found
+    return [node.id["table"] for node in components_in(body) if isinstance(node, DataTable)]
 
 
 def test_every_table_fits_its_card(browser, wordy):  # noqa: F811

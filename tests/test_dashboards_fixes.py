@@ -16,7 +16,12 @@ import duckdb
 import polars as pl
 import pytest
 from dash import dash_table, dcc
-from dashboard_fixtures import build_warehouse, find_component, publish_fixture_snapshot
+from dashboard_fixtures import (
+    build_warehouse,
+    components_in,
+    find_component,
+    publish_fixture_snapshot,
+)
 from plotly.offline import get_plotlyjs_version
 
 from dashboards import theme
@@ -77,18 +82,7 @@ def data(snapshots):
 
 
 def _all(component, kind) -> list:
-    found, stack = [], [component]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list | tuple):
-            stack.extend(node)
-            continue
-        if isinstance(node, kind):
-            found.append(node)
-        children = getattr(node, "children", None)
-        if children is not None and not isinstance(children, str):
-            stack.append(children)
-    return found
+    return [node for node in components_in(component) if isinstance(node, kind)]
 
 
 def _colour(trace) -> str | None:
