@@ -7,8 +7,12 @@ from datetime import date, datetime
 from dbt_fixtures import DbtRun, append_events, built_base_warehouse, day5_events, query
 
 # bookkeeping columns that legitimately differ between the two paths
-BOOKKEEPING = {"int_stock_ledger_daily": ["ingested_through"]}
-COMPARED = ["staging.stg_inventory_events", "intermediate.int_stock_ledger_daily"]
+# (every incremental model carries its watermark, ingested_through: macros/incremental.sql)
+INCREMENTAL_INTERMEDIATES = ["int_stock_ledger_daily", "int_transfers"]
+BOOKKEEPING = dict.fromkeys(INCREMENTAL_INTERMEDIATES, ["ingested_through"])
+COMPARED = ["staging.stg_inventory_events"] + [
+    f"intermediate.{name}" for name in INCREMENTAL_INTERMEDIATES
+]
 
 
 def snapshot(warehouse) -> dict[str, list[tuple]]:

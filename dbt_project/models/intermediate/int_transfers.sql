@@ -1,10 +1,17 @@
 -- Transfer lines (case_id + sku): request, approval, shipment and receipt. Quantities are
 -- summed over events so a split receipt adds up; a receipt short of the shipment makes the
 -- line inaccurate (SPEC 5 transfer_accuracy).
+-- Incremental: a build recomputes the transfers with an event ingested since the last one
+-- (all their lines, from all their events); the others are kept (macros/incremental.sql).
+
+{{ config(**incremental_by_key(['transfer_id'])) }}
 
 with transfer_events as (
     select * from {{ ref('stg_inventory_events') }}
     where workflow = 'transfer'
+    {% if is_incremental() -%}
+    and case_id in (select case_id from ({{ touched_cases(['transfer']) }}) as touched)
+    {%- endif %}
 ),
 
 -- transfer_approved names no sku: it approves every line of its transfer
@@ -74,7 +81,8 @@ select
         when approvals.approved_at is not null then 'approved'
         else 'requested'
     end as transfer_status,
-    lines.last_event_at
+    lines.last_event_at,
+    {{ ingested_through() }} as ingested_through
 from lines
 left join approvals
     on lines.transfer_id = approvals.transfer_id
