@@ -7,30 +7,37 @@ from datetime import date, datetime
 from dbt_fixtures import DbtRun, append_events, built_base_warehouse, day5_events, query
 
 # bookkeeping columns that legitimately differ between the two paths
-# (every incremental model carries its watermark, ingested_through: macros/incremental.sql)
-INCREMENTAL_INTERMEDIATES = ["int_stock_ledger_daily", "int_transfers"]
-BOOKKEEPING = dict.fromkeys(INCREMENTAL_INTERMEDIATES, ["ingested_through"])
-COMPARED = ["staging.stg_inventory_events"] + [
-    f"intermediate.{name}" for name in INCREMENTAL_INTERMEDIATES
-]
+# Every incremental model carries its watermark, ingested_through (macros/incremental.sql):
+# the one column that legitimately differs between an incremental sequence and a full refresh.
+WATERMARK = "ingested_through"
 
 
 def snapshot(warehouse) -> dict[str, list[tuple]]:
-    tables = [
-        f"marts.{name}"
-        for (name,) in query(
-            warehouse,
-            "select table_name from information_schema.tables "
-            "where table_schema = 'marts' order by 1",
-        )
-    ]
+    """Every table of staging, intermediate and marts (views follow from them), sorted."""
+    tables = query(
+        warehouse,
+        """
+        select table_schema, table_name from information_schema.tables
+        where table_schema in ('staging', 'intermediate', 'marts')
+            and table_type = 'BASE TABLE'
+        order by 1, 2""",
+    )
     result = {}
-    for table in tables + COMPARED:
-        exclude = BOOKKEEPING.get(table.split(".")[1])
-        columns = f"* exclude ({', '.join(exclude)})" if exclude else "*"
-        rows = query(warehouse, f"select {columns} from {table} order by all")
+    for schema, name in tables:
+        columns = [
+            column
+            for (column,) in query(
+                warehouse,
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, name],
+            )
+            if column != WATERMARK
+        ]
+        quoted = ", ".join(f'"{column}"' for column in columns)
+        rows = query(warehouse, f"select {quoted} from {schema}.{name} order by all")
         # float sums may differ in the last bits with the order of aggregation
-        result[table] = [
+        result[f"{schema}.{name}"] = [
             tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows
         ]
     return result
