@@ -6,6 +6,9 @@ drawn per workflow, see pages/process.)"""
 
 from __future__ import annotations
 
+from datetime import date
+
+from .filters import Filters
 from .links import Drill
 
 _OPEN_BY_TYPE = {"series": "exception_type"}
@@ -39,6 +42,7 @@ FIGURE_CASES: dict[str, Drill] = {
     "integrations-failure-rate": Drill("failed-api-calls", along="day", series="integration"),
     "integrations-recovery": Drill("disruptions", along="day", series="integration"),
     "integrations-feed-lag": Drill("source-lags", along="day", series="source"),
+    "changes-exceptions": Drill("exception-changes", along="exception_type", series="change"),
     "exceptions-by-workflow": Drill("open-exceptions", along="workflow", **_OPEN_BY_TYPE),
     "exceptions-by-location": Drill("open-exceptions", along="location", **_OPEN_BY_TYPE),
     "risk-ranking": Drill("open-exceptions", along="location"),
@@ -50,6 +54,13 @@ FIGURE_CASES: dict[str, Drill] = {
     ),
     "cycle-counts-results": Drill("count-request-lines", along="request", key="customdata"),
 }
+
+
+def kpi_day_cases(kpi_name: str, day: date) -> str | None:
+    """The link to the cases behind a KPI on one day (a bar of the what-changed page's KPI
+    movements), under no other filter; None for a KPI without a list."""
+    _, drill = KPI_EXPLAINED_BY.get(kpi_name, (None, None))
+    return drill and drill.link(Filters(), day=day)
 
 
 def step_cases(workflow: str) -> Drill:

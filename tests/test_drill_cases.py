@@ -322,3 +322,29 @@ def test_an_order_lines_timeline_says_why_no_transfer_is_linked(snapshots):
     body, _ = render_page(SnapshotReader(snapshots), "/timeline", filters)
     with pytest.raises(LookupError):
         find_component(body, "timeline-transfer")
+
+
+def test_what_changed_opens_the_exceptions_that_changed_and_a_kpis_cases_of_its_day(
+    snapshots, data
+):
+    """Since the run before, the failed reservation of O-10-2-w opened and the oversell of
+    O-6-1-1 closed (dashboard_fixtures.previous_run); each opens its order line."""
+    changed = with_case_links(listed(data, "exception-changes"), WINDOW)
+    assert rows(changed, "change", "exception_type", "case_key") == [
+        ("opened", "failed_reservation", "O-10-2-w|SKU2"),
+        ("closed", "oversell", "O-6-1-1|SKU1"),
+    ]
+    assert listed(data, "exception-changes", change="closed").height == 1
+    body, _ = render_page(SnapshotReader(snapshots), "/changes", WINDOW)
+    assert query(find_component(body, "changes-exceptions-cases").href)["set"] == [
+        "exception-changes"
+    ]
+    # each KPI's bar opens its cases of the day it was judged on (oversells: 03-09's)
+    bars = find_component(body, "changes-kpis").figure.data[0]
+    links = dict(zip(bars.y, bars.ids, strict=True))
+    assert query(links["Oversells"]) == {
+        "start": ["2026-03-09"],
+        "end": ["2026-03-09"],
+        "set": ["oversold-lines"],
+    }
+    assert query(links["Orders with an exception"])["start"] == ["2026-03-06"]

@@ -1,6 +1,7 @@
-"""The cases behind the count figures of the orders, transfers and exceptions pages: the
-oversold and exception order lines, the failed reservations, the short transfer lines, the
-stalled cases and the open exceptions."""
+"""The cases behind the count figures of the orders, transfers, exceptions and what-changed
+pages: the oversold and exception order lines, the failed reservations, the short transfer
+lines, the stalled cases, the open exceptions and those opened or closed since the previous
+run."""
 
 from __future__ import annotations
 
@@ -97,21 +98,46 @@ _STALLED = CaseSet(
     facets={"workflow": "workflow", "stage": "stage"},
 )
 
-_EXCEPTIONS = CaseSet(
+# An exception as a list shows it (the queue, what changed), after its rank or its change.
+EXCEPTION_COLUMNS = shown(
+    "exception_type=exception; reference_id=case or event; location_id=location; sku=SKU; "
+    "opened_at=opened; age_h=age (h); units; value_at_cost=value at cost; detail"
+)
+
+
+def _exception_set(slug: str, title: str, explains: str, table: str, **settings) -> CaseSet:
+    """Exceptions as the queue names them (each opening the case it is about, an unposted
+    move its event's), at the selected locations; the dates do not apply."""
+    return CaseSet(
+        slug,
+        title,
+        explains + "; the dates do not apply",
+        page="exceptions" if table == "exception_queue" else "changes",
+        table=table,
+        case=CASE_OF_EXCEPTION,
+        where=at_locations,
+        **settings,
+    )
+
+
+_EXCEPTIONS = _exception_set(
     "open-exceptions",
     "Open exceptions",
-    "the exception queue as of the snapshot, highest impact first; the dates do not apply",
-    page="exceptions",
-    table="exception_queue",
-    case=CASE_OF_EXCEPTION,
-    where=at_locations,
+    "the exception queue as of the snapshot, highest impact first",
+    "exception_queue",
     order="impact_rank",
-    columns=shown(
-        "impact_rank=rank; exception_type=exception; reference_id=case or event; "
-        "location_id=location; sku=SKU; opened_at=opened; age_h=age (h); units; "
-        "value_at_cost=value at cost; detail"
-    ),
+    columns=shown("impact_rank=rank") | EXCEPTION_COLUMNS,
     facets={"exception_type": "exception_type", "workflow": "workflow", "event": "event_type"},
+)
+_CHANGED = _exception_set(
+    "exception-changes",
+    "Exceptions opened and closed since the previous run",
+    "what changed: the exceptions in this snapshot's queue and not in the previous run's "
+    "(opened), or the other way round (closed), opened first, highest value first",
+    "exception_changes",
+    facets={"change": "change", "exception_type": "exception_type"},
+    columns=shown("change") | EXCEPTION_COLUMNS,
+    order="change desc, value_at_cost desc nulls last, reference_id",
 )
 
 WORK_SETS: tuple[CaseSet, ...] = (
@@ -133,4 +159,5 @@ WORK_SETS: tuple[CaseSet, ...] = (
     _SHORT,
     _STALLED,
     _EXCEPTIONS,
+    _CHANGED,
 )
