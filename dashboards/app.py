@@ -171,10 +171,11 @@ def _page_at(pathname: str | None, pages: Sequence[Page]) -> Page | None:
 
 
 def mark_link(click: dict | None) -> str | None:
-    """The link a clicked chart mark carries (`links.Drill.mark_links`): only a link to the
-    cases of this app is followed."""
+    """The link a clicked chart mark carries (`links.Drill.mark_links`: a point's id, or a
+    box point's or heatmap cell's customdata): only a link to the cases of this app is
+    followed."""
     points = (click or {}).get("points") or [{}]
-    link = points[0].get("id")
+    link = points[0].get("id") or points[0].get("customdata")  # a heatmap cell's: customdata
     return link if isinstance(link, str) and link.startswith(CASES_PATH + "?") else None
 
 

@@ -14,7 +14,7 @@ from dash import dash_table, dcc, html
 
 from .components import missing_table
 from .data import Missing, SnapshotData
-from .export import LINK_HEADER, link_cell
+from .export import LINK_HEADER, LINK_HEADERS, link_cell
 from .filters import Filters
 from .theme import COLUMN_FORMATS, FONT, GRID, INK
 
@@ -114,7 +114,8 @@ def _card(
     opens it; with `row_id` rows can be selected (`selected_row_ids`). `drawn_with` is the
     view the rows were drawn for (None: the table is sent whole); `settings` say who pages,
     sorts and filters (the browser or the server) and what the table shows now."""
-    specs = [{"id": link, "name": LINK_HEADER, "presentation": "markdown"}] if link else []
+    header = LINK_HEADERS.get(link, LINK_HEADER)
+    specs = [{"id": link, "name": header, "presentation": "markdown"}] if link else []
     specs += [_column_spec(field, label, frame) for field, label in columns.items()]
     with warnings.catch_warnings():
         # dash-ag-grid is not installed; DataTable's notice that it will leave dash in a
@@ -171,23 +172,26 @@ def table(
     columns: Mapping[str, str],
     *,
     page_size: int = 15,
+    link: str | None = None,
 ) -> html.Div:
     """A small table sent whole: the browser pages, sorts and filters it (the first
     MAX_TABLE_ROWS rows are kept; its CSV is what the browser's filter keeps). `columns` maps
-    the frame's columns to their headers; `frame` comes in the order to show. A `Missing`
-    frame gives the empty state. Tables that can grow are `Table`s, paged on the server."""
+    the frame's columns to their headers; `frame` comes in the order to show; with `link` (a
+    column holding a URL per row) a first column opens it. A `Missing` frame gives the empty
+    state. Tables that can grow are `Table`s, paged on the server."""
     if isinstance(frame, Missing):
         return missing_table(element_id, title, frame, wide=True)
     if frame.height > MAX_TABLE_ROWS:
         title += f" (first {MAX_TABLE_ROWS:,} of {frame.height:,})"
         frame = frame.head(MAX_TABLE_ROWS)
-    records, tooltips = table_records(frame, list(columns))
+    records, tooltips = table_records(frame, ([link] if link else []) + list(columns), link)
     return _card(
         element_id,
         title,
         frame,
         columns,
         None,  # no view: the paging and CSV callbacks leave a table sent whole to the browser
+        link,
         data=records,
         tooltip_data=tooltips,
         page_size=page_size,

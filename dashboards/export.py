@@ -8,7 +8,8 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 
-LINK_HEADER = "timeline"
+LINK_HEADER = "timeline"  # a row's link opens its case's timeline, unless its column says:
+LINK_HEADERS = {"cases_href": "cases"}  # a row that opens a list of cases
 LINK_TEXT = "open"
 MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)]*)\)")
 

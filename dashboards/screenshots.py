@@ -1,5 +1,5 @@
-"""Screenshots of every dashboard page, and of one case's timeline, drawn by headless
-Chromium.
+"""Screenshots of every dashboard page, of one list of cases behind a figure and of one
+case's timeline, drawn by headless Chromium.
 
 Refresh the documentation images from a published snapshot (the reference scenario after
 `make demo`):
@@ -97,14 +97,28 @@ def example_case(snapshots: Path) -> tuple[str, str] | None:
         con.close()
 
 
+# The list of cases the cases screenshot shows: the reservations behind the latency p95 tile.
+EXAMPLE_CASES = "slow-reservations"
+
+
+def _shoot(browser_page, base_url: str, page: Page, params: dict[str, str], out: Path) -> Path:
+    """A drill-down page at its URL (the default window: no dates), full-page."""
+    browser_page.goto(f"{base_url}{page.path}?{urlencode(params)}")
+    browser_page.wait_for_function(PAGE_DRAWN_JS, arg=page.heading)
+    browser_page.screenshot(path=str(out), full_page=True)
+    return out
+
+
 def capture(
     base_url: str,
     out_dir: Path,
     pages: Sequence[Page] = PAGES,
     case: tuple[str, str] | None = None,
+    cases: str | None = EXAMPLE_CASES,
 ) -> list[Path]:
-    """One full-page PNG per page, named after its URL (overview.png, orders.png, …), and
-    with a `case` (workflow, case_key) its timeline (timeline.png)."""
+    """One full-page PNG per page, named after its URL (overview.png, orders.png, …); with
+    `cases` (a case set) that list of cases (cases.png), with a `case` (workflow, case_key)
+    its timeline (timeline.png)."""
     from playwright.sync_api import sync_playwright
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -118,15 +132,15 @@ def capture(
                 path = out_dir / f"{page.slug}.png"
                 browser_page.screenshot(path=str(path), full_page=True)
                 written.append(path)
+            if cases:
+                listing = PAGES_BY_PATH["/cases"]
+                out = out_dir / f"{listing.slug}.png"
+                written.append(_shoot(browser_page, base_url, listing, {"set": cases}, out))
             if case:
                 timeline = PAGES_BY_PATH["/timeline"]
-                # the default window: a case's URL without dates
-                query = urlencode({"workflow": case[0], "case": case[1]})
-                browser_page.goto(f"{base_url}{timeline.path}?{query}")
-                browser_page.wait_for_function(PAGE_DRAWN_JS, arg=timeline.heading)
-                path = out_dir / f"{timeline.slug}.png"
-                browser_page.screenshot(path=str(path), full_page=True)
-                written.append(path)
+                params = {"workflow": case[0], "case": case[1]}
+                out = out_dir / f"{timeline.slug}.png"
+                written.append(_shoot(browser_page, base_url, timeline, params, out))
         finally:
             browser.close()
     return written

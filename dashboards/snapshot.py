@@ -28,15 +28,23 @@ from pathlib import Path
 
 import duckdb
 
-from omnistock.tables import (
-    CYCLE_COUNT_REQUEST_LINES,
-    CYCLE_COUNT_REQUESTS,
-    LOCATION_CATEGORY_RISK,
-    LOCATION_RISK,
-)
-
 from .derived import derived_tables
 from .desk import Desk
+from .snapshot_tables import (
+    DASHBOARD_SLICES,
+    DASHBOARD_TABLES,
+    PUBLISHED,
+    Slice,
+    data_as_of,
+    data_horizon,
+    export_tables,
+    quote_identifier,
+    quote_literal,
+    resolve_sources,
+    write_parquet,
+)
+
+__all__ = ["DASHBOARD_SLICES", "DASHBOARD_TABLES", "PUBLISHED", "Slice"]  # what it publishes
 
 CURRENT_LINK = "current"
 MANIFEST_FILE = "manifest.json"
@@ -46,38 +54,6 @@ KEEP_VERSIONS = 2
 # A staging folder this old belongs to a publisher that died; younger ones may be in use.
 STALE_STAGING_SECONDS = 3600
 
-# Everything the pages read. Bare names are looked up in any schema of the warehouse
-# (marts first), so the risk and cycle-count tables are found where their jobs write them
-# (today intelligence.location_risk and actions.cycle_count_requests).
-DASHBOARD_TABLES: tuple[str, ...] = (
-    "kpi_daily",
-    "kpi_catalog",
-    "kpi_observations",
-    "kpi_period",
-    "int_data_horizon",
-    "dim_locations",
-    "fct_order_lines",
-    "fct_transfers",
-    "fct_returns",
-    "fct_integration_disruptions",
-    "process_transitions",
-    "stalled_cases",
-    "exception_queue",
-    "alert_conditions",
-    "kpi_movements",
-    "int_source_watermarks",
-    "case_events",
-    *(
-        table.name
-        for table in (
-            LOCATION_RISK,
-            LOCATION_CATEGORY_RISK,
-            CYCLE_COUNT_REQUESTS,
-            CYCLE_COUNT_REQUEST_LINES,
-        )
-    ),
-)
-SCHEMA_PREFERENCE = ("marts", "main")
 # The thresholds a manifest may record (policy values the pages draw).
 THRESHOLDS = ("risk_threshold",)
 
@@ -123,120 +99,12 @@ def thresholds_from_info(info: Mapping[str, str | None]) -> dict[str, float]:
     return {key: float(info[key]) for key in THRESHOLDS if info.get(key) is not None}
 
 
-def _quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _resolve_sources(
-    con: duckdb.DuckDBPyConnection, tables: Iterable[str] | Mapping[str, str]
-) -> dict[str, tuple[str, str] | None]:
-    """snapshot name -> (schema, relation) in the warehouse, or None when it does not exist."""
-    wanted = dict(tables) if isinstance(tables, Mapping) else {name: name for name in tables}
-    present = con.execute(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_catalog = current_database()"
-    ).fetchall()
-    schemas_by_table: dict[str, list[str]] = {}
-    for schema, table in present:
-        schemas_by_table.setdefault(table, []).append(schema)
-
-    def preference(schema: str) -> tuple[int, str]:
-        rank = SCHEMA_PREFERENCE.index(schema) if schema in SCHEMA_PREFERENCE else 99
-        return rank, schema
-
-    resolved: dict[str, tuple[str, str] | None] = {}
-    for name, source in wanted.items():
-        if "." in source:
-            schema, table = source.split(".", 1)
-            found = schema in schemas_by_table.get(table, [])
-            resolved[name] = (schema, table) if found else None
-        else:
-            schemas = sorted(schemas_by_table.get(source, []), key=preference)
-            resolved[name] = (schemas[0], source) if schemas else None
-    return resolved
-
-
 def _new_version_name(snapshots_dir: Path) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     name, suffix = f"{VERSION_PREFIX}{stamp}", 1
     while (snapshots_dir / name).exists():
         name, suffix = f"{VERSION_PREFIX}{stamp}-{suffix}", suffix + 1
     return name
-
-
-def _data_as_of(reader: duckdb.DuckDBPyConnection, staged: dict[str, Path]) -> str | None:
-    """The data's own clock: the marts' as_of (latest occurred_at), else the last KPI day."""
-    for table, column in (
-        ("exception_queue", "as_of"),
-        ("stalled_cases", "as_of"),
-        ("kpi_daily", "kpi_date"),
-    ):
-        if table in staged:
-            path = _quote_literal(str(staged[table]))
-            value = reader.execute(f"select max({column}) from read_parquet({path})").fetchall()[0][
-                0
-            ]
-            if value is not None:
-                # DuckDB hands a day Python cannot hold (before year 1, after 9999) over as text
-                return value if isinstance(value, str) else value.isoformat()
-    return None
-
-
-def _data_horizon(reader: duckdb.DuckDBPyConnection, staged: dict[str, Path]) -> dict:
-    """The data horizon (int_data_horizon): the last complete KPI day and its time."""
-    if "int_data_horizon" not in staged:
-        return {}
-    path = _quote_literal(str(staged["int_data_horizon"]))
-    # one row; among stray copies the latest that Python can hold
-    rows = reader.execute(
-        f"select cast(horizon_date as varchar), cast(horizon_at as varchar) "
-        f"from read_parquet({path}) "
-        "where horizon_date between date '0001-01-01' and date '9999-12-31' "
-        "order by horizon_at desc limit 1"
-    ).fetchall()
-    if not rows or rows[0][0] is None:
-        return {}
-    return {"horizon_date": rows[0][0], "horizon_at": rows[0][1]}
-
-
-def _write(con: duckdb.DuckDBPyConnection, select: str, path: Path, source: str) -> dict:
-    """Write a query's rows to a Parquet file; its manifest entry."""
-    con.execute(
-        f"copy ({select}) to {_quote_literal(str(path))} (format parquet, compression zstd)"
-    )
-    written = f"select * from read_parquet({_quote_literal(str(path))})"
-    rows = con.execute(f"select count(*) from ({written})").fetchall()[0][0]
-    columns = [row[0] for row in con.execute(f"describe {written}").fetchall()]
-    return {"file": path.name, "rows": rows, "source": source, "columns": columns}
-
-
-def _export(
-    con: duckdb.DuckDBPyConnection, sources: dict[str, tuple[str, str] | None], staging: Path
-) -> tuple[dict[str, dict], dict[str, Path]]:
-    """Copy every found relation to Parquet inside one read transaction (one consistent view)."""
-    tables: dict[str, dict] = {}
-    staged: dict[str, Path] = {}
-    reader = con.cursor()
-    try:
-        reader.execute("begin transaction")
-        for name, source in sources.items():
-            if source is None:
-                continue
-            relation = ".".join(_quote_identifier(part) for part in source)
-            path = staging / f"{name}.parquet"
-            tables[name] = _write(reader, f"select * from {relation}", path, ".".join(source))
-            staged[name] = path
-        reader.execute("commit")
-    except BaseException:
-        reader.execute("rollback")
-        raise
-    finally:
-        reader.close()
-    return tables, staged
 
 
 def _point_current_at(snapshots_dir: Path, version: str) -> None:
@@ -277,7 +145,7 @@ def prune_versions(snapshots_dir: Path | str, keep: int = KEEP_VERSIONS) -> list
 def publish_snapshot(
     con: duckdb.DuckDBPyConnection,
     snapshots_dir: Path | str,
-    tables: Iterable[str] | Mapping[str, str] = DASHBOARD_TABLES,
+    tables: Iterable[str] | Mapping[str, str | Slice] = PUBLISHED,
     *,
     keep: int = KEEP_VERSIONS,
     risk_threshold: float | None = None,
@@ -286,7 +154,8 @@ def publish_snapshot(
     """Export `tables` from the warehouse to a new snapshot version, make it current, prune.
 
     `tables` lists snapshot names (looked up in any schema, marts first) or maps snapshot
-    names to relations ("schema.table"). A table that does not exist yet is recorded under
+    names to relations ("schema.table") or to a `Slice` of one (its rows that meet a
+    predicate); by default the tables the pages read and their slices. A table that does not exist yet is recorded under
     `missing` in the manifest and the pages that need it show an empty state.
     `risk_threshold` is the deployed cycle-count policy's: the manifest records it under
     `thresholds` and the risk page draws it (without it, no threshold is drawn).
@@ -300,18 +169,18 @@ def publish_snapshot(
     staging = snapshots_dir / f"{STAGING_PREFIX}{version}"
     staging.mkdir()
     try:
-        sources = _resolve_sources(con, tables)
-        exported, staged = _export(con, sources, staging)
+        sources = resolve_sources(con, tables)
+        exported, staged = export_tables(con, sources, staging, tables)
         previous = current_version(snapshots_dir)  # what this version is compared with
         desk = Desk.at_home(home) if home else Desk.beside(snapshots_dir)
         with duckdb.connect() as scratch:
-            as_of = _data_as_of(scratch, staged)
-            horizon = _data_horizon(scratch, staged)
+            as_of = data_as_of(scratch, staged)
+            horizon = data_horizon(scratch, staged)
             derived, extras = derived_tables(
                 scratch, staged, previous and snapshots_dir / previous, desk.worklog
             )
             for name, (select, source) in derived.items():
-                exported[name] = _write(scratch, select, staging / f"{name}.parquet", source)
+                exported[name] = write_parquet(scratch, select, staging / f"{name}.parquet", source)
         manifest = {
             "version": version,
             "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -357,8 +226,8 @@ def _open_version(folder: Path) -> tuple[duckdb.DuckDBPyConnection, dict]:
         path = str(folder / table["file"])
         files.append(path)
         con.execute(
-            f"create view {_quote_identifier(name)} as "
-            f"select * from read_parquet({_quote_literal(path)})"
+            f"create view {quote_identifier(name)} as "
+            f"select * from read_parquet({quote_literal(path)})"
         )
     # So a bare connection (open_snapshot) still knows which snapshot it reads.
     con.execute("create table snapshot_info (key varchar, value varchar)")

@@ -107,6 +107,31 @@ HORIZON_COLUMNS = _uncontracted(
     "horizon_at timestamp horizon_date date data_start_date date horizon_source varchar "
     "feeds bigint",
 )
+
+
+def _partly_documented(model: str, types: str) -> dict[str, str]:
+    """The columns of an intermediate model whose yml documents only some of them: the names
+    and types as its SQL selects them (the fixture's "name type" pairs); the documented ones
+    are checked to be among them."""
+    pairs = types.split()
+    columns = dict(zip(pairs[::2], pairs[1::2], strict=True))
+    assert set(model_columns("intermediate", model)) <= set(columns), model
+    return columns
+
+
+ERP_RECONCILIATION_COLUMNS = _partly_documented(
+    "int_erp_reconciliation",
+    "event_id varchar event_type varchar source_system varchar location_id varchar sku varchar "
+    "stock_delta bigint occurred_at timestamp occurred_date date posting_event_id varchar "
+    "posted_at timestamp postings bigint is_posted boolean reconciliation_time_h double "
+    "age_h double is_judged boolean is_unreconciled boolean is_unposted_at_horizon boolean",
+)
+API_CALL_COLUMNS = _partly_documented(
+    "int_api_calls",
+    "event_id varchar integration varchar source_system varchar occurred_at timestamp "
+    "call_date date status_code bigint latency_ms double attempt bigint is_failed boolean "
+    "call_seq bigint failure_run bigint next_call_at timestamp",
+)
 WATERMARK_COLUMNS = _uncontracted(
     "intermediate",
     "int_source_watermarks",
@@ -129,6 +154,7 @@ MARTS = (
     "fct_returns",
     "fct_integration_disruptions",
     "fct_cycle_counts",
+    "fct_stock_positions",
     "process_transitions",
     "stalled_cases",
     "exception_queue",
@@ -152,6 +178,8 @@ TABLES: dict[str, dict[str, str]] = {
     **{f"marts.{mart}": contract_columns(mart) for mart in MARTS},
     "intermediate.int_data_horizon": HORIZON_COLUMNS,
     "intermediate.int_source_watermarks": WATERMARK_COLUMNS,
+    "intermediate.int_erp_reconciliation": ERP_RECONCILIATION_COLUMNS,
+    "intermediate.int_api_calls": API_CALL_COLUMNS,
     **{
         relation: {column: kind.lower() for column, kind in table.columns.items()}
         for relation, table in DECLARED.items()
@@ -242,9 +270,8 @@ def _observation(family: str, d: date, value: float, **dimensions) -> dict:
 
 def kpi_observations() -> list[dict]:
     """The observations of the percentile KPIs: the latencies of `reservations()`, the
-    cycle times of `transfers()` and the disposition times of `returns()`; and per day 50 ERP
-    postings: 36 sales posted after 1 h and 4 after 4 h (pos), 10 transfer shipments after
-    6 + day/2 h (wms). So a day's posting lag is p50 1 h, p95 6 + day/2 h (the top ten)."""
+    cycle times of `transfers()`, the disposition times of `returns()` and the posting lags
+    of `erp_reconciliation()`."""
     rows = [
         _observation(
             "reservation_latency",
@@ -275,17 +302,17 @@ def kpi_observations() -> list[dict]:
         for r in returns()
         if r["disposition_time_h"] is not None
     ]
-    for i, d in enumerate(DAYS, start=1):
-        for value, source, event_type, count in (
-            (1.0, "pos", "sale", 36),
-            (4.0, "pos", "sale", 4),
-            (6 + i / 2, "wms", "transfer_shipped", 10),
-        ):
-            rows += [
-                _observation(
-                    "reconciliation_time", d, value, source_system=source, event_type=event_type
-                )
-            ] * count
+    rows += [
+        _observation(
+            "reconciliation_time",
+            m["occurred_date"],
+            m["reconciliation_time_h"],
+            source_system=m["source_system"],
+            event_type=m["event_type"],
+        )
+        for m in erp_reconciliation()
+        if m["reconciliation_time_h"] is not None
+    ]
     return rows
 
 
@@ -539,6 +566,91 @@ def returns() -> list[dict]:
             ),
         ],
     )
+
+
+def erp_reconciliation() -> list[dict]:
+    """Per day 50 stock moves posted to the ERP: 36 sales posted after 1 h (pos; two of day
+    4's only after 30 h: posted late) and 4 after 4 h, 10 transfer shipments after 6 + day/2 h
+    (wms). So a day's posting lag is p50 1 h, p95 6 + day/2 h. Besides: the receipts of the
+    short transfer lines T-B0 and T-B1 (their case_events, posted after 1 h), the sale e-77
+    never posted (the exception queue's) and the shipment e-91, too young to judge."""
+    rows = []
+    for i in range(1, 11):
+        for n in range(50):
+            sale = n < 40
+            lag = (30.0 if i == 4 and n < 2 else 1.0) if n < 36 else 4.0 if sale else 6 + i / 2
+            rows.append(
+                (f"m-{i}-{n:02d}", "sale" if sale else "transfer_shipped",
+                 "pos" if sale else "wms", ("S001" if n < 18 else "S002") if sale else "DC01",
+                 "SKU1" if n % 2 == 0 or not sale else "SKU2", -1 if sale else -10,
+                 at(i, 9, n), f"p-{i}-{n:02d}", lag)
+            )  # fmt: skip
+    for n in range(2):
+        rows.append(
+            (f"T-B{n}|SKU2#3", "transfer_received", "pos", "S002", "SKU2", 7, at(n + 3, 12),
+             f"post-TB{n}r", 1.0)
+        )  # fmt: skip
+    rows.append(("e-77", "sale", "pos", "S001", "SKU2", -2, at(7, 8), None, None))
+    rows.append(("e-91", "transfer_shipped", "wms", "DC01", "SKU1", -3, at(9, 8), None, None))
+    judged_before = HORIZON_AT - timedelta(hours=24)  # SPEC 5: judged once 24 h old
+    moves = named(
+        "event_id event_type source_system location_id sku stock_delta occurred_at "
+        "posting_event_id reconciliation_time_h",
+        rows,
+    )
+    for move in moves:
+        occurred, lag = move["occurred_at"], move["reconciliation_time_h"]
+        judged = occurred <= judged_before
+        move.update(
+            occurred_date=occurred.date(),
+            posted_at=None if lag is None else occurred + timedelta(hours=lag),
+            postings=int(lag is not None),
+            is_posted=lag is not None,
+            age_h=(HORIZON_AT - occurred).total_seconds() / 3600,
+            is_judged=judged,
+            is_unreconciled=judged and (lag is None or lag > 24),
+            is_unposted_at_horizon=judged and lag is None,
+        )
+    return moves
+
+
+def stock_positions() -> list[dict]:
+    """End-of-day book positions: SKU1 at S002 at -5 from day 8 (the negative stock of the
+    exception queue), SKU2 at S001 sold out on day 5 and restocked on day 6; SKU1 at S001 at
+    -1 on day 4 before any stock snapshot set its book (no stockout: no baseline)."""
+    return named(
+        "sku location_id position_date closing_quantity has_snapshot_baseline is_stockout "
+        "is_negative last_sale_date unit_cost closing_value_at_cost",
+        [
+            *(("SKU1", "S002", day(d), -5, True, True, True, day(8), 10.0, -50.0)
+              for d in (8, 9, 10)),
+            ("SKU2", "S001", day(5), 0, True, True, False, day(5), 4.0, 0.0),
+            ("SKU2", "S001", day(6), 4, True, False, False, day(5), 4.0, 16.0),
+            ("SKU1", "S001", day(4), -1, False, False, True, day(4), 10.0, -10.0),
+        ],
+    )  # fmt: skip
+
+
+def api_calls() -> list[dict]:
+    """oms_erp fails five times from 03-04 10:00 (a minute apart) and recovers at 10:05, and
+    three times from 03-09 20:00; pos_feed fails once on 03-02."""
+    calls = [("oms_erp", at(4, 10, m), m < 5) for m in range(6)]
+    calls += [("oms_erp", at(9, 20, m), True) for m in range(3)]
+    calls += [("pos_feed", at(2, 11), True), ("pos_feed", at(2, 11, 1), False)]
+    return [
+        {
+            "event_id": f"api-{integration}-{when:%d%H%M}",
+            "integration": integration,
+            "source_system": "integration_gateway",
+            "occurred_at": when,
+            "call_date": when.date(),
+            "status_code": 503 if failed else 200,
+            "latency_ms": 30000.0 if failed else 120.0,
+            "attempt": 1,
+            "is_failed": failed,
+        }
+        for integration, when, failed in calls
+    ]
 
 
 def disruptions() -> list[dict]:
@@ -860,6 +972,17 @@ def case_events() -> list[dict]:
         (at(1, 10), "reservation_requested", "oms", "S001", 1, web),
         (at(1, 10), "reservation_confirmed", "oms", "S001", 1, web),
     )  # fmt: skip
+    # the window's slowest reservation (reservations(): 120 s at S002 on day 9), fulfilled
+    # and posted an hour later
+    mkt = {"channel": "marketplace"}
+    fulfilled = at(9, 15)
+    rows += _case(
+        "order", "O-9-2-w|SKU2", _state("order_fulfilled", False, 72.0, fulfilled + timedelta(hours=72), None),
+        (at(9, 10), "order_placed", "marketplace", None, 1, mkt),
+        (at(9, 10), "reservation_requested", "oms", "S002", 1, mkt),
+        (at(9, 10, 2), "reservation_confirmed", "oms", "S002", 1, mkt),
+        (fulfilled, "order_fulfilled", "pos", "S002", 1, {**mkt, **_posted("post-9w", 1.0)}),
+    )  # fmt: skip
     # the stalled returns of stalled(): R3 inspected for restock and never restocked (72 h
     # SLA, 62 h over at as_of), R4 received and never inspected (86 h over)
     rows += _case(
@@ -1026,6 +1149,9 @@ ROWS = {
     "marts.fct_returns": returns,
     "marts.fct_integration_disruptions": disruptions,
     "marts.fct_cycle_counts": cycle_counts,
+    "marts.fct_stock_positions": stock_positions,
+    "intermediate.int_erp_reconciliation": erp_reconciliation,
+    "intermediate.int_api_calls": api_calls,
     "marts.process_transitions": transitions,
     "marts.stalled_cases": stalled,
     "marts.exception_queue": exceptions,

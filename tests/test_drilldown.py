@@ -121,10 +121,11 @@ def test_a_tile_links_its_page_and_cases_with_the_filters(snapshots):
         "end": ["2026-03-09"],
         "set": ["oversold-lines"],
     }
-    # a duration has no list of cases behind it, only its page
-    latency = find_component(body, "tile-reservation-latency-p95-s")
-    with pytest.raises(LookupError):
-        find_component(latency, "tile-cases-reservation-latency-p95-s")
+    # a duration lists the cases it measures: the reservations, slowest first
+    latency = find_component(body, "tile-cases-reservation-latency-p95-s")
+    assert query(latency.href)["set"] == ["slow-reservations"]
+    # every KPI of the catalog lists the cases behind it
+    assert all(drill is not None for _, drill in KPI_EXPLAINED_BY.values())
 
 
 def test_each_mark_carries_the_link_to_its_own_cases():

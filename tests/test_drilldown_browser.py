@@ -200,3 +200,70 @@ def test_csv_downloads_every_row_the_table_keeps(server, tab):
         ["O-8-2-m|SKU1", "2026-03-08 10:00", "marketplace", "S001", "insufficient_stock", "1"],
         ["O-10-2-w|SKU2", "2026-03-10 10:00", "web", "S001", "timeout", "1"],
     ]
+
+
+# The centre of one heatmap cell (its column x, its row y) of a graph, in page coordinates.
+CELL_CENTRE_JS = """
+([graph, x, y]) => {
+  const plot = document.querySelector(`#${graph} .js-plotly-plot`);
+  plot.scrollIntoView({block: 'center'});
+  const {xaxis, yaxis} = plot._fullLayout;
+  const box = plot.getBoundingClientRect();
+  return [box.x + xaxis._offset + xaxis.d2p(x), box.y + yaxis._offset + yaxis.d2p(y)];
+}
+"""
+
+
+def test_a_duration_tile_opens_its_page_then_the_cases_it_measures_then_a_timeline(server, tab):
+    open_page(tab, server.url, PAGES_BY_PATH["/overview"])
+    # The reservation latency p95 tile opens the orders page in the default window
+    tab.click("#tile-link-reservation-latency-p95-s")
+    wait_drawn(tab, "/orders")
+    assert urlsplit(tab.url).path == "/orders"
+    assert query_of(tab.url) == {"start": ["2026-03-03"], "end": ["2026-03-09"]}
+    # The latency histogram lists the reservations it measures, slowest first, each against
+    # the period's p50 (8 s) and p95 (97.5 s, the tile's): days 3-9, 2 .. 120 s
+    tab.click("#orders-latency-cases")
+    wait_drawn(tab, "/cases")
+    assert query_of(tab.url)["set"] == ["slow-reservations"]
+    expect(tab.locator("#cases-count")).to_have_text("7 cases")
+    expect(tab.locator("#cases-percentiles")).to_contain_text("p50 8.0 s · p95 2 min")
+    assert table_column(tab, "cases-table", "latency_s")[:3] == ["120", "45", "20"]
+    assert table_column(tab, "cases-table", "band")[:4] == [
+        "above p95",
+        "above p50",
+        "above p50",
+        "p50 or below",
+    ]
+    # The slowest opens its timeline: requested at S002, confirmed 2 min later, fulfilled
+    # there and posted; an order line names no transfer, and says why
+    open_case(tab, "cases-table", "O-9-2-w|SKU2")
+    wait_drawn(tab, "/timeline")
+    assert query_of(tab.url)["case"] == ["O-9-2-w|SKU2"]
+    assert table_column(tab, "timeline-events", "event_type") == [
+        "order_placed",
+        "reservation_requested",
+        "reservation_confirmed",
+        "order_fulfilled",
+    ]
+    assert table_column(tab, "timeline-events", "wait") == ["", "0 s", "2 min", "5.0 h"]
+    expect(tab.locator("#timeline-reservations")).to_contain_text(
+        "S002: 1 requested, 1 confirmed, 0 failed"
+    )
+    expect(tab.locator("#timeline-transfer")).to_contain_text(
+        "No transfer is linked to this order line"
+    )
+    expect(tab.locator("#timeline-postings")).to_contain_text("posted by post-9w 1.0 h later")
+
+
+def test_a_heatmap_cell_opens_the_cases_of_its_sku_and_day(server, tab):
+    open_page(tab, server.url, PAGES_BY_PATH["/orders"])
+    # SKU1's cell on 03-06 (two web lines oversold during the promotion)
+    x, y = tab.evaluate(CELL_CENTRE_JS, ["orders-oversold-skus", "2026-03-06", "SKU1"])
+    tab.mouse.click(x, y)
+    wait_drawn(tab, "/cases")
+    query = query_of(tab.url)
+    assert (query["set"], query["sku"]) == (["oversold-lines"], ["SKU1"])
+    assert (query["start"], query["end"]) == (["2026-03-06"], ["2026-03-06"])
+    expect(tab.locator("#cases-count")).to_have_text("2 cases")
+    assert table_column(tab, "cases-table", "case_key") == ["O-6-1-0|SKU1", "O-6-1-1|SKU1"]

@@ -11,9 +11,11 @@ from dash import dcc, html
 from dashboards.data import Missing, SnapshotData
 from dashboards.datatable import Table
 from dashboards.filters import Filters
+from dashboards.kpi_queries import kpi_catalog
+from dashboards.kpis import format_value
 from dashboards.links import page_link, with_case_links
 
-from .queries import CASE_SETS, CaseSet, cases
+from .queries import CASE_SETS, CaseSet, cases, figure_percentiles
 
 PAGE_SIZE = 10
 
@@ -36,8 +38,33 @@ def _index(filters: Filters, problem: str | None = None) -> html.Div:
     )
 
 
-def _summary(case_set: CaseSet, filters: Filters, rows: int) -> html.Div:
-    """What the list is, the facets that narrow it and the page that explains it."""
+def percentile_note(data: SnapshotData, case_set: CaseSet, filters: Filters) -> str | None:
+    """The values of the figure's percentiles the cases are banded against ("p50 8.0 s ·
+    p95 97.5 s over the selected dates"), or why there are none; None for a set without."""
+    values = figure_percentiles(data, case_set, filters)
+    if values is None:
+        return None
+    if isinstance(values, Missing):
+        return f"No percentiles to compare with: the snapshot has no {values.table} table."
+    catalog = kpi_catalog(data)
+    cut = values.cuts[case_set.percentiles[-1]]
+    if not cut.available:
+        return f"No percentiles to compare with: {cut.unavailable}; slowest first."
+    shown = " · ".join(
+        f"p{catalog[name].percentile * 100:g} {format_value(catalog[name], values.value(name))}"
+        for name in case_set.percentiles
+    )
+    return (
+        f"{shown} over the selected dates and filters (the KPIs' values, as the figure "
+        f"shows them): the last column says where each case falls."
+    )
+
+
+def _summary(
+    case_set: CaseSet, filters: Filters, rows: int, percentiles: str | None = None
+) -> html.Div:
+    """What the list is, the facets that narrow it, the figure's percentiles the cases are
+    banded against and the page that explains them."""
     facets = [
         html.Span(f"{facet} = {value}", className="chip")
         for facet in case_set.facets
@@ -56,6 +83,7 @@ def _summary(case_set: CaseSet, filters: Filters, rows: int) -> html.Div:
                     dcc.Link("the page that explains them →", href=explained, id="cases-page"),
                 ]
             ),
+            html.P(percentiles, id="cases-percentiles") if percentiles else None,
         ],
         className="card wide cases-summary",
     )
@@ -69,11 +97,13 @@ def render(data: SnapshotData, filters: Filters) -> list:
     if case_set is None:
         return [_index(filters, f"There is no list of cases called {slug!r}. These are:")]
     rows = case_rows(data, filters)
-    title = f"{case_set.title} (each opens its case timeline)"
+    timelines = not isinstance(rows, Missing) and rows["case_href"].is_not_null().any()
+    title = f"{case_set.title} (each opens its case timeline)" if timelines else case_set.title
     listing = LISTING.draw(rows, filters, title, case_set.columns)
     if isinstance(rows, Missing):
         return [listing]
-    return [_summary(case_set, filters, rows.height), listing]
+    note = percentile_note(data, case_set, filters)
+    return [_summary(case_set, filters, rows.height, note), listing]
 
 
 def case_rows(data: SnapshotData, filters: Filters) -> pl.DataFrame | Missing:

@@ -3,6 +3,9 @@ sits from its normal variation."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -43,9 +46,13 @@ def exception_changes_by_type(summary: pl.DataFrame, compared: bool) -> go.Figur
     return figure
 
 
-def kpi_movements(movements: pl.DataFrame) -> go.Figure:
+def kpi_movements(
+    movements: pl.DataFrame, day_cases: Callable[[str, date], str | None] | None = None
+) -> go.Figure:
     """Each KPI's day in standard deviations of the days before, with the band of normal
-    variation; KPIs whose baseline never varied have no such distance and are named below."""
+    variation; KPIs whose baseline never varied have no such distance and are named below.
+    With `day_cases` (KPI, day -> URL) each bar carries the link to the KPI's cases of the
+    day it was judged on, in its point id (a click opens it)."""
     title = "Which KPIs moved beyond their normal variation?"
     placed = movements.filter(pl.col("z_score").is_not_null())
     left_constant = movements.filter(
@@ -77,6 +84,12 @@ def kpi_movements(movements: pl.DataFrame) -> go.Figure:
         customdata=rows["baseline_days"].to_list(),
         hovertemplate="%{y}: %{x:+.1f} sd from the mean of %{customdata} days<extra></extra>",
         marker={"color": colours},
+        ids=[
+            day_cases(kpi, day) or f"#{kpi}"  # a bar without a list still needs an id
+            for kpi, day in zip(rows["kpi_name"], rows["kpi_date"], strict=True)
+        ]
+        if day_cases
+        else None,
     )
     figure.update_xaxes(
         title_text=f"standard deviations from the baseline mean (normal: within ±{sigmas:g})",

@@ -9,6 +9,7 @@ from dash import html
 from dashboards.components import Chart, grid, section
 from dashboards.data import Missing, SnapshotData
 from dashboards.datatable import Table
+from dashboards.drills import kpi_day_cases
 from dashboards.filters import Filters
 from dashboards.kpi_queries import kpi_catalog
 from dashboards.kpis import format_value
@@ -105,12 +106,12 @@ def render(data: SnapshotData, filters: Filters) -> list:
         section("Active alerts", alert_list(data)),
         section(
             "Exceptions opened and closed",
-            grid(CHANGES(summary, compared)),
+            grid(CHANGES(summary, compared, filters=filters)),
             CHANGES_TABLE(data, filters),
         ),
         section(
             "KPIs beyond their normal variation",
-            grid(MOVEMENTS(movements)),
+            grid(MOVEMENTS(movements, kpi_day_cases)),
             MOVEMENTS_TABLE(data, filters),
         ),
         section("Sources: late or incomplete", SOURCES_TABLE(data, filters)),

@@ -71,8 +71,9 @@ def cycle_count_value_at_stake(requests: pl.DataFrame, top: int = 20) -> go.Figu
             x=part["expected_discrepancy_value"].to_list(),
             y=_labels(part),
             marker={"color": colour},
-            customdata=part["reason"].to_list(),
-            hovertemplate="%{y}: %{x:,.0f}<br>%{customdata}<extra></extra>",
+            # the reason to hover, the request to drill by (the row's last item)
+            customdata=part.select("reason", "request_id").rows(),
+            hovertemplate="%{y}: %{x:,.0f}<br>%{customdata[0]}<extra></extra>",
         )
     figure.update_yaxes(type="category", categoryorder="array", categoryarray=_labels(shown)[::-1])
     figure.update_xaxes(title_text="value at cost", showgrid=True, gridcolor=GRID)
@@ -92,18 +93,20 @@ def cycle_count_results(requests: pl.DataFrame, top: int = 25) -> go.Figure:
         f"{counted(requests_back.height, 'counted request')} · {inaccurate:,} of "
         f"{counted(skus, 'counted SKU')} off ({inaccurate / skus:.0%})",
     )
-    labels = _labels(rows)
+    labels, requests = _labels(rows), rows["request_id"].to_list()
     figure.add_bar(
         name="expected discrepancy value",
         x=labels,
         y=rows["expected_discrepancy_value"].to_list(),
         marker={"color": GRID},
+        customdata=requests,  # what a bar drills by
     )
     figure.add_bar(
         name="found discrepancy value",
         x=labels,
         y=rows["value_corrected"].to_list(),
         marker={"color": BAD},
+        customdata=requests,
     )
     figure.update_layout(barmode="group")
     figure.update_yaxes(title_text="value at cost")

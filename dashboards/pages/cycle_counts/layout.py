@@ -1,8 +1,9 @@
-"""The cycle-count page: the queue's status, value at stake and results, then the requests."""
+"""The cycle-count page: the queue's status, value at stake and results, then the requests.
+A bar opens the SKUs its requests ask to count."""
 
 from __future__ import annotations
 
-from dashboards.components import graph, grid, missing_table, section
+from dashboards.components import Chart, grid, missing_table, section
 from dashboards.data import Missing, SnapshotData
 from dashboards.datatable import Table
 from dashboards.filters import Filters
@@ -14,13 +15,17 @@ def render(data: SnapshotData, filters: Filters) -> list:
     requests = queries.cycle_count_requests(data, filters)
     if isinstance(requests, Missing):
         return [missing_table("cycle-counts-status", "Cycle-count queue", requests, wide=True)]
-    status = graph("cycle-counts-status", figures.cycle_count_status(requests))
-    at_stake = graph("cycle-counts-at-stake", figures.cycle_count_value_at_stake(requests))
-    results = graph("cycle-counts-results", figures.cycle_count_results(requests), wide=True)
-    return [section("Queue", grid(status, at_stake, results), REQUESTS(data, filters))]
+    charts = [chart(requests, filters=filters) for chart in CHARTS]
+    return [section("Queue", grid(*charts), REQUESTS(data, filters))]
 
 
-# The charts and tables `render` fills in.
+# The charts `render` fills in, each from the requests: the queue's status, the value at
+# stake, the results; then the requests' table.
+CHARTS = (
+    Chart("cycle-counts-status", "Cycle-count queue", figures.cycle_count_status),
+    Chart("cycle-counts-at-stake", "Value at stake", figures.cycle_count_value_at_stake),
+    Chart("cycle-counts-results", "Count results", figures.cycle_count_results, wide=True),
+)
 REQUESTS = Table(
     "cycle-counts-table",
     "Requests, newest first",

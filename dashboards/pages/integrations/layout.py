@@ -12,10 +12,12 @@ from . import figures, queries
 
 def render(data: SnapshotData, filters: Filters) -> list:
     disruptions = queries.integration_disruptions(data, filters)
-    rates = FAILURE_RATE(queries.api_failure_rate_by_day(data, filters), disruptions)
-    feed_lag = FEED_LAG(queries.feed_lag_by_day(data, filters))
+    rates = queries.api_failure_rate_by_day(data, filters)
+    rates = FAILURE_RATE(rates, disruptions, filters=filters)
+    feed_lag = FEED_LAG(queries.feed_lag_by_day(data, filters), filters=filters)
+    recovery = RECOVERY(disruptions, filters=filters)
     return [
-        section("API calls", grid(rates, RECOVERY(disruptions), feed_lag)),
+        section("API calls", grid(rates, recovery, feed_lag)),
         section("Disruptions", DISRUPTIONS(data, filters)),
     ]
 

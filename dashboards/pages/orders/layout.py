@@ -24,7 +24,7 @@ def render(data: SnapshotData, filters: Filters) -> list:
     skus = OVERSOLD_SKUS(queries.oversells_by_sku_day(data, filters), filters=filters)
     rates = EXCEPTION_RATE(queries.order_exception_rate_by_channel(data, filters), filters=filters)
     return [
-        section("Reservations", grid(LATENCY(*latency), reasons)),
+        section("Reservations", grid(LATENCY(*latency, filters=filters), reasons)),
         section("Oversells and promotions", grid(oversells, skus, rates)),
         section("Work list", OPEN_EXCEPTIONS(data, filters)),
     ]

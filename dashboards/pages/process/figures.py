@@ -4,6 +4,7 @@ by how often one step follows another."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import plotly.graph_objects as go
 import polars as pl
@@ -102,10 +103,14 @@ def edge_control_point(
     return ((x0 + x1) / 2, (y0 + y1) / 2), False
 
 
-def process_map(edges: pl.DataFrame, workflow: str) -> go.Figure:
+def process_map(
+    edges: pl.DataFrame, workflow: str, step_link: Callable[[str, str], str] | None = None
+) -> go.Figure:
     """The directly-follows graph: curves sized by how often one step follows another,
     labelled with the count and the median time between them; every name and label sits
-    where no curve crosses it (`labels.Placement`)."""
+    where no curve crosses it (`labels.Placement`). With `step_link` (from, to -> URL) each
+    label carries the link to the cases that took its step, in its point id (a click opens
+    it)."""
     title = f"How do {workflow} cases flow?"
     if edges.is_empty():
         return empty_figure(title, f"No {workflow} transitions in the snapshot.", height=MAP_HEIGHT)
@@ -136,7 +141,9 @@ def process_map(edges: pl.DataFrame, workflow: str) -> go.Figure:
     placement = Placement(Screen(x_range, y_range), curves, positions.values())
     names = _node_names(edges, positions)
     sides = {node: placement.node_name(positions[node], text) for node, text in names.items()}
-    labels: dict[str, list] = {"x": [], "y": [], "text": [], "hover": [], "at": [], "size": []}
+    labels: dict[str, list] = {
+        "x": [], "y": [], "text": [], "hover": [], "at": [], "size": [], "ids": []
+    }  # fmt: skip
     for edge, curve, backward in zip(moves.iter_rows(named=True), curves, backwards, strict=True):
         colour = with_alpha(BAD if backward else ACCENT, 0.5)
         _draw_curve(figure, curve, colour)
@@ -148,12 +155,15 @@ def process_map(edges: pl.DataFrame, workflow: str) -> go.Figure:
         labels["at"].append(side)
         labels["size"].append(size)
         labels["text"].append(text)
+        if step_link:
+            labels["ids"].append(step_link(edge["from_activity"], edge["to_activity"]))
         labels["hover"].append(
             f"{edge['from_activity']} → {edge['to_activity']}<br>"
             f"{counted(edge['transition_count'], 'transition')} in "
             f"{counted(edge['case_count'] or 0, 'case')}<br>"
             f"median {format_duration(edge['p50_duration_s'])} · "
             f"p95 {format_duration(edge['p95_duration_s'])}"
+            + ("<br>click: the cases that took this step" if step_link else "")
         )
     figure.add_scatter(
         x=labels["x"],
@@ -166,6 +176,7 @@ def process_map(edges: pl.DataFrame, workflow: str) -> go.Figure:
         textfont={"size": EDGE_FONT, "color": INK},
         hovertext=labels["hover"],
         hoverinfo="text",
+        ids=labels["ids"] or None,
         showlegend=False,
     )
     repeats = _repeats(edges)

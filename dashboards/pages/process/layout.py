@@ -8,27 +8,43 @@ from dash import dcc
 from dashboards.components import empty_state, graph, missing_table, section
 from dashboards.data import Missing, SnapshotData
 from dashboards.datatable import table
+from dashboards.drills import step_cases
 from dashboards.filters import Filters
 from dashboards.theme import format_duration
 
 from . import figures, queries
 
 
-def _workflow_tab(workflow: str, edges: pl.DataFrame) -> dcc.Tab:
+def _workflow_tab(workflow: str, edges: pl.DataFrame, filters: Filters) -> dcc.Tab:
+    """The workflow's map and its transitions; a step's label and row open its cases."""
+    drill = step_cases(workflow)
+
+    def step_link(before: str, after: str) -> str:
+        return drill.link(filters, **{"from": before, "to": after})
+
     readable = edges.with_columns(
         p50=pl.col("p50_duration_s").map_elements(format_duration, return_dtype=pl.String),
         p95=pl.col("p95_duration_s").map_elements(format_duration, return_dtype=pl.String),
+        cases_href=pl.Series(
+            [step_link(*step) for step in edges.select("from_activity", "to_activity").rows()],
+            dtype=pl.String,
+        ),
     )
     return dcc.Tab(
         label=workflow,
         value=workflow,
         children=[
-            graph(f"process-map-{workflow}", figures.process_map(edges, workflow), wide=True),
+            graph(
+                f"process-map-{workflow}",
+                figures.process_map(edges, workflow, step_link),
+                wide=True,
+            ),
             table(
                 f"process-edges-{workflow}",
-                f"Every {workflow} transition, most frequent first",
+                f"Every {workflow} transition, most frequent first (each opens its cases)",
                 readable,
                 EDGE_COLUMNS,
+                link="cases_href",
             ),
         ],
     )
@@ -44,7 +60,9 @@ def render(data: SnapshotData, filters: Filters) -> list:
     )
     if not workflows:
         return [empty_state("process-map", "Process map", "No transitions yet.", wide=True)]
-    tabs = [_workflow_tab(w, transitions.filter(pl.col("workflow") == w)) for w in workflows]
+    tabs = [
+        _workflow_tab(w, transitions.filter(pl.col("workflow") == w), filters) for w in workflows
+    ]
     return [
         section(
             "Stage transitions per workflow",

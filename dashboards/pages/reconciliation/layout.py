@@ -18,8 +18,8 @@ from . import figures, queries
 def render(data: SnapshotData, filters: Filters) -> list:
     filters = replace(filters, channels=())  # stock moves have no sales channel
     lag = (
-        LAG_TREND(queries.posting_lag_by_day(data, filters)),
-        LAG_BY_TYPE(queries.posting_lag_by_event_type(data, filters)),
+        LAG_TREND(queries.posting_lag_by_day(data, filters), filters=filters),
+        LAG_BY_TYPE(queries.posting_lag_by_event_type(data, filters), filters=filters),
     )
     backlog = (
         UNPOSTED(queries.unreconciled_by_day(data, filters), filters=filters),

@@ -15,8 +15,10 @@ from . import figures, queries
 
 def render(data: SnapshotData, filters: Filters) -> list:
     stalled = queries.stalled_cases(data, filters, workflow="return")
-    by_location = BY_LOCATION(queries.return_disposition_by_location(data, filters))
-    trend = TREND(queries.return_disposition_by_day(data, filters))
+    by_location = BY_LOCATION(
+        queries.return_disposition_by_location(data, filters), filters=filters
+    )
+    trend = TREND(queries.return_disposition_by_day(data, filters), filters=filters)
     return [
         section("Disposition time", grid(by_location, trend)),
         section(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboards.filters import UNKNOWN
 from dashboards.theme import (
     BAD,
     GRID,
@@ -25,11 +26,21 @@ from dashboards.theme import (
 
 NO_SCORES = "No scored locations for the selected filters."
 NO_THRESHOLD = "the snapshot records no count threshold (published before it did)"
+# What a region of "unknown" means wherever the page shows one.
+UNKNOWN_REGION = (
+    "region unknown: the location is not in the locations reference data (or has no region "
+    "there), so no region filter picks it"
+)
+
+
+def unknown_region_note(regions) -> str:
+    """The note to append (" · ...") where `regions` include "unknown"; "" otherwise."""
+    return f" · {UNKNOWN_REGION}" if UNKNOWN in set(regions) else ""
 
 
 def _by_region(risk: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
     """The rows with their region ("unknown" when missing), and the regions' colours."""
-    rows = risk.with_columns(pl.col("region").fill_null("unknown"))
+    rows = risk.with_columns(pl.col("region").fill_null(UNKNOWN))
     return rows, category_colours("region", sorted(set(rows["region"].to_list())))
 
 
@@ -43,13 +54,13 @@ def risk_ranking(risk: pl.DataFrame, threshold: float | None, top: int = 20) -> 
     else:
         high = risk.filter(pl.col("risk_score") >= threshold).height
         above = f"{counted(high, 'location')} ≥ {threshold:g}"
+    rows, colours = _by_region(rows.reverse().with_columns(pl.col("reason").fill_null("")))
     figure = base_figure(
         title,
         f"Risk score: percentile rank among locations (0.9 = riskier than ~90 %), "
-        f"top {rows.height} · {above}",
+        f"top {rows.height} · {above}" + unknown_region_note(colours),
         height=max(HEIGHT, 24 * rows.height + 110),
     )
-    rows, colours = _by_region(rows.reverse().with_columns(pl.col("reason").fill_null("")))
     for region, colour in colours.items():
         part = rows.filter(pl.col("region") == region)
         figure.add_bar(
@@ -97,12 +108,14 @@ def risk_drivers(risk: pl.DataFrame, features: Sequence[str], top: int = TOP_N) 
         z=[[row[f"{f}__pct"] for f in features] for row in rows.iter_rows(named=True)],
         x=[f.replace("_", " ") for f in features],
         y=rows["location_id"].to_list(),
-        customdata=[[row[f] for f in features] for row in rows.iter_rows(named=True)],
+        text=[
+            ["–" if row[f] is None else f"{row[f]:.3g}" for f in features]
+            for row in rows.iter_rows(named=True)
+        ],
         colorscale=heat_scale(0.7),
         zmin=0,
         zmax=1,
-        hovertemplate="%{y} · %{x}<br>value %{customdata:.3g}<br>percentile %{z:.0%}"
-        "<extra></extra>",
+        hovertemplate="%{y} · %{x}<br>value %{text}<br>percentile %{z:.0%}<extra></extra>",
         colorbar={"title": {"text": "percentile"}, "tickformat": ".0%", "thickness": 12},
     )
     figure.update_yaxes(autorange="reversed", type="category", showgrid=False)
@@ -128,7 +141,9 @@ def risk_by_region(risk: pl.DataFrame, threshold: float | None) -> go.Figure:
         above = f"above {threshold:g}: " + ", ".join(
             f"{r['region']} {r['high']}/{r['locations']}" for r in summary.iter_rows(named=True)
         )
-    figure = base_figure(title, f"Risk score of every location by region · {above}")
+    figure = base_figure(
+        title, f"Risk score of every location by region · {above}" + unknown_region_note(colours)
+    )
     for region, colour in colours.items():
         part = rows.filter(pl.col("region") == region)
         figure.add_box(

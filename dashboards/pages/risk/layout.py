@@ -1,8 +1,9 @@
-"""The risk page: ranking and regions against the count threshold, drivers, categories."""
+"""The risk page: ranking and regions against the count threshold, drivers, categories. A
+location's mark opens what is open at it now (its exceptions)."""
 
 from __future__ import annotations
 
-from dashboards.components import graph, grid, missing_table, section
+from dashboards.components import Chart, grid, missing_table, section
 from dashboards.data import Missing, SnapshotData
 from dashboards.datatable import Table
 from dashboards.filters import Filters
@@ -16,17 +17,23 @@ def render(data: SnapshotData, filters: Filters) -> list:
     if isinstance(risk, Missing):
         return [missing_table("risk-ranking", "Location risk", risk, wide=True)]
     threshold = data.snapshot.risk_threshold  # None in a snapshot that does not record it
-    ranking = graph("risk-ranking", figures.risk_ranking(risk, threshold))
-    regions = graph("risk-by-region", figures.risk_by_region(risk, threshold))
-    drivers = graph("risk-drivers", figures.risk_drivers(risk, LOCATION_FEATURES), wide=True)
+    ranking = RANKING(risk, threshold, filters=filters)
+    regions = BY_REGION(risk, threshold, filters=filters)
+    drivers = DRIVERS(risk, LOCATION_FEATURES, filters=filters)
+    every_location = RISK_TABLE.draw(
+        risk, filters, RISK_TABLE.title + figures.unknown_region_note(risk["region"])
+    )
     return [
         section("Ranking", grid(ranking, regions)),
-        section("Drivers", grid(drivers), RISK_TABLE(data, filters)),
+        section("Drivers", grid(drivers), every_location),
         section("By category", CATEGORIES(data, filters)),
     ]
 
 
 # The charts and tables `render` fills in.
+RANKING = Chart("risk-ranking", "Location risk", figures.risk_ranking)
+BY_REGION = Chart("risk-by-region", "Risk by region", figures.risk_by_region)
+DRIVERS = Chart("risk-drivers", "Risk drivers", figures.risk_drivers, wide=True)
 RISK_TABLE = Table(
     "risk-table",
     "Every scored location, riskiest first",

@@ -12,13 +12,15 @@ from omnistock.tables import LOCATION_CATEGORY_RISK, LOCATION_FEATURES, LOCATION
 
 @needs(LOCATION_RISK)
 def location_risk(data: SnapshotData, filters: Filters) -> pl.DataFrame:
-    """One row per location, riskiest first: location_id, region, location_type, risk_score,
+    """One row per location, riskiest first: location_id, region ("unknown": not in the
+    locations reference data, or without a region there), location_type, risk_score,
     risk_rank (within the selection), reason, drivers (the model's top features), scored_at
     and the features (`LOCATION_FEATURES`)."""
     features = ", ".join(f'"{name}"' for name in LOCATION_FEATURES)
     ranked = data.select(
         f"""
-        select location_id, region, location_type, risk_score, reason,
+        select location_id, coalesce(region, 'unknown') as region, location_type, risk_score,
+            reason,
             array_to_string(top_features, ', ') as drivers, as_of as scored_at,
             risk_rank as model_rank, {features}
         from location_risk {{where}}

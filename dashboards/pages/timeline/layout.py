@@ -1,7 +1,8 @@
 """The case timeline page: a case's state at the horizon (stage, SLA), its events across
 systems with the waits between them, and the objects the data links it to (the order line's
 reservations, the ERP postings of its stock moves, the other lines of its order, transfer or
-return, its open exceptions)."""
+return, its open exceptions). An order line names no transfer: the data links none to it
+(`NO_TRANSFER` says why)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,17 @@ def _readable(events: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# Why an order line's timeline names no transfer (order line -> reservation -> transfer -> ERP
+# posting): no event carries the link, and matching one by SKU and place would be a guess.
+NO_TRANSFER = (
+    "No transfer is linked to this order line: no event in the data links an order to a "
+    "transfer (transfers move stock between locations on their own; none is requested for "
+    "an order), and a transfer of the same SKU received at the fulfilling location before "
+    "fulfilment is no proof it supplied this line (stock is interchangeable), so none is "
+    "guessed."
+)
+
+
 def _links(items: list, empty: str, element_id: str) -> html.Div:
     return html.Div(html.Ul(items) if items else html.P(empty), id=element_id)
 
@@ -117,6 +129,8 @@ def _related(data: SnapshotData, events: pl.DataFrame, filters: Filters) -> html
                 "timeline-reservations",
             )
         )
+        parts.append(html.H3("Transfer"))
+        parts.append(html.P(NO_TRANSFER, id="timeline-transfer", className="note"))
     moves = events.filter(pl.col("is_stock_move"))
     parts.append(html.H3("ERP postings of its stock moves"))
     parts.append(

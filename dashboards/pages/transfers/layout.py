@@ -16,7 +16,7 @@ def render(data: SnapshotData, filters: Filters) -> list:
     accuracy = LANE_ACCURACY(lanes, filters=filters)
     every_lane = LANES(data, filters)
     return [
-        section("Lanes", grid(accuracy, LANE_CYCLE_TIME(lanes))),
+        section("Lanes", grid(accuracy, LANE_CYCLE_TIME(lanes, filters=filters))),
         section("Trend", grid(trend)),
         section("Detail", every_lane),
     ]
