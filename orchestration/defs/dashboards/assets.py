@@ -9,7 +9,7 @@ from dagster_dbt import get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
 
 from dashboards.report import REPORT_FILE, write_report
-from dashboards.snapshot import DASHBOARD_TABLES, publish_snapshot, read_manifest
+from dashboards.snapshot import DASHBOARD_SLICES, DASHBOARD_TABLES, publish_snapshot, read_manifest
 from omnistock.config import dashboard_url
 from orchestration.defs.actions.assets import cycle_count_requests
 from orchestration.defs.intelligence.assets import location_risk
@@ -19,7 +19,11 @@ from orchestration.resources import WAREHOUSE_POOL, OmnistockPaths
 
 GROUP = "dashboards"
 OWNERS = ["team:inventory-planning"]
-MARTS = [name for name in DASHBOARD_TABLES if not name.startswith(("location_", "cycle_count"))]
+# the dbt models the snapshot reads: its tables and the sources of its slices
+MARTS = [
+    *(name for name in DASHBOARD_TABLES if not name.startswith(("location_", "cycle_count"))),
+    *sorted({table_slice.source for table_slice in DASHBOARD_SLICES.values()}),
+]
 
 
 @dg.asset(
