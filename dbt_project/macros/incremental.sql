@@ -20,8 +20,8 @@
     int_process_cases) also recompute the rows the horizon's move changes, forwards or
     backwards, found from their stored rows and the new horizon (each model says how), so
     they stay equal to a full refresh without new events for those cases. A column that
-    changes on every row with the horizon (an age "as of" it) is not stored: such models stay
-    tables (int_case_sla) or views (int_erp_reconciliation) over incremental ones.
+    changes on every row with the horizon (an age "as of" it) is not stored: such models are
+    views over incremental ones (int_case_sla, int_erp_reconciliation).
 
     Plain Parquet tables on Spark have neither MERGE nor DELETE: there such a model is
     rebuilt whole on every run (the same rows: incremental equals a full refresh). -#}

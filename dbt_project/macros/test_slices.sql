@@ -8,7 +8,9 @@
         config:
           where: "__new_slice__"
 
-    which tests only the rows carrying the model's latest watermark, ingested_through. (dbt
+    which tests only the rows the latest build wrote: those whose watermark, ingested_through,
+    is staging's latest ingested_at (macros/incremental.sql). A build that wrote nothing to
+    the model leaves nothing to test. (dbt
     renders a .yml `where` without access to `this` or to project macros, so this override of
     dbt's get_where_subquery, the documented hook for custom `where` logic, expands the
     placeholder against the tested relation.) A unique test qualifies on the unique_key or a
@@ -27,9 +29,14 @@
         {%- if flags.FULL_REFRESH or var('full_tests', false) -%}
             {%- set where = where | replace('__new_slice__', '1 = 1') -%}
         {%- else -%}
+            {#- staging by its node in the graph: a ref() here would be a dependency dbt
+                cannot see when it parses the test -#}
+            {%- set staging = graph.nodes.values() | selectattr('name', 'equalto', 'stg_inventory_events') | first -%}
+            {%- set events = api.Relation.create(
+                database=staging.database, schema=staging.schema, identifier=staging.alias
+            ) -%}
             {%- set where = where | replace(
-                '__new_slice__',
-                'ingested_through = (select max(ingested_through) from ' ~ relation ~ ')'
+                '__new_slice__', 'ingested_through = (select max(ingested_at) from ' ~ events ~ ')'
             ) -%}
         {%- endif -%}
     {%- endif -%}
