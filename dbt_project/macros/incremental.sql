@@ -13,6 +13,16 @@
         ...
         where (workflow, case_id) in ({{ touched_cases() }})   -- only when is_incremental()
 
+    A model downstream of another incremental model recomputes the keys whose upstream rows
+    were rebuilt since its own last build (upstream ingested_through > its built_through()).
+
+    Models judged at the data horizon (int_order_lines, int_purchase_orders,
+    int_process_cases) also recompute the rows the horizon's move changes, forwards or
+    backwards, found from their stored rows and the new horizon (each model says how), so
+    they stay equal to a full refresh without new events for those cases. A column that
+    changes on every row with the horizon (an age "as of" it) is not stored: such models are
+    views over incremental ones (int_case_sla, int_erp_reconciliation).
+
     Plain Parquet tables on Spark have neither MERGE nor DELETE: there such a model is
     rebuilt whole on every run (the same rows: incremental equals a full refresh). -#}
 
@@ -30,9 +40,13 @@
     }) }}
 {%- endmacro %}
 
-{#- The stored watermark of the model being built (null on its first build). -#}
+{#- The stored watermark of the model being built. An empty model (a workflow without cases
+    yet) has none: every event is new to it. -#}
 {% macro built_through() -%}
-    (select max(ingested_through) from {{ this }})
+    coalesce(
+        (select max(ingested_through) from {{ this }}),
+        cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
+    )
 {%- endmacro %}
 
 {#- The latest ingested_at of staging: what this build's rows carry as ingested_through. -#}

@@ -7,6 +7,11 @@
 --                   (int_purchase_orders.is_late); a PO without any expected_at falls back to
 --                   the stage SLA
 -- Cases come from int_process_cases, which sees the events up to the horizon only.
+-- A view: every row's age_h and as_of move with the horizon, so a stored copy would be
+-- rewritten whole on every run; its inputs are incremental (int_process_cases,
+-- int_purchase_orders) and what it adds is a lookup per case.
+
+{{ config(materialized='view') }}
 
 with cases as (
     select * from {{ ref('int_process_cases') }}

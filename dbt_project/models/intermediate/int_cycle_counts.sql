@@ -1,9 +1,16 @@
 -- Completed cycle counts: counted quantity against the system quantity the counter saw
 -- (SPEC 5 inventory_record_accuracy), valued at cost.
+-- Incremental: a count is one event, so a build adds the counts ingested since the last one
+-- (macros/incremental.sql).
+
+{{ config(**incremental_by_key(['event_id'])) }}
 
 with counts as (
     select * from {{ ref('stg_inventory_events') }}
     where event_type = 'cycle_count_completed'
+    {% if is_incremental() -%}
+    and ingested_at > {{ built_through() }}
+    {%- endif %}
 ),
 
 skus as (
@@ -27,7 +34,8 @@ select
     -- all counts and nothing shows the record right
     coalesce(counts.quantity = counts.system_quantity, false) as is_accurate,
     skus.unit_cost,
-    (counts.quantity - counts.system_quantity) * skus.unit_cost as variance_value_at_cost
+    (counts.quantity - counts.system_quantity) * skus.unit_cost as variance_value_at_cost,
+    {{ ingested_through() }} as ingested_through
 from counts
 left join skus
     on counts.sku = skus.sku

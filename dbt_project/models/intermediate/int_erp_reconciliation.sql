@@ -7,21 +7,14 @@
 --                           (the unreconciled_events KPI, on the event's day)
 --   is_unposted_at_horizon  judged and not posted by the horizon (the open backlog: the
 --                           exception queue and the unposted_backlog KPI)
+-- A view: the matching is int_stock_move_postings (incremental); what is judged here at the
+-- horizon (age_h on every row) changes whenever the horizon moves, so storing it would mean
+-- rewriting every row on every run.
 
-with stock_movements as (
-    select * from {{ ref('stg_inventory_events') }}
-    where event_type in {{ sql_list(stock_moving_event_types()) }}
-),
+{{ config(materialized='view') }}
 
-postings as (
-    select
-        posted_event_id,
-        min(occurred_at) as posted_at,
-        min(event_id) as posting_event_id,
-        count(*) as postings
-    from {{ ref('stg_inventory_events') }}
-    where event_type = 'erp_posted' and posted_event_id is not null
-    group by posted_event_id
+with postings as (
+    select * from {{ ref('int_stock_move_postings') }}
 ),
 
 horizon as (
@@ -30,24 +23,12 @@ horizon as (
 
 matched as (
     select
-        movements.event_id,
-        movements.event_type,
-        movements.source_system,
-        movements.location_id,
-        movements.sku,
-        movements.stock_delta,
-        movements.occurred_at,
-        movements.occurred_date,
-        postings.posting_event_id,
-        postings.posted_at,
-        coalesce(postings.postings, 0) as postings,
+        postings.*,
         horizon.horizon_at,
-        {{ seconds_between('movements.occurred_at', 'horizon.horizon_at') }}
+        {{ seconds_between('postings.occurred_at', 'horizon.horizon_at') }}
             >= {{ hours_var_seconds('unreconciled_after_hours') }} as is_judged
-    from stock_movements as movements
+    from postings
     cross join horizon
-    left join postings
-        on movements.event_id = postings.posted_event_id
 )
 
 select
@@ -70,5 +51,6 @@ select
         {{ seconds_between('occurred_at', 'posted_at') }} <= {{ hours_var_seconds('unreconciled_after_hours') }},
         false
     ) as is_unreconciled,
-    is_judged and not coalesce(posted_at <= horizon_at, false) as is_unposted_at_horizon
+    is_judged and not coalesce(posted_at <= horizon_at, false) as is_unposted_at_horizon,
+    ingested_through
 from matched

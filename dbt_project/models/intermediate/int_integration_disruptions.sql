@@ -2,6 +2,11 @@
 -- calls of one integration (SPEC 5). Recovery is the first call after the run, which is a
 -- success by construction; a run at the very end of the data has no recovery yet but is
 -- still a disruption.
+-- A table, rebuilt whole: it reads only the failed calls of int_api_calls (incremental, which
+-- does the numbering), a small share of the calls. A late call renumbers every later run of
+-- its integration and can split a disruption below the minimum, so an incremental version
+-- would have to delete rows no new row replaces, and would scan int_api_calls for the calls
+-- it rebuilt all the same.
 
 with failures as (
     select * from {{ ref('int_api_calls') }}

@@ -1,14 +1,35 @@
 -- Order-line lifecycle (case_id + sku): placement, reservations, fulfilment, cancellation,
 -- and the line-level order exceptions of SPEC 5. Times are occurred_at, so events that
 -- arrive out of order still land in business order.
+-- Incremental: a build recomputes the orders with an event ingested since the last one, and
+-- the orders with a line whose is_open_overdue the horizon's move flips (the stored flag
+-- against the rule at the new horizon: forwards a line reaches its deadline, backwards it
+-- leaves it again); the others are kept (macros/incremental.sql).
 
-with order_events as (
-    select * from {{ ref('stg_inventory_events') }}
-    where workflow = 'order'
+{{ config(**incremental_by_key(['order_id'])) }}
+
+with horizon as (
+    select horizon_at from {{ ref('int_data_horizon') }}
 ),
 
-horizon as (
-    select horizon_at from {{ ref('int_data_horizon') }}
+{% if is_incremental() -%}
+affected_orders as (
+    select case_id as order_id from ({{ touched_cases(['order']) }}) as touched
+    union
+    select stored.order_id
+    from {{ this }} as stored
+    cross join horizon
+    where stored.is_open_overdue
+        <> {{ order_line_is_open_overdue('stored.placed_at', 'stored.closed_at', 'horizon.horizon_at') }}
+),
+{%- endif %}
+
+order_events as (
+    select * from {{ ref('stg_inventory_events') }}
+    where workflow = 'order'
+    {% if is_incremental() -%}
+    and case_id in (select order_id from affected_orders)
+    {%- endif %}
 ),
 
 ranked_placements as (
@@ -164,16 +185,8 @@ exceptions as (
             {{ seconds_between('placed_at', 'last_fulfilled_at') }} > {{ hours_var_seconds('late_fulfilment_hours') }},
             false
         ) as is_fulfilled_late,
-        -- "neither fulfilled nor cancelled 72 h after order_placed": decidable once 72 h have
-        -- passed by the horizon; a line closed after the deadline was open at it
-        coalesce(
-            {{ seconds_between('placed_at', 'horizon_at') }} >= {{ hours_var_seconds('open_order_line_hours') }}
-            and (
-                closed_at is null
-                or {{ seconds_between('placed_at', 'closed_at') }} > {{ hours_var_seconds('open_order_line_hours') }}
-            ),
-            false
-        ) as is_open_overdue
+        -- "neither fulfilled nor cancelled 72 h after order_placed" (macros/business_rules.sql)
+        {{ order_line_is_open_overdue('placed_at', 'closed_at', 'horizon_at') }} as is_open_overdue
     from lines
 )
 
@@ -214,5 +227,6 @@ select
     is_fulfilled_late,
     is_open_overdue,
     (has_reservation_failure or is_cancelled_out_of_stock or is_oversold
-        or is_fulfilled_late or is_open_overdue) as has_line_exception
+        or is_fulfilled_late or is_open_overdue) as has_line_exception,
+    {{ ingested_through() }} as ingested_through
 from exceptions

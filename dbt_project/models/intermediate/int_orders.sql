@@ -1,9 +1,25 @@
 -- Orders (case_id) with the six order-exception rules of SPEC 5. Five are line rules rolled
 -- up from int_order_lines; fulfilment from more than one location is an order rule (a split
 -- shipment), counted over every order_fulfilled of the order.
+-- Incremental: a build recomputes the orders whose lines int_order_lines rebuilt since this
+-- model's last build (new events, or a line the horizon's move flipped); the others are kept
+-- (macros/incremental.sql).
 
-with lines as (
+{{ config(**incremental_by_key(['order_id'])) }}
+
+with
+{% if is_incremental() -%}
+affected_orders as (
+    select distinct order_id from {{ ref('int_order_lines') }}
+    where ingested_through > {{ built_through() }}
+),
+{%- endif %}
+
+lines as (
     select * from {{ ref('int_order_lines') }}
+    {% if is_incremental() -%}
+    where order_id in (select order_id from affected_orders)
+    {%- endif %}
 ),
 
 fulfilment_sites as (
@@ -12,6 +28,9 @@ fulfilment_sites as (
         count(distinct location_id) as fulfilment_locations
     from {{ ref('stg_inventory_events') }}
     where event_type = 'order_fulfilled'
+    {% if is_incremental() -%}
+    and case_id in (select order_id from affected_orders)
+    {%- endif %}
     group by case_id
 ),
 
@@ -70,5 +89,6 @@ select
         + case when has_overdue_open_line then 1 else 0 end
     ) as exception_rule_count,
     (has_reservation_failure or has_out_of_stock_cancellation or has_oversell
-        or has_split_fulfilment or has_late_fulfilment or has_overdue_open_line) as has_exception
+        or has_split_fulfilment or has_late_fulfilment or has_overdue_open_line) as has_exception,
+    {{ ingested_through() }} as ingested_through
 from flagged

@@ -3,15 +3,56 @@
 -- quantity of its opening activity, e.g. order_placed, transfer_requested, po_created).
 -- Events after horizon_at are not seen yet (SPEC 5.1: open states are judged at the horizon),
 -- so a case is open or stalled whatever a leading or late feed says about later hours.
+-- Incremental: a build recomputes the cases (all lines of a case_id) that the data horizon
+-- sees differently now (macros/incremental.sql):
+--   - an event ingested since the last build;
+--   - an event the horizon's move brings into view: stored cases are built from every event
+--     up to the previous horizon, so the latest stored last_event_at is the last event it
+--     saw, and an event after it up to the new horizon is new to the model (forwards);
+--   - a stored last_event_at after the new horizon (backwards: the case loses events), and
+--     the pre-hook drops the cases that start after it (they lose all).
+-- The others are kept.
+
+{{
+    config(
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where first_event_at > (select horizon_at from {{ ref('int_data_horizon') }}){% endif %}"
+        ],
+        **incremental_by_key(['workflow', 'case_key'])
+    )
+}}
 
 with horizon as (
     select horizon_at from {{ ref('int_data_horizon') }}
 ),
 
+{% if is_incremental() -%}
+affected_cases as (
+    select workflow, case_id from ({{ touched_cases(process_workflows()) }}) as touched
+    union
+    select events.workflow, events.case_id
+    from {{ ref('stg_inventory_events') }} as events
+    cross join horizon
+    where events.workflow in {{ sql_list(process_workflows()) }}
+        and events.occurred_at > (select max(last_event_at) from {{ this }})
+        and events.occurred_at <= horizon.horizon_at
+    union
+    select stored.workflow, stored.case_id
+    from {{ this }} as stored
+    cross join horizon
+    where stored.last_event_at > horizon.horizon_at
+),
+{%- endif %}
+
 event_log as (
     select event_log.*
     from {{ ref('int_event_log') }} as event_log
     inner join horizon on event_log.occurred_at <= horizon.horizon_at
+    {% if is_incremental() -%}
+    inner join affected_cases
+        on event_log.workflow = affected_cases.workflow
+        and event_log.case_id = affected_cases.case_id
+    {%- endif %}
 ),
 
 skus as (
@@ -89,7 +130,8 @@ select
     cases.closed_at,
     locations.location_id,
     quantities.units,
-    quantities.value_at_cost
+    quantities.value_at_cost,
+    {{ ingested_through() }} as ingested_through
 from cases
 inner join boundary_events as boundaries
     on cases.workflow = boundaries.workflow and cases.case_key = boundaries.case_key

@@ -4,14 +4,44 @@
 -- Lateness (SPEC 5.1), judged at the data horizon from the events up to it: a PO is late
 -- once the horizon is past its due_at (the latest expected_at known at the horizon plus
 -- the po_late_grace_hours var) and its receipts by then fall short of the ordered quantity.
+-- Incremental: a build recomputes the POs with an event ingested since the last one, and the
+-- POs the horizon's move changes (macros/incremental.sql): a PO with an event after the new
+-- horizon (its view at the horizon depends on where the horizon is), and a PO whose events
+-- all lie within the new horizon but whose stored due_at or is_late differs from what they
+-- give there (it had events beyond the previous horizon, or the horizon crossed its due_at);
+-- the others are kept.
 
-with po_events as (
-    select * from {{ ref('stg_inventory_events') }}
-    where workflow = 'replenishment'
+{{ config(**incremental_by_key(['po_id'])) }}
+
+with horizon as (
+    select horizon_at from {{ ref('int_data_horizon') }}
 ),
 
-horizon as (
-    select horizon_at from {{ ref('int_data_horizon') }}
+{% if is_incremental() -%}
+affected_pos as (
+    select case_id as po_id from ({{ touched_cases(['replenishment']) }}) as touched
+    union
+    select stored.po_id
+    from {{ this }} as stored
+    cross join horizon
+    where not coalesce(stored.last_event_at <= horizon.horizon_at, false)
+        or not coalesce(
+            stored.due_at = {{ po_due_at('stored.expected_at') }},
+            stored.due_at is null and stored.expected_at is null
+        )
+        or stored.is_late <> {{ po_is_late(
+            'horizon.horizon_at', po_due_at('stored.expected_at'),
+            'stored.received_quantity', 'stored.ordered_quantity'
+        ) }}
+),
+{%- endif %}
+
+po_events as (
+    select * from {{ ref('stg_inventory_events') }}
+    where workflow = 'replenishment'
+    {% if is_incremental() -%}
+    and case_id in (select po_id from affected_pos)
+    {%- endif %}
 ),
 
 revisions as (
@@ -69,7 +99,7 @@ due as (
     select
         pos.*,
         expectations.expected_at,
-        {{ dbt.dateadd('second', (var('po_late_grace_hours') * 3600) | int, 'expectations.horizon_expected_at') }} as due_at
+        {{ po_due_at('expectations.horizon_expected_at') }} as due_at
     from pos
     left join latest_expectations as expectations
         on pos.po_id = expectations.po_id
@@ -93,10 +123,7 @@ select
     receipts > 0 and received_quantity >= ordered_quantity as is_fully_received,
     {{ seconds_between('expected_at', 'first_received_at') }} / 3600.0 as receipt_delay_h,
     cast(due_at as {{ dbt.type_timestamp() }}) as due_at,
-    coalesce(
-        horizon_at > due_at
-        and not (received_by_horizon_quantity > 0 and received_by_horizon_quantity >= ordered_quantity),
-        false
-    ) as is_late,
-    last_event_at
+    {{ po_is_late('horizon_at', 'due_at', 'received_by_horizon_quantity', 'ordered_quantity') }} as is_late,
+    last_event_at,
+    {{ ingested_through() }} as ingested_through
 from due

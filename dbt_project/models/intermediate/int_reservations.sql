@@ -1,14 +1,31 @@
 -- Reservations per (case_id, sku, location_id), the pairing unit of SPEC 5's reservation
 -- latency: first reservation_confirmed - first reservation_requested at that location.
 -- A failed attempt at one location and a confirmed one at another are two reservations.
+-- Incremental: a build recomputes the orders with an event ingested since the last one (the
+-- channel comes from the order's own events too); the others are kept (macros/incremental.sql).
 
-with reservation_events as (
+{{ config(**incremental_by_key(['order_id'])) }}
+
+with
+{% if is_incremental() -%}
+touched_orders as (
+    select case_id as order_id from ({{ touched_cases(['order']) }}) as touched
+),
+{%- endif %}
+
+reservation_events as (
     select * from {{ ref('stg_inventory_events') }}
     where event_type in ('reservation_requested', 'reservation_confirmed', 'reservation_failed')
+    {% if is_incremental() -%}
+    and case_id in (select order_id from touched_orders)
+    {%- endif %}
 ),
 
 order_lines as (
     select order_id, sku, channel from {{ ref('int_order_lines') }}
+    {% if is_incremental() -%}
+    where order_id in (select order_id from touched_orders)
+    {%- endif %}
 ),
 
 reservations as (
@@ -46,7 +63,8 @@ select
         when first_failed_at is not null then 'failed'
         else 'pending'
     end as outcome,
-    {{ seconds_between('first_requested_at', 'first_confirmed_at') }} as latency_s
+    {{ seconds_between('first_requested_at', 'first_confirmed_at') }} as latency_s,
+    {{ ingested_through() }} as ingested_through
 from reservations
 left join order_lines
     on reservations.order_id = order_lines.order_id

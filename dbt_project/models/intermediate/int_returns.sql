@@ -1,9 +1,16 @@
 -- Return lines (case_id + sku): initiation, receipt, inspection (disposition), restock and
 -- refund. Closed by a restock, or by an inspection whose disposition is not restock (SPEC 5.1).
+-- Incremental: a build recomputes the returns with an event ingested since the last one (all
+-- their lines, from all their events); the others are kept (macros/incremental.sql).
+
+{{ config(**incremental_by_key(['return_id'])) }}
 
 with return_events as (
     select * from {{ ref('stg_inventory_events') }}
     where workflow = 'return'
+    {% if is_incremental() -%}
+    and case_id in (select case_id from ({{ touched_cases(['return']) }}) as touched)
+    {%- endif %}
 ),
 
 -- refund_issued names no sku: it refunds the whole return
@@ -74,7 +81,8 @@ select
         when lines.received_at is not null then 'awaiting_inspection'
         else 'in_transit'
     end as return_status,
-    lines.last_event_at
+    lines.last_event_at,
+    {{ ingested_through() }} as ingested_through
 from lines
 left join first_inspections as inspections
     on lines.return_id = inspections.return_id and lines.sku = inspections.sku
