@@ -3,6 +3,12 @@
 -- data horizon's day is incomplete (is_complete = false): some regular feed has not delivered
 -- it yet, so its KPIs are partial and must not be shown as a finished day. So is a day before
 -- the data's start (only stray records carry such dates).
+-- Incremental: a build recomputes only the days that can have changed since the last one
+-- (macros/kpi_days.sql says which, KPI by KPI) from the same views; the others are kept.
+-- depends_on: {{ ref('stg_inventory_events') }}, {{ ref('int_erp_reconciliation') }}
+-- depends_on: {{ ref('int_stock_ledger_daily') }}, {{ ref('int_api_calls') }}
+
+{{ config(**incremental_by_kpi_day('kpi_name')) }}
 
 {%- set kpi_models = [
     'int_kpi__reservations',
@@ -27,6 +33,12 @@ with kpis as (
 horizon as (
     select horizon_date, data_start_date from {{ ref('int_data_horizon') }}
 )
+{%- if is_incremental() %},
+
+rebuilt_days as (
+    {{ kpi_days_to_rebuild() }}
+)
+{%- endif %}
 
 select
     cast(kpi_date as date) as kpi_date,
@@ -36,7 +48,26 @@ select
     cast(value as double) as value,
     cast(numerator as double) as numerator,
     cast(denominator as double) as denominator,
-    {{ kpi_day_is_complete('kpis.kpi_date', 'horizon') }} as is_complete
+    {{ kpi_day_is_complete('kpis.kpi_date', 'horizon') }} as is_complete,
+    {{ ingested_through() }} as ingested_through
 from kpis
 cross join horizon
 where kpis.kpi_date is not null
+{%- if is_incremental() %}
+    and kpis.kpi_date in (select kpi_date from rebuilt_days)
+
+-- one marker row per recomputed day (deleted by the post-hook): delete+insert clears a day
+-- even when none of its rows is left
+union all
+select
+    cast(kpi_date as date) as kpi_date,
+    cast(null as {{ dbt.type_string() }}) as kpi_name,
+    cast(null as {{ dbt.type_string() }}) as dimension,
+    cast(null as {{ dbt.type_string() }}) as dimension_value,
+    cast(null as double) as value,
+    cast(null as double) as numerator,
+    cast(null as double) as denominator,
+    cast(null as boolean) as is_complete,
+    {{ ingested_through() }} as ingested_through
+from rebuilt_days
+{%- endif %}
