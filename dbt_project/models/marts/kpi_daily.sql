@@ -8,6 +8,7 @@
 -- depends_on: {{ ref('stg_inventory_events') }}, {{ ref('int_erp_reconciliation') }}
 -- depends_on: {{ ref('int_stock_ledger_daily') }}, {{ ref('int_api_calls') }}
 
+{%- set days = rebuilt_kpi_days() if is_incremental() else [] %}
 {{ config(**incremental_by_kpi_day('kpi_name')) }}
 
 {%- set kpi_models = [
@@ -36,7 +37,7 @@ horizon as (
 {%- if is_incremental() %},
 
 rebuilt_days as (
-    {{ kpi_days_to_rebuild() }}
+    {{ kpi_days_relation(days) }}
 )
 {%- endif %}
 
@@ -54,7 +55,7 @@ from kpis
 cross join horizon
 where kpis.kpi_date is not null
 {%- if is_incremental() %}
-    and kpis.kpi_date in (select kpi_date from rebuilt_days)
+    and {{ in_kpi_days('kpis.kpi_date', days) }}
 
 -- one marker row per recomputed day (deleted by the post-hook): delete+insert clears a day
 -- even when none of its rows is left

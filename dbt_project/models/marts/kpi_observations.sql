@@ -10,6 +10,7 @@
 -- last one (macros/kpi_days.sql; no family is judged at the horizon), the others are kept.
 -- depends_on: {{ ref('int_erp_reconciliation') }}
 
+{%- set days = rebuilt_kpi_days(horizon_rules=false) if is_incremental() else [] %}
 {{ config(**incremental_by_kpi_day('kpi_family')) }}
 
 {%- set dimensions = kpi_observation_dimensions() %}
@@ -62,7 +63,7 @@ horizon as (
 {%- if is_incremental() %},
 
 rebuilt_days as (
-    {{ kpi_days_to_rebuild(horizon_rules=false) }}
+    {{ kpi_days_relation(days) }}
 )
 {%- endif %}
 
@@ -79,7 +80,7 @@ from observations
 cross join horizon
 where observations.kpi_date is not null
 {%- if is_incremental() %}
-    and observations.kpi_date in (select kpi_date from rebuilt_days)
+    and {{ in_kpi_days('observations.kpi_date', days) }}
 
 -- one marker row per recomputed day (deleted by the post-hook): delete+insert clears a day
 -- even when none of its rows is left
