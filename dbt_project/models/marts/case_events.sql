@@ -5,8 +5,78 @@
 -- Events after the horizon are kept (flagged): the timeline shows them, the stage does not
 -- count them (int_process_cases judges at the horizon).
 
-with event_log as (
-    select * from {{ ref('int_event_log') }}
+-- Incremental on cases (workflow, case_id): a build recomputes every row of the cases that can
+-- have changed since the last one: a case with a new event, a case whose stock move a new
+-- erp_posted posts, a case with an event the horizon passed (either way), and every case
+-- open before or now (its hours over SLA and stall move with the horizon). The others keep
+-- their rows; the post-hook moves their as_of to the new horizon. On the reference scenario
+-- the open cases are 7.5 % of the cases (5.4 % of the events).
+-- depends_on: {{ ref('stg_inventory_events') }}
+
+{%- set config_args = incremental_by_key(['workflow', 'case_id']) %}
+{%- do config_args.update({'post_hook': [
+    "{% if is_incremental() %}update {{ this }} set as_of = (select horizon_at from {{ ref('int_data_horizon') }}) where as_of is distinct from (select horizon_at from {{ ref('int_data_horizon') }}){% endif %}"
+]}) %}
+{{ config(**config_args) }}
+
+with
+{%- if is_incremental() %}
+stored as (
+    select max(ingested_through) as built_through, max(as_of) as horizon_at from {{ this }}
+),
+
+new_events as (
+    select events.*
+    from {{ ref('stg_inventory_events') }} as events
+    where events.ingested_at > (select built_through from stored)
+),
+
+rebuilt_cases as (
+    select workflow, case_id from new_events
+    where workflow in {{ sql_list(process_workflows()) }}
+
+    union
+
+    select moves.workflow, moves.case_id
+    from new_events as postings
+    inner join {{ ref('stg_inventory_events') }} as moves
+        on postings.posted_event_id = moves.event_id
+    where postings.event_type = 'erp_posted'
+        and moves.workflow in {{ sql_list(process_workflows()) }}
+
+    union
+
+    select events.workflow, events.case_id
+    from {{ ref('stg_inventory_events') }} as events
+    cross join stored
+    cross join {{ ref('int_data_horizon') }} as horizon
+    where events.workflow in {{ sql_list(process_workflows()) }}
+        and (
+            stored.built_through is null
+            or (
+                events.occurred_at > least(stored.horizon_at, horizon.horizon_at)
+                and events.occurred_at <= greatest(stored.horizon_at, horizon.horizon_at)
+            )
+        )
+
+    union
+
+    select workflow, case_id from {{ this }} where case_is_open
+
+    union
+
+    select workflow, case_id from {{ ref('int_case_sla') }} where is_open
+),
+{%- endif %}
+
+event_log as (
+    select event_log.*
+    from {{ ref('int_event_log') }} as event_log
+    {%- if is_incremental() %}
+    inner join rebuilt_cases
+        on event_log.workflow = rebuilt_cases.workflow
+        and event_log.case_id = rebuilt_cases.case_id
+    {%- endif %}
 ),
 
 -- what int_event_log leaves out: the event's channel and a transfer's destination
@@ -69,7 +139,8 @@ select
     cast(case_slas.sla_hours as double) as sla_hours,
     cast(case_slas.due_at as {{ dbt.type_timestamp() }}) as due_at,
     cast(case_slas.hours_over_sla as double) as hours_over_sla,
-    cast(horizon.horizon_at as {{ dbt.type_timestamp() }}) as as_of
+    cast(horizon.horizon_at as {{ dbt.type_timestamp() }}) as as_of,
+    {{ ingested_through() }} as ingested_through
 from timed
 cross join horizon
 left join postings

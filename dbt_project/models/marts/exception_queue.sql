@@ -12,6 +12,10 @@
 --                       reservation_confirmed at any location, no fulfilment and no
 --                       cancellation: it still needs a source
 -- event_type names the event behind the exception (null for negative stock, a daily state).
+-- A table, not incremental (issue 12): every row is judged at the horizon (age_h, as_of)
+-- and impact_rank ranks the whole queue, so any change re-ranks every row; its inputs are
+-- filtered to what is open at the horizon. Reference scenario: 2,410 exceptions built in
+-- 0.2 s (of the pipeline's ~60 s dbt build).
 
 with horizon as (
     select horizon_at, horizon_date from {{ ref('int_data_horizon') }}

@@ -1,8 +1,22 @@
 -- Daily end-of-day book quantity per sku-location (the ledger), valued at cost, with the
 -- signals planners and the risk model use: stockout, negative stock, days since last sale.
+-- Incremental as the ledger it projects: a build takes the ledger rows rewritten since the
+-- last one (the ledger's own ingested_through) and, like the ledger's pre-hook, drops the
+-- days after the horizon's day if the horizon moved back.
+-- depends_on: {{ ref('int_data_horizon') }}
+
+{%- set config_args = incremental_by_key(['sku', 'location_id', 'position_date']) %}
+{%- do config_args.update({'pre_hook': [
+    "{% if is_incremental() %}delete from {{ this }} where position_date > (select horizon_date from {{ ref('int_data_horizon') }}){% endif %}"
+]}) %}
+{{ config(**config_args) }}
 
 with ledger as (
     select * from {{ ref('int_stock_ledger_daily') }}
+    {%- if is_incremental() %}
+    where ingested_through > (select max(ingested_through) from {{ this }})
+        or (select max(ingested_through) from {{ this }}) is null
+    {%- endif %}
 ),
 
 skus as (
@@ -28,7 +42,8 @@ select
     cast({{ dbt.datediff('ledger.last_sale_date', 'ledger.ledger_date', 'day') }} as bigint) as days_since_last_sale,
     cast(ledger.last_snapshot_date as date) as last_snapshot_date,
     cast(skus.unit_cost as double) as unit_cost,
-    cast(ledger.closing_quantity * skus.unit_cost as double) as closing_value_at_cost
+    cast(ledger.closing_quantity * skus.unit_cost as double) as closing_value_at_cost,
+    ledger.ingested_through
 from ledger
 left join skus
     on ledger.sku = skus.sku

@@ -6,6 +6,12 @@
 -- ('unknown' when the event lacks one) and stay null for the dimensions a family is not
 -- reported by. Kept lean: one value and the cutting columns per observation, p50 and p95 of
 -- a measure share them; a region is a location's (dim_locations), not a column here.
+-- Incremental as kpi_daily: a build recomputes only the days that can have changed since the
+-- last one (macros/kpi_days.sql; no family is judged at the horizon), the others are kept.
+-- depends_on: {{ ref('int_erp_reconciliation') }}
+
+{%- set days = rebuilt_kpi_days(horizon_rules=false) if is_incremental() else [] %}
+{{ config(**incremental_by_kpi_day('kpi_family')) }}
 
 {%- set dimensions = kpi_observation_dimensions() %}
 
@@ -54,6 +60,12 @@ with observations as (
 horizon as (
     select horizon_date, data_start_date from {{ ref('int_data_horizon') }}
 )
+{%- if is_incremental() %},
+
+rebuilt_days as (
+    {{ kpi_days_relation(days) }}
+)
+{%- endif %}
 
 select
     cast(observations.kpi_family as {{ dbt.type_string() }}) as kpi_family,
@@ -62,9 +74,27 @@ select
     {{ kpi_day_is_complete('observations.kpi_date', 'horizon') }} as is_complete
     {%- for dimension in dimensions %},
     observations.{{ dimension }}
-    {%- endfor %}
+    {%- endfor %},
+    {{ ingested_through() }} as ingested_through
 from observations
 cross join horizon
 where observations.kpi_date is not null
+{%- if is_incremental() %}
+    and {{ in_kpi_days('observations.kpi_date', days) }}
+
+-- one marker row per recomputed day (deleted by the post-hook): delete+insert clears a day
+-- even when none of its rows is left
+union all
+select
+    cast(null as {{ dbt.type_string() }}) as kpi_family,
+    cast(kpi_date as date) as kpi_date,
+    cast(null as double) as observation_value,
+    cast(null as boolean) as is_complete
+    {%- for dimension in dimensions %},
+    cast(null as {{ dbt.type_string() }}) as {{ dimension }}
+    {%- endfor %},
+    {{ ingested_through() }} as ingested_through
+from rebuilt_days
+{%- endif %}
 -- grouped by family and day, the Parquet snapshot compresses well
 order by kpi_family, kpi_date

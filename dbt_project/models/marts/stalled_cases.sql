@@ -1,5 +1,9 @@
 -- Stalled cases at the data horizon (SPEC 5.1): the cases of int_case_sla past their
 -- deadline (stage SLA, or for purchase orders the expected_at plus the grace).
+-- A table, not incremental (issue 12): every row is a state at the horizon (age_h,
+-- hours_over_sla, as_of move with it), so an incremental build would rewrite every row
+-- anyway; it is a filter of int_case_sla, whose stalled cases are few. Reference scenario:
+-- 2,107 stalled of 109,364 cases (8,202 open), built in 0.03 s.
 
 select
     cast(workflow as {{ dbt.type_string() }}) as workflow,

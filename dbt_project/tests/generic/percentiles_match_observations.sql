@@ -1,10 +1,15 @@
 {#- Every percentile row of kpi_daily (per day, dimension and value) equals the percentile of
     that day's observations in `model` (kpi_observations), with as many observations, and
     every group of observations has its kpi_daily row: the two read the same rows. Returns
-    the rows that disagree. -#}
+    the rows that disagree. With test_scope 'slice' (macros/test_scope.sql) `model` holds the
+    days its latest build rewrote, and only those days of kpi_daily are compared. -#}
 {% test percentiles_match_observations(model, kpi_daily, catalog) %}
 
-with catalog as (
+with observations as (
+    select * from {{ model }}
+),
+
+catalog as (
     select kpi_name, percentile, observation_family
     from {{ catalog }}
     where aggregation = 'percentile'
@@ -16,6 +21,9 @@ daily as (
     from {{ kpi_daily }} as kpis
     inner join catalog
         on kpis.kpi_name = catalog.kpi_name
+    {%- if var('test_scope', 'all') == 'slice' %}
+    where kpis.kpi_date in (select kpi_date from observations)
+    {%- endif %}
 ),
 
 recomputed as (
@@ -27,7 +35,7 @@ recomputed as (
         {{ "'all'" if dimension == 'all' else 'observations.' ~ dimension }} as dimension_value,
         {{ percentile_at_level('observations.observation_value', 'catalog.percentile') }} as value,
         count(*) as observations
-    from {{ model }} as observations
+    from observations
     inner join catalog
         on observations.kpi_family = catalog.observation_family
     {%- if dimension != 'all' %}
