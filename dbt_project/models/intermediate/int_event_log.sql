@@ -3,10 +3,28 @@
 -- process_transitions and the stalled-case marts read only these columns, so another log
 -- (e.g. an OCEL 2.0 import) unioned in here feeds them too.
 -- Cases: order, transfer and return lines are case_id + sku; purchase orders are case_id.
+-- Incremental: a build re-ranks every event of each (workflow, case_id) with an event ingested
+-- since the last one, all its lines included (a late event can reorder a case, a late line
+-- event adds a line that its case-level events then reach); the others are kept
+-- (macros/incremental.sql).
 
-with workflow_events as (
-    select * from {{ ref('stg_inventory_events') }}
-    where workflow in {{ sql_list(process_workflows()) }}
+{{ config(**incremental_by_key(['workflow', 'case_id'])) }}
+
+with
+{%- if is_incremental() %}
+touched as (
+    {{ touched_cases(process_workflows()) }}
+),
+{%- endif %}
+
+workflow_events as (
+    select events.*
+    from {{ ref('stg_inventory_events') }} as events
+    {%- if is_incremental() %}
+    inner join touched
+        on events.workflow = touched.workflow and events.case_id = touched.case_id
+    {%- endif %}
+    where events.workflow in {{ sql_list(process_workflows()) }}
 ),
 
 line_events as (
@@ -88,5 +106,6 @@ select
     location_id,
     quantity,
     source_system,
-    reason_code
+    reason_code,
+    {{ ingested_through() }} as ingested_through
 from ranked

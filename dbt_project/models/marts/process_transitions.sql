@@ -1,33 +1,14 @@
 -- Performance directly-follows graph (SPEC 5.1): consecutive events of a case give an edge
 -- from_activity -> to_activity with its count and duration percentiles. Built on the generic
--- event log only, so any log in that shape feeds it; matches pm4py's DFG on the same log
--- ordered by (occurred_at, activity_rank, event_id).
+-- event log only (its edges, case by case, in int_case_transitions), so any log in that
+-- shape feeds it; matches pm4py's DFG on the same log ordered by (occurred_at,
+-- activity_rank, event_id).
+-- A table over the stored edges: exact percentiles need every duration, and the group-by is
+-- cheap beside ranking the events; the edges themselves are rebuilt only for touched cases.
 
-with event_log as (
-    select workflow, case_key, activity, occurred_at, case_event_index
-    from {{ ref('int_event_log') }}
-),
-
-steps as (
-    select
-        workflow,
-        case_key,
-        activity as from_activity,
-        occurred_at as from_at,
-        lead(activity) over (partition by workflow, case_key order by case_event_index) as to_activity,
-        lead(occurred_at) over (partition by workflow, case_key order by case_event_index) as to_at
-    from event_log
-),
-
-edges as (
-    select
-        workflow,
-        case_key,
-        from_activity,
-        to_activity,
-        {{ seconds_between('from_at', 'to_at') }} as duration_s
-    from steps
-    where to_activity is not null
+with edges as (
+    select workflow, case_key, from_activity, to_activity, duration_s
+    from {{ ref('int_case_transitions') }}
 )
 
 select
