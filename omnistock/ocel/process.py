@@ -88,7 +88,7 @@ def _views(s: str) -> dict[str, str]:
         """,
         "case_transitions": f"""
             with
-            steps as (
+            edges as (
                 select
                     event_log.workflow,
                     event_log.case_id,
@@ -99,21 +99,29 @@ def _views(s: str) -> dict[str, str]:
                     (epoch(event_log.next_occurred_at) - epoch(event_log.occurred_at)) as duration_s
                 from {s}.event_log as event_log
                 where event_log.next_activity is not null
+            ),
+            repeated as (
+                select workflow, case_key, from_activity, to_activity, min(from_event_index) as first_index
+                from edges
+                group by workflow, case_key, from_activity, to_activity
+                having count(*) > 1
             )
             select
-                workflow,
-                case_id,
-                case_key,
-                from_event_index,
-                from_activity,
-                to_activity,
-                duration_s,
-                row_number() over (
-                    partition by workflow, case_key, from_activity, to_activity
-                    order by from_event_index
-                ) = 1 as is_first_in_case
-            from steps
-        """,  # kept line for line with dbt's int_case_transitions.sql (less its watermark)
+                edges.workflow,
+                edges.case_id,
+                edges.case_key,
+                edges.from_event_index,
+                edges.from_activity,
+                edges.to_activity,
+                edges.duration_s,
+                coalesce(edges.from_event_index = repeated.first_index, true) as is_first_in_case
+            from edges
+            left join repeated
+                on edges.workflow = repeated.workflow
+                and edges.case_key = repeated.case_key
+                and edges.from_activity = repeated.from_activity
+                and edges.to_activity = repeated.to_activity
+        """,  # kept with dbt's int_case_transitions.sql (less its watermark and incremental filter)
         "process_transitions": f"""
             with edges as (
                 select workflow, from_activity, to_activity, duration_s, is_first_in_case

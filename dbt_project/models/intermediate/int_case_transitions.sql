@@ -8,14 +8,9 @@
 
 {{ config(**incremental_by_key(['workflow', 'case_id'])) }}
 
-with
-{%- if is_incremental() %}
-touched as (
-    {{ touched_cases(process_workflows()) }}
-),
-{%- endif %}
-
-steps as (
+{#- The edges (of the touched cases only, on an incremental build): inlined where read, as in
+    int_event_log, rather than a CTE DuckDB would materialize. -#}
+{%- set edges -%}
     select
         event_log.workflow,
         event_log.case_id,
@@ -30,22 +25,40 @@ steps as (
         on event_log.workflow = touched.workflow and event_log.case_id = touched.case_id
     {%- endif %}
     where event_log.next_activity is not null
+{%- endset %}
+
+with
+{%- if is_incremental() %}
+touched as (
+    {{ touched_cases(process_workflows()) }}
+),
+{%- endif %}
+
+-- the edges a case repeats (a loop: requested -> failed -> requested -> failed), a small
+-- share, with their first occurrence in the case
+repeated as (
+    select workflow, case_key, from_activity, to_activity, min(from_event_index) as first_index
+    from ({{ edges }}) as edges
+    group by workflow, case_key, from_activity, to_activity
+    having count(*) > 1
 )
 
 select
-    workflow,
-    case_id,
-    case_key,
-    from_event_index,
-    from_activity,
-    to_activity,
-    duration_s,
+    edges.workflow,
+    edges.case_id,
+    edges.case_key,
+    edges.from_event_index,
+    edges.from_activity,
+    edges.to_activity,
+    edges.duration_s,
     -- the edge's first occurrence in its case: process_transitions counts the cases with an
     -- edge by these flags, a sum where a count(distinct case_key) over all edges would cost
     -- most of the map
-    row_number() over (
-        partition by workflow, case_key, from_activity, to_activity
-        order by from_event_index
-    ) = 1 as is_first_in_case,
+    coalesce(edges.from_event_index = repeated.first_index, true) as is_first_in_case,
     {{ ingested_through() }} as ingested_through
-from steps
+from ({{ edges }}) as edges
+left join repeated
+    on edges.workflow = repeated.workflow
+    and edges.case_key = repeated.case_key
+    and edges.from_activity = repeated.from_activity
+    and edges.to_activity = repeated.to_activity
