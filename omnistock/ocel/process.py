@@ -5,15 +5,17 @@ The views keep the shape of the retail dbt models, so one definition serves both
 | view | dbt counterpart | grain |
 |---|---|---|
 | event_log | intermediate.int_event_log | event × object (workflow = the object's type, case_key = the object) |
+| case_transitions | intermediate.int_case_transitions | pair of consecutive events of an object |
 | process_transitions | marts.process_transitions | object type × from_activity × to_activity (performance DFG) |
 | ocdfg_event_couples | – | object type × edge, counting distinct event pairs (pm4py OC-DFG "event_couples") |
 | cases | intermediate.int_process_cases | object of the case type |
 | stalled_cases | marts.stalled_cases | open case of the case type older than its SLA at the horizon |
 | case_timeline | – | event of a case of the case type, with the wait since the one before |
 
-process_transitions is the SQL of dbt's process_transitions model with its macros rendered
-for DuckDB (seconds_between -> epoch difference, percentile_cont -> quantile_cont);
-tests/test_ocel.py runs dbt's compiled model on an imported log and checks they agree.
+case_transitions and process_transitions are the SQL of dbt's int_case_transitions and
+process_transitions models with their macros rendered for DuckDB (seconds_between -> epoch
+difference, percentile_cont -> quantile_cont); tests/test_ocel.py runs dbt's compiled models
+on an imported log and checks they agree.
 Events of a case are ordered by time, then by their position in the source file, then by
 type, as pm4py orders them. The horizon ("as of") is the log's latest event time.
 
@@ -70,48 +72,67 @@ def _views(s: str) -> dict[str, str]:
                 events.occurred_at,
                 events.event_id,
                 events.source_order,
-                row_number() over (
-                    partition by relations.object_type, relations.object_id
-                    order by events.occurred_at, events.source_order, events.event_type,
-                        events.event_id
-                ) as case_event_index,
+                row_number() over case_order as case_event_index,
+                lead(events.event_type) over case_order as next_activity,
+                lead(events.occurred_at) over case_order as next_occurred_at,
                 events.event_type in (select activity from {s}.terminal_activities)
                     as is_terminal
             from relations
             inner join {s}.events as events using (event_id)
             where events.occurred_at is not null
+            window case_order as (
+                partition by relations.object_type, relations.object_id
+                order by events.occurred_at, events.source_order, events.event_type,
+                    events.event_id
+            )
         """,
-        "process_transitions": f"""
-            with event_log as (
-                select workflow, case_key, activity, occurred_at, case_event_index
-                from {s}.event_log
-            ),
-            steps as (
-                select
-                    workflow,
-                    case_key,
-                    activity as from_activity,
-                    occurred_at as from_at,
-                    lead(activity) over (partition by workflow, case_key order by case_event_index) as to_activity,
-                    lead(occurred_at) over (partition by workflow, case_key order by case_event_index) as to_at
-                from event_log
-            ),
+        "case_transitions": f"""
+            with
             edges as (
                 select
-                    workflow,
-                    case_key,
-                    from_activity,
-                    to_activity,
-                    (epoch(to_at) - epoch(from_at)) as duration_s
-                from steps
-                where to_activity is not null
+                    event_log.workflow,
+                    event_log.case_id,
+                    event_log.case_key,
+                    event_log.case_event_index as from_event_index,
+                    event_log.activity as from_activity,
+                    event_log.next_activity as to_activity,
+                    (epoch(event_log.next_occurred_at) - epoch(event_log.occurred_at)) as duration_s
+                from {s}.event_log as event_log
+                where event_log.next_activity is not null
+            ),
+            repeated as (
+                select workflow, case_key, from_activity, to_activity, min(from_event_index) as first_index
+                from edges
+                group by workflow, case_key, from_activity, to_activity
+                having count(*) > 1
+            )
+            select
+                edges.workflow,
+                edges.case_id,
+                edges.case_key,
+                edges.from_event_index,
+                edges.from_activity,
+                edges.to_activity,
+                edges.duration_s,
+                coalesce(edges.from_event_index = repeated.first_index, true) as is_first_in_case
+            from edges
+            left join repeated
+                on edges.workflow = repeated.workflow
+                and edges.case_key = repeated.case_key
+                and edges.from_activity = repeated.from_activity
+                and edges.to_activity = repeated.to_activity
+        """,  # kept with dbt's int_case_transitions.sql (less its watermark and incremental filter)
+        "process_transitions": f"""
+            with edges as (
+                select workflow, from_activity, to_activity, duration_s, is_first_in_case
+                from {s}.case_transitions
             )
             select
                 cast(workflow as varchar) as workflow,
                 cast(from_activity as varchar) as from_activity,
                 cast(to_activity as varchar) as to_activity,
                 cast(count(*) as bigint) as transition_count,
-                cast(count(distinct case_key) as bigint) as case_count,
+                cast(sum(case when is_first_in_case then 1 else 0 end) as bigint) as case_count,
                 cast(avg(duration_s) as double) as mean_duration_s,
                 cast(quantile_cont(duration_s, 0.5) as double) as p50_duration_s,
                 cast(quantile_cont(duration_s, 0.95) as double) as p95_duration_s,
@@ -337,7 +358,7 @@ def describe_log(con: duckdb.DuckDBPyConnection, name: str, top: int = 10) -> st
         for c in stalled[:5]
     ]
     lines.append(
-        f"Query schema {s}: event_log, process_transitions, ocdfg_event_couples, cases, "
-        "stalled_cases, case_timeline."
+        f"Query schema {s}: event_log, case_transitions, process_transitions, "
+        "ocdfg_event_couples, cases, stalled_cases, case_timeline."
     )
     return "\n".join(lines)
