@@ -161,8 +161,6 @@ def test_late_events_rebuild_their_days_and_cases(tmp_path, tmp_path_factory):
         "build",
         "--exclude-resource-type",
         "unit_test",
-        "--vars",
-        "{test_scope: slice}",
     )
     assert rebuilt_days(warehouse, "kpi_daily", LATE3) == {
         date(2026, 3, 2),
@@ -188,15 +186,15 @@ def test_late_events_rebuild_their_days_and_cases(tmp_path, tmp_path_factory):
     ) == [(6,)]
     equals_full_refresh(warehouse, tmp_path)
 
-    # the data tests of the build above read its slice (--vars test_scope: slice): a bad row
-    # on a kept day (03-01) fails the full set of kpi_daily's tests, not the slice's
+    # the data tests of an incremental build read its slice (macros/test_slices.sql): a bad
+    # row on a kept day (03-01) fails the full set of kpi_daily's tests, not the slice's
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
             """update marts.kpi_daily set dimension = 'nonsense'
             where kpi_date = '2026-03-01' and kpi_name = 'source_delivery_lag_p95_min'"""
         )
     dbt = DbtRun(warehouse, work_dir)
-    dbt("test", "-s", "kpi_daily", "--vars", "{test_scope: slice}")
-    everything = dbt("test", "-s", "kpi_daily", check=False)
+    dbt("test", "-s", "kpi_daily")
+    everything = dbt("test", "-s", "kpi_daily", "--vars", "{full_tests: true}", check=False)
     assert everything.returncode != 0
     assert "FAIL 1 accepted_values_kpi_daily_dimension" in everything.stdout

@@ -23,10 +23,15 @@
     dbt test --vars '{full_tests: true}'). On a model's first build every row carries the same
     watermark, so the slice is the whole table. -#}
 
+{#- Whether data tests read only the new slice in this invocation. -#}
+{% macro tests_new_slice_only() -%}
+    {{ return(not (flags.FULL_REFRESH or var('full_tests', false))) }}
+{%- endmacro %}
+
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if where and '__new_slice__' in where -%}
-        {%- if flags.FULL_REFRESH or var('full_tests', false) -%}
+        {%- if not tests_new_slice_only() -%}
             {%- set where = where | replace('__new_slice__', '1 = 1') -%}
         {%- else -%}
             {#- staging by its node in the graph: a ref() here would be a dependency dbt

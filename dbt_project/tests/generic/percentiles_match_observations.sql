@@ -1,8 +1,8 @@
 {#- Every percentile row of kpi_daily (per day, dimension and value) equals the percentile of
     that day's observations in `model` (kpi_observations), with as many observations, and
     every group of observations has its kpi_daily row: the two read the same rows. Returns
-    the rows that disagree. With test_scope 'slice' (macros/test_scope.sql) `model` holds the
-    days its latest build rewrote, and only those days of kpi_daily are compared. -#}
+    the rows that disagree. When data tests read the new slice (macros/test_slices.sql), `model`
+    holds the days its latest build rewrote, and only those days of kpi_daily are compared. -#}
 {% test percentiles_match_observations(model, kpi_daily, catalog) %}
 
 with observations as (
@@ -21,7 +21,7 @@ daily as (
     from {{ kpi_daily }} as kpis
     inner join catalog
         on kpis.kpi_name = catalog.kpi_name
-    {%- if var('test_scope', 'all') == 'slice' %}
+    {%- if tests_new_slice_only() %}
     where kpis.kpi_date in (select kpi_date from observations)
     {%- endif %}
 ),
