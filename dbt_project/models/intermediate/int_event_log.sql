@@ -1,7 +1,7 @@
 -- The generic process event log of the case-based workflows (SPEC 5.1): one row per event
 -- and case, in the usual process-mining shape (workflow, case_key, activity, occurred_at).
--- process_transitions and the stalled-case marts read only these columns, so another log
--- (e.g. an OCEL 2.0 import) unioned in here feeds them too.
+-- The process map (int_case_transitions, process_transitions) and the stalled-case marts read
+-- only these columns, so another log (e.g. an OCEL 2.0 import) unioned in here feeds them too.
 -- Cases: order, transfer and return lines are case_id + sku; purchase orders are case_id.
 -- Incremental: a build re-ranks every event of each (workflow, case_id) with an event ingested
 -- since the last one, all its lines included (a late event can reorder a case, a late line
