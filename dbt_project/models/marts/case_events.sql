@@ -19,6 +19,17 @@
 ]}) %}
 {{ config(**config_args) }}
 
+{#- Whether the horizon moved (or the table is empty) since the last build, read first: when
+    it did not, the cases it passed need no scan of the events. -#}
+{%- set horizon_moved = true %}
+{%- if is_incremental() and execute %}
+    {%- set horizon_moved = run_query(
+        'select count(*) from (select max(ingested_through) as built_through, max(as_of) as as_of from '
+        ~ this ~ ') as stored cross join ' ~ ref('int_data_horizon') ~ ' as horizon'
+        ~ ' where stored.built_through is null or stored.as_of is distinct from horizon.horizon_at'
+    ).columns[0].values()[0] > 0 %}
+{%- endif %}
+
 with
 {%- if is_incremental() %}
 stored as (
@@ -44,6 +55,8 @@ rebuilt_cases as (
     where postings.event_type = 'erp_posted'
         and moves.workflow in {{ sql_list(process_workflows()) }}
 
+    {%- if horizon_moved %}
+
     union
 
     select events.workflow, events.case_id
@@ -58,6 +71,7 @@ rebuilt_cases as (
                 and events.occurred_at <= greatest(stored.horizon_at, horizon.horizon_at)
             )
         )
+    {%- endif %}
 
     union
 
