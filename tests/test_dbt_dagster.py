@@ -117,3 +117,25 @@ def test_freshness_check_warns_on_the_feed_that_lags(transform, tmp_path, monkey
     assert lagging.metadata["lag_behind_leader_h"].value == 18.0
     assert lagging.metadata["watermark_at"].value == "2026-03-02 04:00:00"
     assert all(check.passed for check in checks.values()), checks
+
+
+def test_weekly_schedule_runs_every_data_test_on_every_row(transform):
+    """Pipeline runs test the rows each build wrote; the weekly schedule passes full_tests,
+    which dbt reads as the var that widens the sliced data tests (macros/test_slices.sql)."""
+    from orchestration.defs.transform.assets import DbtBuildConfig, dbt_build_args
+    from orchestration.defs.transform.definitions import defs, full_data_tests
+
+    assert dbt_build_args(DbtBuildConfig()) == ["build"]
+    assert dbt_build_args(DbtBuildConfig(full_tests=True), run_unit_tests=False) == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        "{full_tests: true}",
+    ]
+    schedule = defs.get_schedule_def("full_data_tests")
+    assert schedule.cron_schedule == "0 3 * * 0"
+    request = schedule.evaluate_tick(dg.build_schedule_context()).run_requests[0]
+    op_config = request.run_config["ops"][transform.omnistock_dbt_assets.op.name]["config"]
+    assert DbtBuildConfig(**op_config).full_tests
+    assert full_data_tests.job_name == "omnistock_pipeline"

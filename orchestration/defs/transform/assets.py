@@ -37,7 +37,10 @@ KPI_PERIOD_KEY = dg.AssetKey(["marts", "kpi_period"])
 
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
-    """Rebuild incremental models (stg_inventory_events, the stock ledger) from scratch."""
+    """Rebuild the incremental models from scratch (their data tests then read every row)."""
+    full_tests: bool = False
+    """Run the data tests of the incremental models on every row, not only on the rows this
+    build wrote (macros/test_slices.sql); the weekly schedule `full_data_tests` sets it."""
     unit_tests: bool | None = None
     """Run dbt unit tests before the models they test. Default: only when the dbt project
     changed since they last passed (their inputs are fixed rows: the same models give the
@@ -60,6 +63,8 @@ def dbt_build_args(config: DbtBuildConfig, run_unit_tests: bool = True) -> list[
         args.append("--full-refresh")
     if not run_unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
+    if config.full_tests:
+        args += ["--vars", "{full_tests: true}"]
     return args
 
 
