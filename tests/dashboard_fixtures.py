@@ -124,13 +124,14 @@ ERP_RECONCILIATION_COLUMNS = _partly_documented(
     "event_id varchar event_type varchar source_system varchar location_id varchar sku varchar "
     "stock_delta bigint occurred_at timestamp occurred_date date posting_event_id varchar "
     "posted_at timestamp postings bigint is_posted boolean reconciliation_time_h double "
-    "age_h double is_judged boolean is_unreconciled boolean is_unposted_at_horizon boolean",
+    "age_h double is_judged boolean is_unreconciled boolean is_unposted_at_horizon boolean "
+    "ingested_through timestamp",
 )
 API_CALL_COLUMNS = _partly_documented(
     "int_api_calls",
     "event_id varchar integration varchar source_system varchar occurred_at timestamp "
     "call_date date status_code bigint latency_ms double attempt bigint is_failed boolean "
-    "call_seq bigint failure_run bigint next_call_at timestamp",
+    "call_seq bigint failure_run bigint next_call_at timestamp ingested_through timestamp",
 )
 WATERMARK_COLUMNS = _uncontracted(
     "intermediate",
