@@ -127,13 +127,12 @@ def cmd_export_ocel(args: argparse.Namespace) -> int:
 
 
 def cmd_import_ocel(args: argparse.Namespace) -> int:
-    import duckdb
-
     from omnistock.ocel import describe_log, import_ocel
+    from omnistock.warehouse import connect
 
     settings = get_settings()
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with connect(settings.warehouse) as con:
         report = import_ocel(
             con,
             Path(args.file),

@@ -22,7 +22,7 @@ import duckdb
 
 from omnistock import ingest
 from omnistock.ingest.manifest import manifest_state
-from omnistock.warehouse import table_exists
+from omnistock.warehouse import connect, table_exists
 from orchestration.jobs import PIPELINE_JOB_NAME
 from orchestration.resources import OmnistockPaths
 
@@ -37,7 +37,7 @@ def settled_files(warehouse: Path) -> set[tuple[str, str]] | None:
     if not warehouse.exists():
         return set()
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with connect(warehouse, read_only=True) as con:
             if not table_exists(con, "raw", "ingested_files"):
                 return set()
             state = manifest_state(con)

@@ -19,16 +19,19 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from omnistock.config import get_settings
+from omnistock.config import export_duckdb_settings, get_settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 
 
 def ensure_warehouse_env() -> str:
-    """profiles.yml reads OMNISTOCK_WAREHOUSE; default it to the settings' warehouse path.
+    """profiles.yml reads OMNISTOCK_WAREHOUSE; default it to the settings' warehouse path. The
+    DuckDB settings are exported too: a profile rendered differently for the parse and for the
+    build would make dbt re-parse the whole project in the build.
 
     dbt parse renders the profile but never opens the file, so no folder is created here.
     """
+    export_duckdb_settings()
     return os.environ.setdefault("OMNISTOCK_WAREHOUSE", str(get_settings().warehouse))
 
 
