@@ -1,7 +1,10 @@
 """The Omnistock dbt project as Dagster sees it, and how its manifest gets prepared.
 
-The manifest (dbt_project/target/manifest.json) is built by ``dbt parse``; nothing here
-runs dbt at import time except ``prepare_if_dev()``, which acts only under ``dagster dev``.
+The manifest (dbt_project/target/manifest.json) is built by ``dbt parse``, and only when the
+project changed since the last parse (``project_fingerprint``: a parse costs 10-25 s). Nothing
+here runs dbt at import time except under ``dagster dev``, which loads the code location in its
+code server and again in every run worker: there ``get_dbt_project()`` prepares the manifest
+the same way (dagster-dbt's own ``prepare_if_dev`` would parse in every one of them).
 Everywhere else (CI, tests, deployments) call ``prepare_manifest()`` first, e.g.::
 
     python -m orchestration.defs.transform              # or call it from a CLI / fixture
@@ -48,8 +51,7 @@ def get_dbt_project() -> DbtProject:
     ensure_dbt_on_path()
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     if os.getenv("DAGSTER_IS_DEV_CLI"):
-        ensure_warehouse_env()
-    project.prepare_if_dev()
+        _prepare(project)
     return project
 
 
@@ -82,8 +84,11 @@ def prepare_manifest() -> Path:
     A manifest parsed from the same project (same fingerprint) is reused, so a run does not
     pay a parse it does not need. The stamp also holds the manifest's own hash: a manifest
     rewritten since (a `dbt build` with other --vars writes the same path) is parsed again."""
+    return _prepare(get_dbt_project())
+
+
+def _prepare(project: DbtProject) -> Path:
     ensure_warehouse_env()
-    project = get_dbt_project()
     fingerprint = project_fingerprint(project.project_dir)
     stamp = project.manifest_path.with_name(FINGERPRINT_FILE)
     if stamp.exists() and project.manifest_path.exists():
