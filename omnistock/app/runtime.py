@@ -6,7 +6,8 @@ from pathlib import Path
 
 from omnistock.config import Settings, export_environment
 
-# One run at a time and one op per pool: DuckDB allows a single writer process.
+# One run at a time and one op per pool: DuckDB allows a single writer process. A queued run
+# (a sensor's) is started within a second, not Dagster's default 5.
 # The run history is Dagster's SQLite storage, written without an fsync per event
 # (omnistock.app.dagster_storage: seconds per run on a busy disk).
 # Run monitoring (a `dagster dev` daemon) fails runs stuck STARTING or CANCELING after 3 min and
@@ -18,6 +19,8 @@ concurrency:
     max_concurrent_runs: 1
   pools:
     default_limit: 1
+run_queue:
+  dequeue_interval_seconds: 1
 run_monitoring:
   enabled: true
   start_timeout_seconds: 180

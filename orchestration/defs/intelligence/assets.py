@@ -129,6 +129,8 @@ def targets_check_result(report: dict) -> dg.AssetCheckResult:
     kinds={"scikitlearn", "polars", "duckdb"},
     pool=WAREHOUSE_POOL,
     deps=[location_risk],
+    # after the published snapshot when both are ready: the dashboards do not wait for it
+    op_tags={"dagster/priority": "-1"},
     description="How well the current model version finds the simulator's planted anomalies "
     "(precision/recall@k, ROC AUC) and how many inaccurate records each counting policy finds "
     "per count (risk-ranked vs ABC frequency vs random, same budget), on the state that "
