@@ -27,7 +27,7 @@ from omnistock.config import export_environment
 from omnistock.kpis import format_quantity, headline_kpis
 from omnistock.warehouse import connect
 
-from .project import get_dbt_project, project_fingerprint
+from .project import get_dbt_project, keep_partial_parse, project_fingerprint
 from .spark import SESSION_TARGET, serve_spark_tables
 from .translator import OmnistockDbtTranslator
 
@@ -163,6 +163,7 @@ def omnistock_dbt_assets(
         if headline and is_kpi_daily:
             event = event.with_metadata({**event.metadata, **headline})
         yield event
+    keep_partial_parse(invocation.target_path, project)
     error = invocation.get_error()
     if error is not None:
         raise error

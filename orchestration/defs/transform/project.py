@@ -47,9 +47,15 @@ def ensure_dbt_on_path() -> None:
 
 @functools.cache
 def get_dbt_project() -> DbtProject:
-    """The cached DbtProject (profiles.yml lives in the project folder)."""
+    """The cached DbtProject (profiles.yml lives in the project folder). Its target is the one
+    runs build on: dbt keeps a parse for a later one to reuse (partial parsing) only if both
+    name the same --target."""
+    from .spark import dbt_target
+
     ensure_dbt_on_path()
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project = DbtProject(
+        project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=dbt_target()
+    )
     if os.getenv("DAGSTER_IS_DEV_CLI"):
         _prepare(project)
     return project
@@ -101,6 +107,30 @@ def _prepare(project: DbtProject) -> Path:
         raise FileNotFoundError(f"dbt parse did not write {project.manifest_path}")
     stamp.write_text(f"{fingerprint} {_file_sha256(project.manifest_path)}\n")
     return project.manifest_path
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def keep_partial_parse(build_target: Path, project: DbtProject | None = None) -> bool:
+    """Make a build's parse state the one the next build starts from.
+
+    dbt reuses a saved parse only for the same profile: its warehouse path and settings
+    included. The one `dbt parse` left is for the environment that prepared the manifest,
+    which may be another home (the manifest itself is shared: it does not depend on the
+    path); a build that could not reuse it parsed everything again (seconds) and saved its
+    own. Copied (atomically) into the project's target folder, the next build in the same
+    home reuses it."""
+    project = project or get_dbt_project()
+    source = build_target / PARTIAL_PARSE_FILE
+    if not source.is_file():
+        return False
+    # where dagster-dbt copies it from into each build's target folder
+    target = project.project_dir / os.environ.get("DBT_TARGET_PATH", "target") / PARTIAL_PARSE_FILE
+    temporary = target.with_name(f".{PARTIAL_PARSE_FILE}.{os.getpid()}.tmp")
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
+    return True
 
 
 def _file_sha256(path: Path) -> str:
