@@ -5,8 +5,8 @@
 
 The UI stack runs for real: `omnistock ui` (`dagster dev`: webserver, daemon, code server;
 and the dashboards server) on an Omnistock home that already holds a finished run of the
-scenario (set up once in the work folder: simulated, then `omnistock run`). Then, one hour at
-a time, a batch file with the next hour of one source's events is renamed into the landing
+scenario: set up once (simulated, then `omnistock run`) in `<home>-base`, and copied afresh to
+`<home>` for every invocation, so each one lands the same hours. Then, one hour at a time, a batch file with the next hour of one source's events is renamed into the landing
 folder (as a producer would land it), and the clock runs until the dashboards' published
 snapshot (`<home>/snapshots/current`, what the dashboards server reads on its next request)
 counts the file's events: `int_source_watermarks.events` of that source grows by the number
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -274,6 +275,19 @@ def run_breakdown(home: Path, landed_at: float, relative: str) -> dict:
     }
 
 
+def sensor_ticked_since(home: Path, since: float) -> bool:
+    os.environ["DAGSTER_HOME"] = str(home / "dagster_home")
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        return any(
+            tick.timestamp > since
+            for state in instance.all_instigator_state()
+            if state.name == SENSOR
+            for tick in instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1)
+        )
+
+
 STAGES = (
     ("sensor", None, "tick"),
     ("queue + run start", "tick", "run_start"),
@@ -312,15 +326,18 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--home", type=Path, default=REPO / "benchmarks" / ".work" / "freshness",
-        help="kept between runs: the scenario is simulated and run once",
+        help="copied afresh from <home>-base, where the scenario is simulated and run once",
     )  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
     home = args.home.resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    prepare(home, args.scenario, args.seed)
-    batches = [batch for batch in hourly_batches(home, args.source)]
+    base = home.with_name(f"{home.name}-base")
+    base.mkdir(parents=True, exist_ok=True)
+    prepare(base, args.scenario, args.seed)
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(base, home, symlinks=True)
+    batches = hourly_batches(home, args.source)
     landing = home / "landing" / args.source
     pending = [
         batch
@@ -328,7 +345,7 @@ def main() -> None:
         if int(batch[0][11:13]) >= args.from_hour and not (landing / batch[0]).exists()
     ][: args.hours]
     if len(pending) < args.hours:
-        raise SystemExit(f"only {len(pending)} unlanded hours left: use a fresh --home")
+        raise SystemExit(f"only {len(pending)} hours from {args.from_hour}:00 in the extra day")
 
     log = home / "ui.log"
     ui, dagster_port, dash_port = start_ui(home, log)
@@ -340,7 +357,8 @@ def main() -> None:
             "a published snapshot",
         )
         # the daemon's first sensor tick hashes every landing file once (its cursor): let it
-        time.sleep(15)
+        started = time.time()
+        _wait(lambda: sensor_ticked_since(home, started), "the landing sensor's first tick")
         for name, data, records in pending:
             load = " ".join(f"{value:.1f}" for value in os.getloadavg())
             temporary = landing / f"{name}.tmp"

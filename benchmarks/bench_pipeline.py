@@ -183,6 +183,10 @@ def _measure(started, ended, usage, samples, events) -> dict:
     before_first = [cpu for ts, _, cpu in samples if ts <= first_step]
     peak_at, peak_mb, _ = max(samples, key=lambda sample: sample[1], default=(started, 0.0, 0.0))
     running = [name for name, (begin, end) in steps.items() if begin <= peak_at <= end]
+    peak_by_step = {
+        name: max((mb for ts, mb, _ in samples if begin <= ts <= end), default=0.0)
+        for name, (begin, end) in steps.items()
+    }
     return {
         "seconds": ended - started,
         "cpu_seconds": usage.ru_utime + usage.ru_stime,
@@ -195,6 +199,7 @@ def _measure(started, ended, usage, samples, events) -> dict:
         "peak_tree_mb": peak_mb,
         "peak_process_mb": usage.ru_maxrss / 1024,
         "peak_during": running[0] if running else "outside the run",
+        "peak_tree_mb_by_step": peak_by_step,
     }
 
 
@@ -254,6 +259,10 @@ def report(runs: list[dict], baseline: dict | None, loads: list[str], cores: int
     first = runs[0]
     longest = sorted(first["steps"].items(), key=lambda item: -item[1])[:6]
     out += "\n\nLongest steps of run 1: " + ", ".join(f"{k} {v:.1f} s" for k, v in longest)
+    heaviest = sorted(first["peak_tree_mb_by_step"].items(), key=lambda item: -item[1])[:6]
+    out += "\n\nPeak RSS of the process tree during the steps of run 1: " + ", ".join(
+        f"{k} {v / 1024:.2f} GB" for k, v in heaviest
+    )
     if baseline:
         out += (
             f"\n\nDuckDB's bare typed load of the same files: {baseline['seconds']:.1f} s "
