@@ -52,6 +52,8 @@ bench: setup
 	test -d $(BENCH)/landing/reference || $(BIN)/omnistock simulate --scenario large --out $(BENCH)/landing
 	$(BIN)/python benchmarks/bench_ingest.py $(BENCH)/landing
 	$(BIN)/python benchmarks/bench_dbt.py $(BENCH)/warehouse.duckdb --landing $(BENCH)/landing
+	$(BIN)/python benchmarks/bench_pipeline.py $(BENCH)/landing  # omnistock run: time, peak memory, fixed costs
+	$(BIN)/python benchmarks/bench_freshness.py  # landing -> dashboards under `omnistock ui`, on reference
 	$(BIN)/python benchmarks/model_card.py
 	$(BIN)/python benchmarks/bench_pages.py  # page loads on a snapshot of reference
 

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from sklearn.metrics import roc_auc_score
 
 # Counts per year of an ABC cycle-count programme: A monthly, B quarterly, C twice a year.
 ABC_COUNTS_PER_YEAR = {"A": 12, "B": 4, "C": 2}
@@ -71,6 +70,8 @@ def detection_metrics(
 ) -> dict:
     """precision@k, recall@k (k defaults to the number of planted locations) and ROC AUC of
     risk_score, over the locations in `location_risk` (location_id, risk_score, risk_rank)."""
+    from sklearn.metrics import roc_auc_score  # slow to import: only where it is used
+
     planted = set(anomalous_location_ids)
     k = len(planted) if k is None else k
     ranked = location_risk.sort("risk_rank")

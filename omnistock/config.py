@@ -14,13 +14,19 @@ always read the same file.
 that ingestion stores (SPEC 4.2 `invalid_timestamp`; docs/architecture.md, validation order).
 `OMNISTOCK_INGEST_BATCH_RECORDS` sizes ingestion's transactions and
 `OMNISTOCK_QUARANTINE_THRESHOLD` is the quarantined share per source the ingestion check
-accepts. Each setting is read, and checked, by its own function here, when it is used.
+accepts. `OMNISTOCK_DUCKDB_MEMORY_LIMIT` (default 2.5GB) and `OMNISTOCK_DUCKDB_THREADS` (default:
+DuckDB's, one per core) bound every DuckDB connection of a run: the app's
+(`omnistock.warehouse.connect`, the Dagster DuckDB resource) and dbt's (profiles.yml reads them
+as OMNISTOCK_DUCKDB_SETTINGS, which `export_environment` writes). Each setting is read, and
+checked, by its own function here, when it is used.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -106,6 +112,7 @@ def export_environment(settings: Settings | None = None) -> Settings:
     os.environ["OMNISTOCK_LANDING_DIR"] = str(settings.landing_dir)
     os.environ["OMNISTOCK_WAREHOUSE"] = str(settings.warehouse)
     os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster_home"))
+    export_duckdb_settings()
     for folder in (
         settings.home,
         settings.landing_dir,
@@ -204,3 +211,55 @@ def quarantine_threshold() -> float:
             f"OMNISTOCK_QUARANTINE_THRESHOLD must be a share from 0 to 1, got {text!r}"
         )
     return value
+
+
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2.5GB"
+_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(%|[KMGT]i?B|B)", re.IGNORECASE)
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for every connection of a run (`OMNISTOCK_DUCKDB_MEMORY_LIMIT`,
+    e.g. 2.5GB, 512MiB or 50%); beyond it DuckDB spills to disk where it can. DuckDB's own
+    default is 80 % of the machine's memory, per process. 2.5GB keeps a run on `large` under
+    4 GB in all; 2GB is not enough there: sorting marts.kpi_observations (14 M rows, its
+    `order by`) needs about 2 GB that DuckDB cannot spill (docs/benchmarks.md)."""
+    text = (os.environ.get("OMNISTOCK_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT).strip()
+    if not _MEMORY_LIMIT.fullmatch(text):
+        raise ValueError(
+            "OMNISTOCK_DUCKDB_MEMORY_LIMIT must be an amount of memory such as 2GB, 512MiB or "
+            f"50%, got {text!r}"
+        )
+    return text
+
+
+def duckdb_threads() -> int | None:
+    """DuckDB's worker threads per connection (`OMNISTOCK_DUCKDB_THREADS`); None: DuckDB's
+    default, one per core."""
+    text = os.environ.get("OMNISTOCK_DUCKDB_THREADS")
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"OMNISTOCK_DUCKDB_THREADS must be a whole number >= 1, got {text!r}")
+    return value
+
+
+def duckdb_config() -> dict[str, str]:
+    """The settings a DuckDB connection of Omnistock opens with (`duckdb.connect(config=...)`)."""
+    config = {"memory_limit": duckdb_memory_limit()}
+    threads = duckdb_threads()
+    if threads is not None:
+        config["threads"] = str(threads)
+    return config
+
+
+def export_duckdb_settings() -> dict[str, str]:
+    """Write the DuckDB settings, checked, to the environment for dbt: profiles.yml passes
+    OMNISTOCK_DUCKDB_SETTINGS (JSON) to dbt-duckdb's `settings` (dbt run by hand, without it,
+    keeps DuckDB's defaults)."""
+    config = duckdb_config()
+    os.environ["OMNISTOCK_DUCKDB_SETTINGS"] = json.dumps(config, sort_keys=True)
+    return config

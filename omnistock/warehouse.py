@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import polars as pl
+
+from omnistock.config import duckdb_config
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file with Omnistock's DuckDB settings (memory limit,
+    threads: omnistock.config.duckdb_config)."""
+    return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

@@ -4,6 +4,8 @@ cycle-count policy (orchestration.policy).
 Paths are `EnvVar`s resolved when a run starts, not when the code location loads, so the CLI,
 `dagster dev` and tests (each with their own OMNISTOCK_* environment) all use the right files.
 Whoever loads the code location exports them first (omnistock.app.runtime.prepare_dagster_home).
+The warehouse connections take the DuckDB settings (memory limit, threads) of omnistock.config
+as they are when the code location loads.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from omnistock.config import Settings
+from omnistock.config import Settings, duckdb_config
 from orchestration.policy import deployed_policy
 
 # Every asset that writes the warehouse runs in this pool; the instance limits each pool to
@@ -37,7 +39,9 @@ class OmnistockPaths(dg.ConfigurableResource):
 
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     return {
-        "duckdb": DuckDBResource(database=dg.EnvVar("OMNISTOCK_WAREHOUSE")),
+        "duckdb": DuckDBResource(
+            database=dg.EnvVar("OMNISTOCK_WAREHOUSE"), connection_config=duckdb_config()
+        ),
         "paths": OmnistockPaths(
             home=dg.EnvVar("OMNISTOCK_HOME"),
             landing_dir=dg.EnvVar("OMNISTOCK_LANDING_DIR"),
@@ -51,7 +55,9 @@ def resources_for(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     """Resources bound to explicit paths (tests, sensors evaluated by hand); the policy as
     deployed."""
     return {
-        "duckdb": DuckDBResource(database=str(settings.warehouse)),
+        "duckdb": DuckDBResource(
+            database=str(settings.warehouse), connection_config=duckdb_config()
+        ),
         "paths": OmnistockPaths(
             home=str(settings.home),
             landing_dir=str(settings.landing_dir),

@@ -73,6 +73,31 @@ def test_materialize_attaches_headline_kpis(transform, tmp_path, monkeypatch):
     assert any(e.asset_key == transform.KPI_DAILY_KEY for e in evaluations)
 
 
+def test_a_second_build_in_the_same_home_reuses_dbts_parse(transform, tmp_path, monkeypatch):
+    """dbt keeps a parse for the profile it was made with (the warehouse path is part of it):
+    the build leaves its parse where the next build starts from, so that one does not parse
+    the whole project again."""
+    raw_warehouse_for_dbt(base_events(), tmp_path, monkeypatch)
+    assets = transform.omnistock_dbt_assets
+    builds = tmp_path / "dbt_target"
+    logs = []
+    for _ in range(2):
+        before = set(builds.glob("*/dbt.log"))
+        result = dg.materialize(
+            [assets],
+            resources={"dbt": transform.defs.resources["dbt"]},
+            instance=dg.DagsterInstance.ephemeral(),
+            run_config={"ops": {assets.op.name: {"config": {"unit_tests": False}}}},
+        )
+        assert result.success
+        (log,) = set(builds.glob("*/dbt.log")) - before
+        logs.append(log.read_text())
+    assert "PartialParsingEnabled" not in logs[0]  # nothing to start from: a full parse
+    assert (builds / "partial_parse.msgpack").is_file()
+    assert "PartialParsingEnabled" in logs[1]
+    assert "UnableToPartialParse" not in logs[1]
+
+
 def test_pipeline_job_runs_a_freshness_check_per_regular_feed(transform):
     from orchestration.definitions import defs
     from orchestration.jobs import PIPELINE_JOB_NAME

@@ -74,3 +74,47 @@ def test_unit_tests_run_when_the_project_changed_since_they_last_passed(tmp_path
         "unit_test",
     ]
     assert dbt_build_args(DbtBuildConfig(full_refresh=True)) == ["build", "--full-refresh"]
+
+
+def _load_under_dagster_dev(extra_env: dict[str, str]) -> None:
+    """A fresh process importing the dbt project as `dagster dev`'s code server and each of
+    its run workers do."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DAGSTER_IS_DEV_CLI": "1", **extra_env}
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from orchestration.defs.transform import get_dbt_project as g; g()",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_dagster_dev_processes_reuse_the_manifest_until_the_project_changes():
+    manifest = prepare_manifest()
+    stamp = manifest.with_name("manifest.fingerprint")
+    kept = {path: path.read_bytes() for path in (manifest, stamp)}
+    mtime = manifest.stat().st_mtime_ns
+    try:
+        _load_under_dagster_dev({})
+        assert manifest.stat().st_mtime_ns == mtime  # no `dbt parse` in a new process
+
+        # what a parse depends on changed (here the target's variable, named but the same
+        # target, so the parse is the real one): the next process parses once
+        _load_under_dagster_dev({"DBT_TARGET": "duckdb"})
+        assert manifest.stat().st_mtime_ns != mtime
+        changed = stamp.read_text().split()
+        assert changed[0] != kept[stamp].decode().split()[0]
+        assert changed[1] == hashlib.sha256(manifest.read_bytes()).hexdigest()
+        reparsed = manifest.stat().st_mtime_ns
+        _load_under_dagster_dev({"DBT_TARGET": "duckdb"})
+        assert manifest.stat().st_mtime_ns == reparsed
+    finally:
+        for path, data in kept.items():
+            path.write_bytes(data)

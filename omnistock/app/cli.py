@@ -16,14 +16,19 @@ def _settings() -> Settings:
     killed run would otherwise hold the warehouse pool slot and block every later run)."""
     from dagster import DagsterInstance
 
-    from omnistock.app.recovery import recover_stale_runs
     from omnistock.app.runtime import prepare_dagster_home
 
     settings = prepare_dagster_home(get_settings())
     with DagsterInstance.get() as instance:
-        for recovered in recover_stale_runs(instance):
-            print(recovered.describe(), file=sys.stderr)
+        _recover(instance)
     return settings
+
+
+def _recover(instance) -> None:
+    from omnistock.app.recovery import recover_stale_runs
+
+    for recovered in recover_stale_runs(instance):
+        print(recovered.describe(), file=sys.stderr)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -54,15 +59,22 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings()
-    if not any(settings.landing_dir.glob("reference/*.csv")):
-        print(
-            f"No reference data in {settings.landing_dir}: run `omnistock simulate` first "
-            "or point OMNISTOCK_LANDING_DIR at your own landing folder.",
-            file=sys.stderr,
-        )
-        return 2
-    result = run_pipeline(settings, args.job)
+    from dagster import DagsterInstance
+
+    from omnistock.app.runtime import prepare_dagster_home
+
+    settings = prepare_dagster_home(get_settings())
+    # one instance for the recovery and the run: opening one costs a few checks of its storage
+    with DagsterInstance.get() as instance:
+        _recover(instance)
+        if not any(settings.landing_dir.glob("reference/*.csv")):
+            print(
+                f"No reference data in {settings.landing_dir}: run `omnistock simulate` first "
+                "or point OMNISTOCK_LANDING_DIR at your own landing folder.",
+                file=sys.stderr,
+            )
+            return 2
+        result = run_pipeline(settings, args.job, instance=instance)
     print(f"Run {result.run_id} succeeded.")
     from omnistock.app.summary import print_summary
 
@@ -115,13 +127,12 @@ def cmd_export_ocel(args: argparse.Namespace) -> int:
 
 
 def cmd_import_ocel(args: argparse.Namespace) -> int:
-    import duckdb
-
     from omnistock.ocel import describe_log, import_ocel
+    from omnistock.warehouse import connect
 
     settings = get_settings()
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with connect(settings.warehouse) as con:
         report = import_ocel(
             con,
             Path(args.file),

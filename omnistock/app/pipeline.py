@@ -8,8 +8,9 @@ import os
 from omnistock.config import Settings
 
 
-def run_pipeline(settings: Settings, job_name: str | None = None):
-    """Materialize every asset headless, recorded in the Dagster home (the UI shows the run)."""
+def run_pipeline(settings: Settings, job_name: str | None = None, instance=None):
+    """Materialize every asset headless, recorded in the Dagster home (the UI shows the run);
+    `instance` is the home's Dagster instance if the caller has it open already."""
     from dagster import DagsterInstance
 
     from omnistock.app.recovery import worker_tags
@@ -28,11 +29,12 @@ def run_pipeline(settings: Settings, job_name: str | None = None):
     quiet = log_level.upper() in ("WARNING", "ERROR", "CRITICAL")
     tool_log = settings.home / "logs" / "pipeline.log"
     tool_log.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        DagsterInstance.get() as instance,
-        tool_log.open("a", encoding="utf-8") if quiet else contextlib.nullcontext() as output,
-        contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext(),
-    ):
+    with contextlib.ExitStack() as stack:
+        if instance is None:
+            instance = stack.enter_context(DagsterInstance.get())
+        if quiet:
+            output = stack.enter_context(tool_log.open("a", encoding="utf-8"))
+            stack.enter_context(contextlib.redirect_stdout(output))
         result = job.execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False, tags=worker_tags()
         )

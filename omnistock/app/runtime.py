@@ -6,7 +6,10 @@ from pathlib import Path
 
 from omnistock.config import Settings, export_environment
 
-# One run at a time and one op per pool: DuckDB allows a single writer process.
+# One run at a time and one op per pool: DuckDB allows a single writer process. A queued run
+# (a sensor's) is started within a second, not Dagster's default 5.
+# The run history is Dagster's SQLite storage, written without an fsync per event
+# (omnistock.app.dagster_storage: seconds per run on a busy disk).
 # Run monitoring (a `dagster dev` daemon) fails runs stuck STARTING or CANCELING after 3 min and
 # frees the pool slots a finished run still holds. It cannot see a dead run worker of a STARTED
 # run with the default run launcher: omnistock.app.recovery handles those.
@@ -16,6 +19,8 @@ concurrency:
     max_concurrent_runs: 1
   pools:
     default_limit: 1
+run_queue:
+  dequeue_interval_seconds: 1
 run_monitoring:
   enabled: true
   start_timeout_seconds: 180
@@ -26,9 +31,20 @@ telemetry:
   enabled: false
 nux:
   enabled: false
+storage:
+  custom:
+    module: omnistock.app.dagster_storage
+    class: LocalSqliteStorage
+    config:
+      base_dir:
+        env: DAGSTER_HOME
 """
 # What earlier versions wrote: replaced by the current settings (a file edited by hand is kept).
-EARLIER_DAGSTER_YAMLS = (DAGSTER_YAML.removesuffix("nux:\n  enabled: false\n"),)
+_WITHOUT_STORAGE = DAGSTER_YAML[: DAGSTER_YAML.index("storage:\n")]
+EARLIER_DAGSTER_YAMLS = (
+    _WITHOUT_STORAGE.removesuffix("nux:\n  enabled: false\n"),
+    _WITHOUT_STORAGE,
+)
 
 
 def prepare_dagster_home(settings: Settings | None = None) -> Settings:

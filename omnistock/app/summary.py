@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import duckdb
-
 from omnistock.config import Settings
 from omnistock.kpis import format_quantity, headline_kpis
-from omnistock.warehouse import table_exists
+from omnistock.warehouse import connect, table_exists
 
 
 def collect_summary(settings: Settings) -> dict:
@@ -17,7 +15,7 @@ def collect_summary(settings: Settings) -> dict:
     }
     if not settings.warehouse.exists():
         return summary
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with connect(settings.warehouse, read_only=True) as con:
         if not table_exists(con, "raw", "inventory_events"):
             return summary
         summary["events_stored"] = con.execute(

@@ -8,7 +8,6 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
 
-from dashboards.report import REPORT_FILE, write_report
 from dashboards.snapshot import DASHBOARD_SLICES, DASHBOARD_TABLES, publish_snapshot, read_manifest
 from omnistock.config import dashboard_url
 from orchestration.defs.actions.assets import cycle_count_requests
@@ -76,6 +75,9 @@ def published_snapshot(
     "server): the thing to mail to a regional manager.",
 )
 def planner_report(paths: OmnistockPaths):
+    # the report renders with plotly and the dashboards' pages: loaded by this step only
+    from dashboards.report import REPORT_FILE, write_report
+
     settings = paths.settings
     report = write_report(settings.snapshots_dir, settings.reports_dir / REPORT_FILE)
     return dg.MaterializeResult(

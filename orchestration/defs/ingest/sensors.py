@@ -9,6 +9,11 @@ unchanged files are not hashed again on every tick) knows its (path, sha256). Co
 the manifest makes a fresh start calm: on a finished demo nothing is new, whatever the cursor.
 The run key is derived from the hashes of the new files, so the same files never launch two
 runs.
+
+It looks every LANDING_SENSOR_INTERVAL_SECONDS (the daemon evaluates sensors at most every 5 s):
+a tick lists the landing folder, hashes only files whose size or mtime is new, and opens the
+warehouse read-only, so looking often is cheap, and a new file waits seconds, not half a
+minute, before its run is requested (docs/benchmarks.md, "Freshness").
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import duckdb
 
 from omnistock import ingest
 from omnistock.ingest.manifest import manifest_state
-from omnistock.warehouse import table_exists
+from omnistock.warehouse import connect, table_exists
 from orchestration.jobs import PIPELINE_JOB_NAME
 from orchestration.resources import OmnistockPaths
 
@@ -37,7 +42,7 @@ def settled_files(warehouse: Path) -> set[tuple[str, str]] | None:
     if not warehouse.exists():
         return set()
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with connect(warehouse, read_only=True) as con:
             if not table_exists(con, "raw", "ingested_files"):
                 return set()
             state = manifest_state(con)
@@ -46,9 +51,12 @@ def settled_files(warehouse: Path) -> set[tuple[str, str]] | None:
     return state.loaded | state.refused
 
 
+LANDING_SENSOR_INTERVAL_SECONDS = 5
+
+
 @dg.sensor(
     job_name=PIPELINE_JOB_NAME,
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=LANDING_SENSOR_INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Runs the pipeline when new event files land (one run per set of new files).",
 )

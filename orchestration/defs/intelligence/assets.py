@@ -12,7 +12,7 @@ import polars as pl
 from dagster_dbt import get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
 
-from ml import evaluation, model_evaluations, scoring
+from ml import evaluation, model_evaluations
 from ml.features import FeatureConfig
 from orchestration.defs.transform import omnistock_dbt_assets
 from orchestration.metadata import markdown_table
@@ -46,6 +46,8 @@ class RiskConfig(dg.Config):
     "activity so stores of every size compare fairly.",
 )
 def location_features(config: RiskConfig, duckdb: DuckDBResource):
+    from ml import scoring  # scikit-learn: loaded by the steps that score, not with the code
+
     with duckdb.get_connection() as con:
         outcome = scoring.write_features(con, FeatureConfig(window_days=config.window_days))
     return dg.MaterializeResult(
@@ -71,6 +73,8 @@ def location_features(config: RiskConfig, duckdb: DuckDBResource):
     "cycle-count requests. Each model version's scored state is kept for its evaluation.",
 )
 def location_risk(duckdb: DuckDBResource, paths: OmnistockPaths, policy: CycleCountPolicyResource):
+    from ml import scoring
+
     deployed = policy.policy()
     with duckdb.get_connection() as con:
         outcome = scoring.score_locations(con, paths.settings.models_dir, deployed)
@@ -125,6 +129,8 @@ def targets_check_result(report: dict) -> dg.AssetCheckResult:
     kinds={"scikitlearn", "polars", "duckdb"},
     pool=WAREHOUSE_POOL,
     deps=[location_risk],
+    # after the published snapshot when both are ready: the dashboards do not wait for it
+    op_tags={"dagster/priority": "-1"},
     description="How well the current model version finds the simulator's planted anomalies "
     "(precision/recall@k, ROC AUC) and how many inaccurate records each counting policy finds "
     "per count (risk-ranked vs ABC frequency vs random, same budget), on the state that "

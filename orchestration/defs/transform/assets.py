@@ -25,8 +25,9 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from omnistock.config import export_environment
 from omnistock.kpis import format_quantity, headline_kpis
+from omnistock.warehouse import connect
 
-from .project import get_dbt_project, project_fingerprint
+from .project import get_dbt_project, keep_partial_parse, project_fingerprint
 from .spark import SESSION_TARGET, serve_spark_tables
 from .translator import OmnistockDbtTranslator
 
@@ -72,7 +73,7 @@ def read_headline_kpis(warehouse: Path) -> dict[str, Any]:
     """Metadata for kpi_daily: the headline KPIs over the current period of kpi_period (empty
     if unreadable)."""
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with connect(warehouse, read_only=True) as con:
             kpis = headline_kpis(con)
     except duckdb.Error as error:
         dg.get_dagster_logger().warning(f"headline KPIs not read from {warehouse}: {error}")
@@ -167,6 +168,7 @@ def omnistock_dbt_assets(
         if headline and is_kpi_daily:
             event = event.with_metadata({**event.metadata, **headline})
         yield event
+    keep_partial_parse(invocation.target_path, project)
     error = invocation.get_error()
     if error is not None:
         raise error

@@ -13,10 +13,10 @@ import functools
 from collections.abc import Iterator
 
 import dagster as dg
-import duckdb
 import yaml
 
 from omnistock.config import get_settings
+from omnistock.warehouse import connect
 from orchestration.resources import WAREHOUSE_POOL
 
 from .project import DBT_PROJECT_DIR
@@ -95,7 +95,7 @@ def freshness_results(
 def source_freshness() -> Iterator[dg.AssetCheckResult]:
     # the warehouse the dbt profile writes (like the headline KPIs), opened read-only
     warehouse = get_settings().warehouse
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         cursor = con.execute(
             f"select {', '.join(WATERMARK_COLUMNS)} from intermediate.int_source_watermarks"
         )

@@ -1,7 +1,10 @@
 """The Omnistock dbt project as Dagster sees it, and how its manifest gets prepared.
 
-The manifest (dbt_project/target/manifest.json) is built by ``dbt parse``; nothing here
-runs dbt at import time except ``prepare_if_dev()``, which acts only under ``dagster dev``.
+The manifest (dbt_project/target/manifest.json) is built by ``dbt parse``, and only when the
+project changed since the last parse (``project_fingerprint``: a parse costs 10-25 s). Nothing
+here runs dbt at import time except under ``dagster dev``, which loads the code location in its
+code server and again in every run worker: there ``get_dbt_project()`` prepares the manifest
+the same way (dagster-dbt's own ``prepare_if_dev`` would parse in every one of them).
 Everywhere else (CI, tests, deployments) call ``prepare_manifest()`` first, e.g.::
 
     python -m orchestration.defs.transform              # or call it from a CLI / fixture
@@ -19,16 +22,19 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from omnistock.config import get_settings
+from omnistock.config import export_duckdb_settings, get_settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 
 
 def ensure_warehouse_env() -> str:
-    """profiles.yml reads OMNISTOCK_WAREHOUSE; default it to the settings' warehouse path.
+    """profiles.yml reads OMNISTOCK_WAREHOUSE; default it to the settings' warehouse path. The
+    DuckDB settings are exported too: a profile rendered differently for the parse and for the
+    build would make dbt re-parse the whole project in the build.
 
     dbt parse renders the profile but never opens the file, so no folder is created here.
     """
+    export_duckdb_settings()
     return os.environ.setdefault("OMNISTOCK_WAREHOUSE", str(get_settings().warehouse))
 
 
@@ -41,12 +47,17 @@ def ensure_dbt_on_path() -> None:
 
 @functools.cache
 def get_dbt_project() -> DbtProject:
-    """The cached DbtProject (profiles.yml lives in the project folder)."""
+    """The cached DbtProject (profiles.yml lives in the project folder). Its target is the one
+    runs build on: dbt keeps a parse for a later one to reuse (partial parsing) only if both
+    name the same --target."""
+    from .spark import dbt_target
+
     ensure_dbt_on_path()
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project = DbtProject(
+        project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=dbt_target()
+    )
     if os.getenv("DAGSTER_IS_DEV_CLI"):
-        ensure_warehouse_env()
-    project.prepare_if_dev()
+        _prepare(project)
     return project
 
 
@@ -79,8 +90,11 @@ def prepare_manifest() -> Path:
     A manifest parsed from the same project (same fingerprint) is reused, so a run does not
     pay a parse it does not need. The stamp also holds the manifest's own hash: a manifest
     rewritten since (a `dbt build` with other --vars writes the same path) is parsed again."""
+    return _prepare(get_dbt_project())
+
+
+def _prepare(project: DbtProject) -> Path:
     ensure_warehouse_env()
-    project = get_dbt_project()
     fingerprint = project_fingerprint(project.project_dir)
     stamp = project.manifest_path.with_name(FINGERPRINT_FILE)
     if stamp.exists() and project.manifest_path.exists():
@@ -93,6 +107,30 @@ def prepare_manifest() -> Path:
         raise FileNotFoundError(f"dbt parse did not write {project.manifest_path}")
     stamp.write_text(f"{fingerprint} {_file_sha256(project.manifest_path)}\n")
     return project.manifest_path
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def keep_partial_parse(build_target: Path, project: DbtProject | None = None) -> bool:
+    """Make a build's parse state the one the next build starts from.
+
+    dbt reuses a saved parse only for the same profile: its warehouse path and settings
+    included. The one `dbt parse` left is for the environment that prepared the manifest,
+    which may be another home (the manifest itself is shared: it does not depend on the
+    path); a build that could not reuse it parsed everything again (seconds) and saved its
+    own. Copied (atomically) into the project's target folder, the next build in the same
+    home reuses it."""
+    project = project or get_dbt_project()
+    source = build_target / PARTIAL_PARSE_FILE
+    if not source.is_file():
+        return False
+    # where dagster-dbt copies it from into each build's target folder
+    target = project.project_dir / os.environ.get("DBT_TARGET_PATH", "target") / PARTIAL_PARSE_FILE
+    temporary = target.with_name(f".{PARTIAL_PARSE_FILE}.{os.getpid()}.tmp")
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
+    return True
 
 
 def _file_sha256(path: Path) -> str:

@@ -19,11 +19,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
-
 from omnistock.config import Settings
 from omnistock.ingest.db import transaction
 from omnistock.lake import get_engine, spark_dir
+from omnistock.warehouse import connect
 
 MODEL_SCHEMAS = ("staging", "intermediate", "marts")
 SESSION_TARGET = "spark"  # the profiles.yml output of the local session
@@ -50,7 +49,7 @@ def serve_spark_tables(settings: Settings) -> dict[str, int]:
     instants: they come back as the naive UTC timestamps the DuckDB build has."""
     tables = spark_table_dirs(spark_dir(settings))
     counts = {}
-    with duckdb.connect(str(settings.warehouse)) as con, transaction(con):
+    with connect(settings.warehouse) as con, transaction(con):
         for (schema, table), folder in tables.items():
             files = str(folder / "*.parquet")
             described = con.execute("describe select * from read_parquet(?)", [files]).fetchall()
