@@ -8,8 +8,6 @@ from omnistock.config import Settings, export_environment
 
 # One run at a time and one op per pool: DuckDB allows a single writer process. A queued run
 # (a sensor's) is started within a second, not Dagster's default 5.
-# The run history is Dagster's SQLite storage, written without an fsync per event
-# (omnistock.app.dagster_storage: seconds per run on a busy disk).
 # Run monitoring (a `dagster dev` daemon) fails runs stuck STARTING or CANCELING after 3 min and
 # frees the pool slots a finished run still holds. It cannot see a dead run worker of a STARTED
 # run with the default run launcher: omnistock.app.recovery handles those.
@@ -31,19 +29,12 @@ telemetry:
   enabled: false
 nux:
   enabled: false
-storage:
-  custom:
-    module: omnistock.app.dagster_storage
-    class: LocalSqliteStorage
-    config:
-      base_dir:
-        env: DAGSTER_HOME
 """
 # What earlier versions wrote: replaced by the current settings (a file edited by hand is kept).
-_WITHOUT_STORAGE = DAGSTER_YAML[: DAGSTER_YAML.index("storage:\n")]
+_BEFORE_RUN_QUEUE = DAGSTER_YAML.replace("run_queue:\n  dequeue_interval_seconds: 1\n", "")
 EARLIER_DAGSTER_YAMLS = (
-    _WITHOUT_STORAGE.removesuffix("nux:\n  enabled: false\n"),
-    _WITHOUT_STORAGE,
+    _BEFORE_RUN_QUEUE.removesuffix("nux:\n  enabled: false\n"),
+    _BEFORE_RUN_QUEUE,
 )
 
 
