@@ -10,7 +10,7 @@ scenario: set up once (simulated, then `omnistock run`) in `<home>-base`, and co
 folder (as a producer would land it), and the clock runs until the dashboards' published
 snapshot (`<home>/snapshots/current`, what the dashboards server reads on its next request)
 counts the file's events: `int_source_watermarks.events` of that source grows by the number
-of events ingestion stored from the file (`raw.ingested_files`).
+of events ingestion stored from the file (the `events_stored` of the run that loaded it).
 
 The next hours are real simulator output: the scenario simulated one day longer (the
 simulator's days do not depend on how many follow), whose extra day's file of the source is
@@ -207,19 +207,21 @@ def snapshot_events(home: Path, source: str) -> tuple[str | None, int]:
 
 
 def stored_from(home: Path, relative: str) -> int | None:
-    """Events ingestion stored from one landing file (None until it is in the manifest)."""
-    import duckdb
+    """Events ingestion stored from one landing file: the `events_stored` of the run that
+    loaded it alone (read from the Dagster instance: opening the warehouse while a run writes
+    it would make the run's next step fail)."""
+    os.environ["DAGSTER_HOME"] = str(home / "dagster_home")
+    import dagster as dg
 
-    try:
-        with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-            rows = con.execute(
-                "select records_stored from raw.ingested_files "
-                "where path = ? and status = 'loaded'",
-                [relative],
-            ).fetchall()
-    except duckdb.Error:  # a run holds the write lock
-        return None
-    return int(rows[0][0]) if rows else None
+    with dg.DagsterInstance.get() as instance:
+        records = instance.fetch_materializations(
+            dg.AssetKey(["raw", "inventory_events"]), limit=10
+        ).records
+        for record in records:
+            run = instance.get_run_by_id(record.run_id)
+            if run is not None and relative in json.dumps(run.run_config):
+                return int(record.asset_materialization.metadata["events_stored"].value)
+    return None
 
 
 # --- where the time went (the Dagster instance) ------------------------------------------------

@@ -111,7 +111,9 @@ class Sampler:
 # --- one run -----------------------------------------------------------------------------------
 
 
-def _environment(home: Path, landing: Path, code: Path) -> dict[str, str]:
+def _environment(
+    home: Path, landing: Path, code: Path, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -123,11 +125,14 @@ def _environment(home: Path, landing: Path, code: Path) -> dict[str, str]:
         DAGSTER_HOME=str(home / "dagster_home"),
         PYTHONPATH=str(code),
     )
+    env.update(extra or {})
     return env
 
 
-def run_once(home: Path, landing: Path, code: Path, log: Path) -> dict:
-    env = _environment(home, landing, code)
+def run_once(
+    home: Path, landing: Path, code: Path, log: Path, extra: dict[str, str] | None = None
+) -> dict:
+    env = _environment(home, landing, code, extra)
     with log.open("a") as output:
         started = time.time()
         process = subprocess.Popen(
@@ -284,7 +289,12 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=REPO, help="the checkout whose code runs")
     parser.add_argument("--no-baseline", action="store_true", help="skip DuckDB's bare load")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE",
+        help="a setting for the runs, e.g. OMNISTOCK_DUCKDB_MEMORY_LIMIT=3GB (repeatable)",
+    )  # fmt: skip
     args = parser.parse_args()
+    extra = dict(item.split("=", 1) for item in args.env)
 
     landing = args.landing.resolve()
     if not (landing / "reference").is_dir():
@@ -301,9 +311,11 @@ def main() -> None:
     runs, loads = [], []
     for number in range(1, args.runs + 1):
         loads.append(load_average())
-        runs.append(run_once(home, landing, args.code.resolve(), log))
+        runs.append(run_once(home, landing, args.code.resolve(), log, extra))
         print(f"run {number}: {runs[-1]['seconds']:.1f} s", file=sys.stderr)
     print(report(runs, baseline, loads, os.cpu_count() or 1))
+    if extra:
+        print(f"\nSettings: {', '.join(args.env)}")
     if args.json:
         args.json.write_text(json.dumps({"runs": runs, "baseline": baseline}, indent=2))
 

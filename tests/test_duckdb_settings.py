@@ -31,8 +31,8 @@ SETTINGS_SQL = "select current_setting('memory_limit'), current_setting('threads
 def test_the_settings_are_read_and_checked(monkeypatch):
     monkeypatch.delenv("OMNISTOCK_DUCKDB_MEMORY_LIMIT", raising=False)
     monkeypatch.delenv("OMNISTOCK_DUCKDB_THREADS", raising=False)
-    assert DEFAULT_DUCKDB_MEMORY_LIMIT == "2.5GB"
-    assert duckdb_config() == {"memory_limit": "2.5GB"}  # threads: DuckDB's own default
+    assert DEFAULT_DUCKDB_MEMORY_LIMIT == "3GB"
+    assert duckdb_config() == {"memory_limit": "3GB"}  # threads: DuckDB's own default
     assert duckdb_threads() is None
     for accepted in ("512MiB", "1.5GB", "50%", "800 MB"):
         monkeypatch.setenv("OMNISTOCK_DUCKDB_MEMORY_LIMIT", accepted)

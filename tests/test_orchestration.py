@@ -15,9 +15,13 @@ from orchestration.resources import resources_for
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _evaluate(settings, cursor=None):
+def _evaluate(settings, cursor=None, instance=None):
     resources = resources_for(settings)
-    with dg.build_sensor_context(cursor=cursor, resources={"paths": resources["paths"]}) as context:
+    with dg.build_sensor_context(
+        cursor=cursor,
+        resources={"paths": resources["paths"]},
+        instance=instance or dg.DagsterInstance.ephemeral(),
+    ) as context:
         return landing_sensor(context)
 
 
@@ -55,6 +59,47 @@ def test_landing_sensor_requests_runs_for_new_files_only(omnistock_home):
         "pos/2026-03-03.jsonl"
     ]
     assert request2.run_key != request.run_key
+
+
+def test_landing_sensor_leaves_the_warehouse_alone_while_runs_write_it(omnistock_home):
+    """DuckDB does not wait for a lock: a sensor's read-only open between two steps of a run
+    made the run's next step fail. The sensor reads the manifest only for files its cursor does
+    not know, and never while a run is starting or running."""
+    import duckdb
+
+    from omnistock import ingest
+
+    landing = omnistock_home.landing_dir
+    write_reference(landing)
+    write_jsonl(landing / "pos" / "2026-03-02.jsonl", [event(event_id="e1")])
+    with duckdb.connect(str(omnistock_home.warehouse)) as writer:
+        ingest.ensure_schema(writer)
+    first = _evaluate(omnistock_home)
+    [request] = first.run_requests
+
+    with duckdb.connect(str(omnistock_home.warehouse)) as writer:  # a run's step, writing
+        writer.execute("select 1").fetchall()
+        # nothing new: the tick never opens the warehouse (it would fail here)
+        unchanged = _evaluate(omnistock_home, first.cursor)
+        assert "No new files" in unchanged.skip_reason.skip_message
+
+    write_jsonl(landing / "pos" / "2026-03-03.jsonl", [event(event_id="e2")])
+    instance = dg.DagsterInstance.ephemeral()
+    running = instance.add_run(
+        dg.DagsterRun(job_name="omnistock_pipeline", status=dg.DagsterRunStatus.STARTED)
+    )
+    waiting = _evaluate(omnistock_home, first.cursor, instance)
+    assert "A run is in progress" in waiting.skip_message  # the cursor is not moved on
+    instance.handle_run_event(
+        running.run_id,
+        dg.DagsterEvent(
+            event_type_value=dg.DagsterEventType.RUN_SUCCESS.value, job_name=running.job_name
+        ),
+    )
+    [request2] = _evaluate(omnistock_home, first.cursor, instance).run_requests
+    assert request2.run_config["ops"]["inventory_events"]["config"]["files"] == [
+        "pos/2026-03-03.jsonl"
+    ]
 
 
 def test_every_asset_is_documented_for_operations_leaders():

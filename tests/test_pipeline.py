@@ -365,7 +365,10 @@ def test_a_fresh_start_on_a_finished_pipeline_starts_no_run(pipeline):
     new_file = pipeline.settings.landing_dir / "pos" / "zz-late.jsonl"
     new_file.write_text('{"event_id": "late-1"}\n')  # judged by ingestion, not by the sensor
     try:
-        with dg.build_sensor_context(resources={"paths": paths}) as context:
+        with (
+            dg.DagsterInstance.ephemeral() as instance,
+            dg.build_sensor_context(instance=instance, resources={"paths": paths}) as context,
+        ):
             [request] = landing_sensor(context).run_requests
         assert request.run_config["ops"]["inventory_events"]["config"]["files"] == [
             "pos/zz-late.jsonl"

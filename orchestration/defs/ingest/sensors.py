@@ -11,8 +11,9 @@ The run key is derived from the hashes of the new files, so the same files never
 runs.
 
 It looks every LANDING_SENSOR_INTERVAL_SECONDS (the daemon evaluates sensors at most every 5 s):
-a tick lists the landing folder, hashes only files whose size or mtime is new, and opens the
-warehouse read-only, so looking often is cheap, and a new file waits seconds, not half a
+a tick lists the landing folder and hashes only files whose size or mtime is new; only when the
+cursor does not know a file does it read the manifest (a read-only open of the warehouse, never
+while a run is in progress). Looking often is cheap, and a new file waits seconds, not half a
 minute, before its run is requested (docs/benchmarks.md, "Freshness").
 """
 
@@ -54,6 +55,20 @@ def settled_files(warehouse: Path) -> set[tuple[str, str]] | None:
 LANDING_SENSOR_INTERVAL_SECONDS = 5
 
 
+# A run between steps holds no lock: a read-only open there would stop its next step from
+# opening the warehouse for writing (DuckDB does not wait for a lock), so the sensor never
+# opens the warehouse while a run of this instance is starting or running.
+RUNNING_STATUSES = [
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
+
+
+def run_in_progress(instance: dg.DagsterInstance) -> bool:
+    return bool(instance.get_run_ids(dg.RunsFilter(statuses=RUNNING_STATUSES), limit=1))
+
+
 @dg.sensor(
     job_name=PIPELINE_JOB_NAME,
     minimum_interval_seconds=LANDING_SENSOR_INTERVAL_SECONDS,
@@ -62,17 +77,25 @@ LANDING_SENSOR_INTERVAL_SECONDS = 5
 )
 def landing_sensor(context: dg.SensorEvaluationContext, paths: OmnistockPaths):
     settings = paths.settings
+    seen = _load_cursor(context.cursor)
+    changed: list[tuple[str, str]] = []  # files the cursor does not know with this content
+    for landed in ingest.discover_files(settings.landing_dir, known=seen):
+        key = (landed.relative_path, landed.sha256)
+        if seen.get(landed.relative_path, [None])[0] != landed.sha256:
+            changed.append(key)
+        seen[landed.relative_path] = [landed.sha256, landed.size, landed.mtime_ns]
+    cursor = json.dumps(seen, sort_keys=True)
+    if not changed:  # the usual tick: nothing to compare with the manifest
+        return dg.SensorResult(
+            skip_reason=dg.SkipReason(f"No new files in {settings.landing_dir}."), cursor=cursor
+        )
+    # the cursor stays where it was until the manifest could be read
+    if run_in_progress(context.instance):
+        return dg.SkipReason("A run is in progress; looking again on the next tick.")
     settled = settled_files(settings.warehouse)
     if settled is None:
         return dg.SkipReason("A run is writing the warehouse; looking again on the next tick.")
-    seen = _load_cursor(context.cursor)
-    new_files: list[tuple[str, str]] = []
-    for landed in ingest.discover_files(settings.landing_dir, known=seen):
-        key = (landed.relative_path, landed.sha256)
-        if key not in settled and seen.get(landed.relative_path, [None])[0] != landed.sha256:
-            new_files.append(key)
-        seen[landed.relative_path] = [landed.sha256, landed.size, landed.mtime_ns]
-    cursor = json.dumps(seen, sort_keys=True)
+    new_files = [key for key in changed if key not in settled]
     if not new_files:
         return dg.SensorResult(
             skip_reason=dg.SkipReason(f"No new files in {settings.landing_dir}."), cursor=cursor
