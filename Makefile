@@ -52,6 +52,7 @@ bench: setup
 	test -d $(BENCH)/landing/reference || $(BIN)/omnistock simulate --scenario large --out $(BENCH)/landing
 	$(BIN)/python benchmarks/bench_ingest.py $(BENCH)/landing
 	$(BIN)/python benchmarks/bench_dbt.py $(BENCH)/warehouse.duckdb --landing $(BENCH)/landing
+	$(BIN)/python benchmarks/bench_process_map.py $(BENCH)/process-map.duckdb --landing $(BENCH)/landing --sizes 100000 1000000 10000000  # vs pm4py
 	$(BIN)/python benchmarks/bench_pipeline.py $(BENCH)/landing  # omnistock run: time, peak memory, fixed costs
 	$(BIN)/python benchmarks/bench_freshness.py  # landing -> dashboards under `omnistock ui`, on reference
 	$(BIN)/python benchmarks/model_card.py
