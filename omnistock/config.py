@@ -222,8 +222,7 @@ def duckdb_memory_limit() -> str:
     e.g. 3GB, 512MiB or 50%); beyond it DuckDB spills to disk where it can. DuckDB's own
     default is 80 % of the machine's memory, per process (a run on `large` peaked at 12.9 GB).
     The limit is per database, shared by dbt's two threads: on `large`, 3GB builds every model
-    (the run peaks at 3.8 GB in all); 2.5GB does not, when marts.kpi_observations' sort (14 M
-    rows, about 2 GB DuckDB cannot spill) meets int_stock_ledger_daily (docs/benchmarks.md)."""
+    with int_stock_ledger_daily and marts.kpi_observations side by side (docs/benchmarks.md)."""
     text = (os.environ.get("OMNISTOCK_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT).strip()
     if not _MEMORY_LIMIT.fullmatch(text):
         raise ValueError(

@@ -26,7 +26,14 @@
     Incremental: events ingested since the last build (ingested_through) may be late, so the
     ledger is rebuilt from the earliest ledger day among them (or from the day after the
     ledger's last day when only new days arrived), starting from the stored closing quantity
-    of the day before. Days before that are untouched; the result equals a full refresh. -#}
+    of the day before. Days before that are untouched; the result equals a full refresh.
+
+    Sparse first, dense last: a position's book changes only on its active days (a day with
+    stock events, and the first rebuilt day of a position carried in). The running totals
+    (snapshot groups, closing quantity, last sale and snapshot days) are computed over those
+    days only, and each active day then fills the quiet days up to the next one, which carry
+    its closing quantity with no movement. On `large` the active days are a sixth of the
+    dense position-days the window functions used to sort. -#}
 
 with horizon as (
     select horizon_date, data_start_date from {{ ref('int_data_horizon') }}
@@ -81,6 +88,7 @@ reprocessed_events as (
     from stock_events
     cross join bounds
     where stock_events.ledger_date >= bounds.reprocess_from
+        and stock_events.ledger_date <= bounds.last_ledger_date
 ),
 
 daily_snapshots as (
@@ -141,46 +149,22 @@ carried_positions as (
     {%- endif %}
 ),
 
-new_positions as (
-    select sku, location_id, min(ledger_date) as first_date
-    from daily_movements
-    group by sku, location_id
-),
-
-positions as (
-    select
-        coalesce(carried.sku, new_positions.sku) as sku,
-        coalesce(carried.location_id, new_positions.location_id) as location_id,
-        case when carried.sku is not null then bounds.reprocess_from else new_positions.first_date end as first_date,
-        carried.carried_quantity,
-        coalesce(carried.carried_baseline, false) as carried_baseline,
-        carried.carried_last_sale_date,
-        carried.carried_last_snapshot_date
+-- the days a position's book can change: its days with stock events, and the first rebuilt
+-- day of a position carried in from the stored ledger
+active_days as (
+    select sku, location_id, ledger_date from daily_movements
+    union
+    select carried.sku, carried.location_id, bounds.reprocess_from as ledger_date
     from carried_positions as carried
-    full outer join new_positions
-        on carried.sku = new_positions.sku
-        and carried.location_id = new_positions.location_id
     cross join bounds
-),
-
-calendar as (
-    {{ date_series('(select reprocess_from from bounds)', '(select last_ledger_date from bounds)') }}
-),
-
-position_days as (
-    select
-        positions.*,
-        calendar.calendar_date as ledger_date
-    from positions
-    inner join calendar
-        on calendar.calendar_date >= positions.first_date
+    where bounds.reprocess_from <= bounds.last_ledger_date
 ),
 
 days as (
     select
-        position_days.sku,
-        position_days.location_id,
-        position_days.ledger_date,
+        active_days.sku,
+        active_days.location_id,
+        active_days.ledger_date,
         coalesce(movements.receipt_quantity, 0) as receipt_quantity,
         coalesce(movements.sales_quantity, 0) as sales_quantity,
         coalesce(movements.transfer_out_quantity, 0) as transfer_out_quantity,
@@ -188,19 +172,22 @@ days as (
         coalesce(movements.net_change_quantity, 0) as net_change_quantity,
         coalesce(movements.change_after_snapshot, 0) as change_after_snapshot,
         snapshots.snapshot_quantity,
-        position_days.carried_quantity,
-        position_days.carried_baseline,
-        position_days.carried_last_sale_date,
-        position_days.carried_last_snapshot_date
-    from position_days
+        carried.carried_quantity,
+        coalesce(carried.carried_baseline, false) as carried_baseline,
+        carried.carried_last_sale_date,
+        carried.carried_last_snapshot_date
+    from active_days
     left join daily_movements as movements
-        on position_days.sku = movements.sku
-        and position_days.location_id = movements.location_id
-        and position_days.ledger_date = movements.ledger_date
+        on active_days.sku = movements.sku
+        and active_days.location_id = movements.location_id
+        and active_days.ledger_date = movements.ledger_date
     left join daily_snapshots as snapshots
-        on position_days.sku = snapshots.sku
-        and position_days.location_id = snapshots.location_id
-        and position_days.ledger_date = snapshots.ledger_date
+        on active_days.sku = snapshots.sku
+        and active_days.location_id = snapshots.location_id
+        and active_days.ledger_date = snapshots.ledger_date
+    left join carried_positions as carried
+        on active_days.sku = carried.sku
+        and active_days.location_id = carried.location_id
 ),
 
 -- each snapshot day starts a new running total; days before the first snapshot in the
@@ -236,29 +223,57 @@ closing as (
             rows between unbounded preceding and current row
         ) as last_snapshot_in_window
     from snapshot_groups
+),
+
+-- an active day holds until the position's next one (or through the last ledger day)
+spans as (
+    select
+        closing.*,
+        lag(closing_quantity) over (
+            partition by sku, location_id order by ledger_date
+        ) as previous_closing_quantity,
+        coalesce(
+            lead(ledger_date) over (partition by sku, location_id order by ledger_date),
+            {{ add_days('bounds.last_ledger_date', 1) }}
+        ) as next_active_date
+    from closing
+    cross join bounds
+),
+
+calendar as (
+    {{ date_series('(select reprocess_from from bounds)', '(select last_ledger_date from bounds)') }}
+),
+
+position_days as (
+    select
+        spans.*,
+        calendar.calendar_date,
+        calendar.calendar_date = spans.ledger_date as is_active_day
+    from spans
+    inner join calendar
+        on calendar.calendar_date >= spans.ledger_date
+        and calendar.calendar_date < spans.next_active_date
 )
 
 select
-    closing.sku,
-    closing.location_id,
-    closing.ledger_date,
-    cast(coalesce(
-        lag(closing.closing_quantity) over (
-            partition by closing.sku, closing.location_id order by closing.ledger_date
-        ),
-        closing.carried_quantity,
-        0
-    ) as bigint) as opening_quantity,
-    cast(closing.receipt_quantity as bigint) as receipt_quantity,
-    cast(closing.sales_quantity as bigint) as sales_quantity,
-    cast(closing.transfer_out_quantity as bigint) as transfer_out_quantity,
-    cast(closing.adjustment_quantity as bigint) as adjustment_quantity,
-    cast(closing.net_change_quantity as bigint) as net_change_quantity,
-    cast(closing.snapshot_quantity as bigint) as snapshot_quantity,
-    cast(closing.closing_quantity as bigint) as closing_quantity,
-    (closing.carried_baseline or closing.snapshot_group > 0) as has_snapshot_baseline,
-    coalesce(closing.last_sale_in_window, closing.carried_last_sale_date) as last_sale_date,
-    coalesce(closing.last_snapshot_in_window, closing.carried_last_snapshot_date) as last_snapshot_date,
-    bounds.ingested_through
-from closing
-cross join bounds
+    sku,
+    location_id,
+    calendar_date as ledger_date,
+    cast(
+        case
+            when is_active_day then coalesce(previous_closing_quantity, carried_quantity, 0)
+            else closing_quantity
+        end as bigint
+    ) as opening_quantity,
+    cast(case when is_active_day then receipt_quantity else 0 end as bigint) as receipt_quantity,
+    cast(case when is_active_day then sales_quantity else 0 end as bigint) as sales_quantity,
+    cast(case when is_active_day then transfer_out_quantity else 0 end as bigint) as transfer_out_quantity,
+    cast(case when is_active_day then adjustment_quantity else 0 end as bigint) as adjustment_quantity,
+    cast(case when is_active_day then net_change_quantity else 0 end as bigint) as net_change_quantity,
+    cast(case when is_active_day then snapshot_quantity end as bigint) as snapshot_quantity,
+    cast(closing_quantity as bigint) as closing_quantity,
+    (carried_baseline or snapshot_group > 0) as has_snapshot_baseline,
+    coalesce(last_sale_in_window, carried_last_sale_date) as last_sale_date,
+    coalesce(last_snapshot_in_window, carried_last_snapshot_date) as last_snapshot_date,
+    (select ingested_through from bounds) as ingested_through
+from position_days

@@ -96,5 +96,3 @@ select
     {{ ingested_through() }} as ingested_through
 from rebuilt_days
 {%- endif %}
--- grouped by family and day, the Parquet snapshot compresses well
-order by kpi_family, kpi_date
