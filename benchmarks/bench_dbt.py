@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from omnistock.config import export_duckdb_settings
 from omnistock.ingest import ingest_files, load_reference
 
 REPO = Path(__file__).resolve().parents[1]
@@ -150,8 +151,10 @@ where dimension = 'all'
 
 
 def dbt(args: list[str], warehouse: Path, work_dir: Path) -> float:
-    """Run dbt and return the wall time in seconds."""
+    """Run dbt as a pipeline run does (DuckDB's memory limit and threads, the duckdb target)
+    and return the wall time in seconds."""
     dbt_executable = shutil.which("dbt") or str(Path(sys.executable).with_name("dbt"))
+    export_duckdb_settings()
     env = {
         **os.environ,
         "OMNISTOCK_WAREHOUSE": str(warehouse),
@@ -162,6 +165,8 @@ def dbt(args: list[str], warehouse: Path, work_dir: Path) -> float:
     command = [
         dbt_executable,
         *args,
+        "--target",
+        "duckdb",
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
@@ -251,7 +256,9 @@ def main(argv: list[str] | None = None) -> None:
     last_day, kept, held = hold_back_last_day(warehouse)
     full_s = dbt(["build", "--full-refresh"], warehouse, work_dir)
     ingest_held_back(warehouse)
-    incremental_s = dbt(["build"], warehouse, work_dir)
+    # as a pipeline run after the first: the unit tests ran with the first build (their inputs
+    # are fixed rows), the data tests of incremental models read the new slice
+    incremental_s = dbt(["build", "--exclude-resource-type", "unit_test"], warehouse, work_dir)
     query_s, kpi_rows, difference = hand_written_query(warehouse)
 
     print(f"## dbt build vs a hand-written DuckDB query ({args.warehouse.name})\n")
@@ -263,10 +270,11 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---:|---:|")
     for step, seconds in [
         ("dbt build --full-refresh (all models, data and unit tests)", full_s),
-        (f"dbt build, incremental (+ {last_day})", incremental_s),
+        (f"dbt build, incremental (+ {last_day}, data tests)", incremental_s),
         ("hand-written DuckDB query (3 headline KPIs)", query_s),
     ]:
         print(f"| {step} | {seconds:.2f} | {seconds / query_s:,.1f} |")
+    print(f"\nincremental / full: {incremental_s / full_s:.1%}")
 
 
 if __name__ == "__main__":

@@ -73,15 +73,27 @@ def test_materialize_attaches_headline_kpis(transform, tmp_path, monkeypatch):
     assert any(e.asset_key == transform.KPI_DAILY_KEY for e in evaluations)
 
 
-def test_a_second_build_in_the_same_home_reuses_dbts_parse(transform, tmp_path, monkeypatch):
+def test_builds_in_one_home_reuse_dbts_parse_and_refresh_fully_only_for_a_changed_project(
+    transform, tmp_path, monkeypatch
+):
     """dbt keeps a parse for the profile it was made with (the warehouse path is part of it):
     the build leaves its parse where the next build starts from, so that one does not parse
-    the whole project again."""
+    the whole project again. The incremental models are rebuilt from scratch when the
+    warehouse was last built by another version of the dbt project (here: never built, then
+    built by this one, then stamped as built by another), and only then."""
+    import json
+
+    from orchestration.defs.transform.assets import built_with_stamp
+    from orchestration.defs.transform.project import project_fingerprint
+
     raw_warehouse_for_dbt(base_events(), tmp_path, monkeypatch)
+    stamp = built_with_stamp(tmp_path / "warehouse.duckdb")
     assets = transform.omnistock_dbt_assets
     builds = tmp_path / "dbt_target"
-    logs = []
-    for _ in range(2):
+    logs, full_refreshes = [], []
+    for build in range(3):
+        if build == 2:
+            stamp.write_text("a fingerprint of an older project\n")
         before = set(builds.glob("*/dbt.log"))
         result = dg.materialize(
             [assets],
@@ -92,6 +104,10 @@ def test_a_second_build_in_the_same_home_reuses_dbts_parse(transform, tmp_path, 
         assert result.success
         (log,) = set(builds.glob("*/dbt.log")) - before
         logs.append(log.read_text())
+        run_results = json.loads((log.parent / "run_results.json").read_text())
+        full_refreshes.append(run_results["args"].get("full_refresh", False))
+        assert stamp.read_text().strip() == project_fingerprint()
+    assert full_refreshes == [True, False, True]
     assert "PartialParsingEnabled" not in logs[0]  # nothing to start from: a full parse
     assert (builds / "partial_parse.msgpack").is_file()
     assert "PartialParsingEnabled" in logs[1]
@@ -164,3 +180,16 @@ def test_weekly_schedule_runs_every_data_test_on_every_row(transform):
     op_config = request.run_config["ops"][transform.omnistock_dbt_assets.op.name]["config"]
     assert DbtBuildConfig(**op_config).full_tests
     assert full_data_tests.job_name == "omnistock_pipeline"
+
+
+def test_dbt_runs_through_a_launcher_that_answers_the_version_question_itself(transform):
+    """dagster-dbt asks `dbt --version` before every build; the launcher answers it from the
+    installed package (no dbt start) and hands every other command to dbt itself."""
+    import subprocess
+    from importlib.metadata import version
+
+    launcher = transform.defs.resources["dbt"].dbt_executable
+    answer = subprocess.run([launcher, "--version"], capture_output=True, text=True, check=True)
+    assert answer.stdout == f"Core:\n  - installed: {version('dbt-core')}\n"
+    passed_on = subprocess.run([launcher, "--help"], capture_output=True, text=True, check=True)
+    assert passed_on.stdout.startswith("Usage: dbt [OPTIONS]")

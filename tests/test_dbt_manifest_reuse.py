@@ -73,7 +73,32 @@ def test_unit_tests_run_when_the_project_changed_since_they_last_passed(tmp_path
         "--exclude-resource-type",
         "unit_test",
     ]
-    assert dbt_build_args(DbtBuildConfig(full_refresh=True)) == ["build", "--full-refresh"]
+    assert dbt_build_args(default, full_refresh=True) == ["build", "--full-refresh"]
+
+
+def test_a_full_refresh_is_due_when_the_warehouse_was_built_by_another_project(tmp_path):
+    from orchestration.defs.transform.assets import (
+        DbtBuildConfig,
+        built_with_stamp,
+        every_model_built,
+        full_refresh_due,
+    )
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    default = DbtBuildConfig()
+    assert full_refresh_due(default, "v1", warehouse)  # never built here
+    built_with_stamp(warehouse).write_text("v1\n")
+    assert not full_refresh_due(default, "v1", warehouse)
+    assert full_refresh_due(default, "v2", warehouse)  # a model changed since
+    assert full_refresh_due(DbtBuildConfig(full_refresh=True), "v1", warehouse)
+    assert not full_refresh_due(DbtBuildConfig(full_refresh=False), "v2", warehouse)
+    # a failed data test leaves the models built; a failed or skipped model does not
+    model = {"unique_id": "model.omnistock.kpi_daily", "status": "success"}
+    failed_test = {"unique_id": "test.omnistock.not_null_kpi_daily_value", "status": "fail"}
+    assert every_model_built({"results": [model, failed_test]})
+    assert not every_model_built({"results": [model, {**model, "status": "skipped"}]})
+    assert not every_model_built({"results": [{**model, "status": "error"}]})
+    assert not every_model_built({})
 
 
 def _load_under_dagster_dev(extra_env: dict[str, str]) -> None:

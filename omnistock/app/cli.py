@@ -74,7 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        result = run_pipeline(settings, args.job, instance=instance)
+        result = run_pipeline(settings, args.job, instance=instance, full_refresh=args.full_refresh)
     print(f"Run {result.run_id} succeeded.")
     from omnistock.app.summary import print_summary
 
@@ -167,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="materialize every asset headless")
     run.add_argument("--job", help="a job name (default: the whole pipeline)")
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild dbt's incremental models from scratch (automatic when the models changed)",
+    )
     run.set_defaults(func=cmd_run)
 
     demo = commands.add_parser("demo", help="simulate the reference scenario and run everything")

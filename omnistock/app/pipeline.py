@@ -8,9 +8,13 @@ import os
 from omnistock.config import Settings
 
 
-def run_pipeline(settings: Settings, job_name: str | None = None, instance=None):
+def run_pipeline(
+    settings: Settings, job_name: str | None = None, instance=None, full_refresh: bool = False
+):
     """Materialize every asset headless, recorded in the Dagster home (the UI shows the run);
-    `instance` is the home's Dagster instance if the caller has it open already."""
+    `instance` is the home's Dagster instance if the caller has it open already. With
+    `full_refresh` dbt rebuilds its incremental models from scratch (it does anyway when the
+    dbt project changed since the warehouse was last built)."""
     from dagster import DagsterInstance
 
     from omnistock.app.recovery import worker_tags
@@ -19,13 +23,18 @@ def run_pipeline(settings: Settings, job_name: str | None = None, instance=None)
 
     prepare_manifest()
     from orchestration.definitions import defs
+    from orchestration.defs.transform import omnistock_dbt_assets
 
     job = defs.resolve_job_def(job_name or PIPELINE_JOB_NAME)
     # The console shows warnings and errors; every event is still recorded for the UI. The
     # tools' own output (dbt prints every node and test) goes to a log file in the home unless
     # a chattier level is asked for.
     log_level = os.environ.get("OMNISTOCK_LOG_LEVEL", "WARNING")
-    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if full_refresh:
+        if not job.graph.has_node_named(omnistock_dbt_assets.op.name):
+            raise SystemExit(f"--full-refresh: job {job.name} builds no dbt models")
+        run_config["ops"] = {omnistock_dbt_assets.op.name: {"config": {"full_refresh": True}}}
     quiet = log_level.upper() in ("WARNING", "ERROR", "CRITICAL")
     tool_log = settings.home / "logs" / "pipeline.log"
     tool_log.parent.mkdir(parents=True, exist_ok=True)

@@ -37,8 +37,11 @@ KPI_PERIOD_KEY = dg.AssetKey(["marts", "kpi_period"])
 
 
 class DbtBuildConfig(dg.Config):
-    full_refresh: bool = False
-    """Rebuild the incremental models from scratch (their data tests then read every row)."""
+    full_refresh: bool | None = None
+    """Rebuild the incremental models from scratch (their data tests then read every row).
+    Default: when the dbt project changed since this warehouse was last built (or it was never
+    built here): rows an older version of a model wrote would otherwise stay as that version
+    computed them, and a changed column would stop the build."""
     full_tests: bool = False
     """Run the data tests of the incremental models on every row, not only on the rows this
     build wrote (macros/test_slices.sql); the weekly schedule `full_data_tests` sets it."""
@@ -58,9 +61,33 @@ def unit_tests_due(config: DbtBuildConfig, fingerprint: str, target_dir: Path) -
     return not (stamp.exists() and stamp.read_text().strip() == fingerprint)
 
 
-def dbt_build_args(config: DbtBuildConfig, run_unit_tests: bool = True) -> list[str]:
+def built_with_stamp(warehouse: Path) -> Path:
+    """Beside the warehouse: the project fingerprint its models were last built with."""
+    return warehouse.with_name(f"{warehouse.name}.dbt-project")
+
+
+def full_refresh_due(config: DbtBuildConfig, fingerprint: str, warehouse: Path) -> bool:
+    if config.full_refresh is not None:
+        return config.full_refresh
+    stamp = built_with_stamp(warehouse)
+    return not (stamp.exists() and stamp.read_text().strip() == fingerprint)
+
+
+def every_model_built(run_results: dict[str, Any]) -> bool:
+    """No model or seed of the build failed or was skipped (run_results.json)."""
+    results = run_results.get("results") or []
+    return bool(results) and all(
+        result["status"] == "success"
+        for result in results
+        if result["unique_id"].startswith(("model.", "seed."))
+    )
+
+
+def dbt_build_args(
+    config: DbtBuildConfig, run_unit_tests: bool = True, full_refresh: bool = False
+) -> list[str]:
     args = ["build"]
-    if config.full_refresh:
+    if full_refresh:
         args.append("--full-refresh")
     if not run_unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
@@ -130,8 +157,13 @@ def omnistock_dbt_assets(
     project = get_dbt_project()
     fingerprint = project_fingerprint(project.project_dir)
     run_unit_tests = unit_tests_due(config, fingerprint, project.manifest_path.parent)
+    full_refresh = full_refresh_due(config, fingerprint, settings.warehouse)
+    if full_refresh and config.full_refresh is None:
+        context.log.info(
+            "full refresh: the dbt project changed since this warehouse was last built"
+        )
     invocation = dbt.cli(
-        dbt_build_args(config, run_unit_tests), context=context, raise_on_error=False
+        dbt_build_args(config, run_unit_tests, full_refresh), context=context, raise_on_error=False
     )
     # a subset run (e.g. a few models picked in the UI) may leave kpi_daily out; without
     # kpi_period its headline figures would be stale, so they are only read with both
@@ -170,6 +202,13 @@ def omnistock_dbt_assets(
         yield event
     keep_partial_parse(invocation.target_path, project)
     error = invocation.get_error()
+    try:
+        run_results = invocation.get_artifact("run_results.json")
+    except FileNotFoundError:  # dbt stopped before building anything
+        run_results = {}
+    if not context.is_subset and every_model_built(run_results):
+        # every model is now as this project builds it (a failed data test does not undo that)
+        built_with_stamp(settings.warehouse).write_text(fingerprint + "\n")
     if error is not None:
         raise error
     if run_unit_tests and not context.is_subset:
