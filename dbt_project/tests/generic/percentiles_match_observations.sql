@@ -26,25 +26,44 @@ daily as (
     {%- endif %}
 ),
 
-recomputed as (
+-- every level of a group at once, each observation read once per dimension (joined to the
+-- catalog first, an observation would be aggregated once per KPI of its family and level)
+recomputed_levels as (
     {%- for dimension in ['all'] + kpi_observation_dimensions() %}
     select
-        observations.kpi_date,
-        catalog.kpi_name,
+        kpi_family,
+        kpi_date,
         '{{ dimension }}' as dimension,
-        {{ "'all'" if dimension == 'all' else 'observations.' ~ dimension }} as dimension_value,
-        {{ percentile_at_level('observations.observation_value', 'catalog.percentile') }} as value,
+        {{ "'all'" if dimension == 'all' else dimension }} as dimension_value,
+        {%- for level in kpi_percentile_levels() %}
+        {{ percentile_cont('observation_value', level / 100) }} as p{{ level }},
+        {%- endfor %}
         count(*) as observations
     from observations
-    inner join catalog
-        on observations.kpi_family = catalog.observation_family
     {%- if dimension != 'all' %}
-    where observations.{{ dimension }} is not null
+    where {{ dimension }} is not null
     {%- endif %}
-    group by observations.kpi_date, catalog.kpi_name, catalog.percentile
-        {%- if dimension != 'all' %}, observations.{{ dimension }}{% endif %}
+    group by kpi_family, kpi_date
+        {%- if dimension != 'all' %}, {{ dimension }}{% endif %}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
+),
+
+recomputed as (
+    select
+        levels.kpi_date,
+        catalog.kpi_name,
+        levels.dimension,
+        levels.dimension_value,
+        case catalog.percentile
+            {%- for level in kpi_percentile_levels() %}
+            when {{ level / 100 }} then levels.p{{ level }}
+            {%- endfor %}
+        end as value,
+        levels.observations
+    from recomputed_levels as levels
+    inner join catalog
+        on levels.kpi_family = catalog.observation_family
 )
 
 select
