@@ -48,12 +48,15 @@ lint: setup
 
 # Benchmarks on the `large` scenario (simulated once into $(BENCH)); figures go to docs/benchmarks.md.
 BENCH := benchmarks/.work/large
+REFERENCE := benchmarks/.work/reference
 bench: setup
 	test -d $(BENCH)/landing/reference || $(BIN)/omnistock simulate --scenario large --out $(BENCH)/landing
 	$(BIN)/python benchmarks/bench_ingest.py $(BENCH)/landing
 	$(BIN)/python benchmarks/bench_dbt.py $(BENCH)/warehouse.duckdb --landing $(BENCH)/landing
 	$(BIN)/python benchmarks/bench_process_map.py $(BENCH)/process-map.duckdb --landing $(BENCH)/landing --sizes 100000 1000000 10000000  # vs pm4py
 	$(BIN)/python benchmarks/bench_pipeline.py $(BENCH)/landing  # omnistock run: time, peak memory, fixed costs
+	test -d $(REFERENCE)/landing/reference || $(BIN)/omnistock simulate --scenario reference --out $(REFERENCE)/landing
+	$(BIN)/python benchmarks/bench_pipeline.py $(REFERENCE)/landing --answers --work-dir $(REFERENCE)  # a run for the stores' counts
 	$(BIN)/python benchmarks/bench_freshness.py  # landing -> dashboards under `omnistock ui`, on reference
 	$(BIN)/python benchmarks/model_card.py
 	$(BIN)/python benchmarks/bench_pages.py  # page loads on a snapshot of reference

@@ -2,11 +2,15 @@
 
     .venv/bin/python benchmarks/bench_pipeline.py LANDING            # e.g. a `large` landing
     .venv/bin/python benchmarks/bench_pipeline.py LANDING --runs 3   # + two runs with nothing new
+    .venv/bin/python benchmarks/bench_pipeline.py LANDING --answers  # run 2: the stores' counts
 
 Each run is the real command (`python -m omnistock.app.cli run`) in a child process, on a
 fresh Omnistock home (OMNISTOCK_HOME in a work folder, OMNISTOCK_LANDING_DIR=LANDING, which is
 only read). The first run ingests and builds everything; later runs find nothing new, so they
-show the fixed cost of a run. For each run:
+show the fixed cost of a run. With `--answers` the landing is copied into the work folder and,
+before each later run, the stores answer the cycle-count requests the previous run sent (as
+`omnistock demo` does): the later runs then show what a run costs for those few hundred
+records, the dbt step against the first run's. For each run:
 
 - **to first step**: from spawning the process to the first STEP_START event of its Dagster run
   (the event log of the home's instance), and the CPU seconds the process had used by then
@@ -43,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_ingest  # noqa: E402  (benchmarks/ is not a package)
 
+DBT_STEP = "omnistock_dbt_assets"
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SAMPLE_SECONDS = 0.2
@@ -208,6 +213,15 @@ def _measure(started, ended, usage, samples, events) -> dict:
     }
 
 
+def answer_requests(home: Path, landing: Path) -> int:
+    """The stores count what the last run requested; their answers land as new files.
+    Returns the number of requests answered."""
+    import simulator
+    from omnistock.config import Settings
+
+    return len(simulator.respond_to_outbox(landing, Settings.at_home(home).cycle_count_outbox))
+
+
 # --- the baseline ------------------------------------------------------------------------------
 
 
@@ -245,7 +259,13 @@ def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
-def report(runs: list[dict], baseline: dict | None, loads: list[str], cores: int) -> str:
+def report(
+    runs: list[dict],
+    baseline: dict | None,
+    loads: list[str],
+    cores: int,
+    answered: list[int] | None = None,
+) -> str:
     lines = [
         "| run | wall s | CPU s | to first step s (CPU s) | before run s | in run s "
         "| after run s | peak RSS, tree GB | peak RSS, one process GB | peak during | load avg |",
@@ -253,6 +273,8 @@ def report(runs: list[dict], baseline: dict | None, loads: list[str], cores: int
     ]
     for number, (run, load) in enumerate(zip(runs, loads, strict=True), start=1):
         label = "1 (everything new)" if number == 1 else f"{number} (nothing new)"
+        if answered and number > 1:
+            label = f"{number} ({answered[number - 2]:,} cycle-count requests answered)"
         cpu_first = run["cpu_to_first_step"]
         lines.append(
             f"| {label} | {run['seconds']:.1f} | {run['cpu_seconds']:.1f} "
@@ -268,6 +290,14 @@ def report(runs: list[dict], baseline: dict | None, loads: list[str], cores: int
     out += "\n\nPeak RSS of the process tree during the steps of run 1: " + ", ".join(
         f"{k} {v / 1024:.2f} GB" for k, v in heaviest
     )
+    dbt_first = first["steps"].get(DBT_STEP)
+    for number, run in enumerate(runs[1:], start=2):
+        if dbt_first and DBT_STEP in run["steps"]:
+            out += (
+                f"\n\nRun {number}: dbt step {run['steps'][DBT_STEP]:.1f} s = "
+                f"**{run['steps'][DBT_STEP] / dbt_first:.0%}** of run 1's ({dbt_first:.1f} s);"
+                f" the whole run {run['seconds'] / first['seconds']:.0%} of run 1's."
+            )
     if baseline:
         out += (
             f"\n\nDuckDB's bare typed load of the same files: {baseline['seconds']:.1f} s "
@@ -288,6 +318,10 @@ def main() -> None:
     parser.add_argument("--work-dir", type=Path, default=REPO / "benchmarks" / ".work")
     parser.add_argument("--code", type=Path, default=REPO, help="the checkout whose code runs")
     parser.add_argument("--no-baseline", action="store_true", help="skip DuckDB's bare load")
+    parser.add_argument(
+        "--answers", action="store_true",
+        help="before each later run, the stores answer the cycle-count requests (a copy of LANDING)",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
         "--env", action="append", default=[], metavar="NAME=VALUE",
@@ -303,17 +337,21 @@ def main() -> None:
     home = args.work_dir / "pipeline-home"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir()
+    if args.answers:  # the answers land as new files: never in the caller's folder
+        landing = Path(shutil.copytree(landing, home / "landing"))
     log = home / "runs.log"
     baseline = None
     if not args.no_baseline:
         with tempfile.TemporaryDirectory(prefix="bench_pipeline_", dir=args.work_dir) as tmp:
             baseline = bare_load(landing, Path(tmp))
-    runs, loads = [], []
+    runs, loads, answered = [], [], []
     for number in range(1, args.runs + 1):
+        if args.answers and number > 1:
+            answered.append(answer_requests(home, landing))
         loads.append(load_average())
         runs.append(run_once(home, landing, args.code.resolve(), log, extra))
         print(f"run {number}: {runs[-1]['seconds']:.1f} s", file=sys.stderr)
-    print(report(runs, baseline, loads, os.cpu_count() or 1))
+    print(report(runs, baseline, loads, os.cpu_count() or 1, answered))
     if extra:
         print(f"\nSettings: {', '.join(args.env)}")
     if args.json:
