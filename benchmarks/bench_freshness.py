@@ -3,14 +3,16 @@
     .venv/bin/python benchmarks/bench_freshness.py                 # reference, 3 hours of erp
     .venv/bin/python benchmarks/bench_freshness.py --hours 5 --source pos
 
-The UI stack runs for real: `omnistock ui` (`dagster dev`: webserver, daemon, code server;
-and the dashboards server) on an Omnistock home that already holds a finished run of the
-scenario: set up once (simulated, then `omnistock run`) in `<home>-base`, and copied afresh to
-`<home>` for every invocation, so each one lands the same hours. Then, one hour at a time, a batch file with the next hour of one source's events is renamed into the landing
-folder (as a producer would land it), and the clock runs until the dashboards' published
-snapshot (`<home>/snapshots/current`, what the dashboards server reads on its next request)
-counts the file's events: `int_source_watermarks.events` of that source grows by the number
-of events ingestion stored from the file (the `events_stored` of the run that loaded it).
+The UI stack runs for real: `omnistock ui` (`dagster dev`: webserver, daemon, code server; and
+the dashboards server) on an Omnistock home that already holds a finished run of the scenario:
+set up once (simulated, then `omnistock run`) in `<home>-base`, and copied afresh to `<home>`
+for every invocation, so each one lands the same hours. Then, one hour at a time (each once the
+run that took the previous one in has ended, as hours land an hour apart), a batch file with
+the next hour of one source's events is renamed into the landing folder (as a producer would
+land it), and the clock runs until the dashboards' published snapshot
+(`<home>/snapshots/current`, what the dashboards server reads on its next request) counts the
+file's events: `int_source_watermarks.events` of that source grows by the number of events
+ingestion stored from the file (the `events_stored` of the run that loaded it).
 
 The next hours are real simulator output: the scenario simulated one day longer (the
 simulator's days do not depend on how many follow), whose extra day's file of the source is
@@ -290,6 +292,22 @@ def sensor_ticked_since(home: Path, since: float) -> bool:
         )
 
 
+def no_run_in_progress(home: Path) -> bool:
+    os.environ["DAGSTER_HOME"] = str(home / "dagster_home")
+    import dagster as dg
+
+    status = dg.DagsterRunStatus
+    in_progress = [
+        status.NOT_STARTED,
+        status.QUEUED,
+        status.STARTING,
+        status.STARTED,
+        status.CANCELING,
+    ]
+    with dg.DagsterInstance.get() as instance:
+        return not instance.get_runs(dg.RunsFilter(statuses=in_progress), limit=1)
+
+
 STAGES = (
     ("sensor", None, "tick"),
     ("queue + run start", "tick", "run_start"),
@@ -362,6 +380,8 @@ def main() -> None:
         started = time.time()
         _wait(lambda: sensor_ticked_since(home, started), "the landing sensor's first tick")
         for name, data, records in pending:
+            # hours land an hour apart: the run that took the previous one in has ended
+            _wait(lambda: no_run_in_progress(home), "the previous run to end")
             load = " ".join(f"{value:.1f}" for value in os.getloadavg())
             temporary = landing / f"{name}.tmp"
             temporary.write_bytes(data)
@@ -403,6 +423,7 @@ def main() -> None:
                 file=sys.stderr,
             )
             events_before, version_before = events, version
+        _wait(lambda: no_run_in_progress(home), "the last run to end")
     finally:
         stop_ui(ui)
 
