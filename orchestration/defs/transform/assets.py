@@ -54,11 +54,15 @@ class DbtBuildConfig(dg.Config):
 UNIT_TESTS_STAMP = "unit_tests.passed"  # the project fingerprint they last passed on
 
 
-def unit_tests_due(config: DbtBuildConfig, fingerprint: str, target_dir: Path) -> bool:
-    if config.unit_tests is not None:
-        return config.unit_tests
-    stamp = target_dir / UNIT_TESTS_STAMP
+def _due(setting: bool | None, stamp: Path, fingerprint: str) -> bool:
+    """The config's explicit choice, else: the stamp does not hold this project fingerprint."""
+    if setting is not None:
+        return setting
     return not (stamp.exists() and stamp.read_text().strip() == fingerprint)
+
+
+def unit_tests_due(config: DbtBuildConfig, fingerprint: str, target_dir: Path) -> bool:
+    return _due(config.unit_tests, target_dir / UNIT_TESTS_STAMP, fingerprint)
 
 
 def built_with_stamp(warehouse: Path) -> Path:
@@ -67,10 +71,7 @@ def built_with_stamp(warehouse: Path) -> Path:
 
 
 def full_refresh_due(config: DbtBuildConfig, fingerprint: str, warehouse: Path) -> bool:
-    if config.full_refresh is not None:
-        return config.full_refresh
-    stamp = built_with_stamp(warehouse)
-    return not (stamp.exists() and stamp.read_text().strip() == fingerprint)
+    return _due(config.full_refresh, built_with_stamp(warehouse), fingerprint)
 
 
 def every_model_built(run_results: dict[str, Any]) -> bool:
